@@ -1,0 +1,14 @@
+//go:build generate
+
+// Package tools pins the code generators this repository runs with `make generate`,
+// in a module of their own so they do not leak into the provider's dependencies.
+package tools
+
+import (
+	// Documentation generation
+	_ "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs"
+)
+
+// Format the examples, then render docs/ from templates/ and examples/.
+//go:generate terraform fmt -recursive ../examples/
+//go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-dir .. --provider-name aether365
