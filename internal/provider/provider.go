@@ -1,0 +1,302 @@
+// Package provider maps Terraform configuration onto the Aether365 API client.
+// It holds schema, validation and conversion only: every request goes through
+// internal/aether365.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+)
+
+// Environment variables read when the matching provider argument is not set.
+const (
+	envAPIKey            = "AETHER365_API_KEY"
+	envBaseURL           = "AETHER365_BASE_URL"
+	envTenantID          = "AETHER365_TENANT_ID"
+	envMaxRetries        = "AETHER365_MAX_RETRIES"
+	envAllowInsecureHTTP = "AETHER365_ALLOW_INSECURE_HTTP"
+	envRequestsPerSecond = "AETHER365_REQUESTS_PER_SECOND"
+)
+
+const defaultMaxRetries = 4
+
+var (
+	_ provider.Provider              = (*aether365Provider)(nil)
+	_ provider.ProviderWithFunctions = (*aether365Provider)(nil)
+)
+
+// New returns a constructor for the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &aether365Provider{version: version}
+	}
+}
+
+type aether365Provider struct {
+	version string
+}
+
+type providerModel struct {
+	APIKey            types.String  `tfsdk:"api_key"`
+	BaseURL           types.String  `tfsdk:"base_url"`
+	TenantID          types.String  `tfsdk:"tenant_id"`
+	MaxRetries        types.Int64   `tfsdk:"max_retries"`
+	AllowInsecureHTTP types.Bool    `tfsdk:"allow_insecure_http"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+}
+
+// providerData is what Configure hands to every resource, data source and
+// function: one client (and so one connection pool and one rate limiter) per
+// provider block.
+type providerData struct {
+	client        *aether365.Client
+	defaultTenant string
+}
+
+func (p *aether365Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "aether365"
+	resp.Version = p.version
+}
+
+func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Aether365 provider runs and reads security-posture scans of Microsoft 365 tenants, " +
+			"so Terraform can gate a deployment on the tenant's score. Every argument can also be set through an " +
+			"environment variable; an argument in the provider block wins over its variable.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "Aether365 API key, sent as a Bearer token (generate one in Aether365 under " +
+					"*Settings > API Keys*). Falls back to `" + envAPIKey + "`. Required one way or the other. " +
+					"Sensitive: it never appears in plans, state or logs.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Aether365 API. Falls back to `" + envBaseURL + "`, then `" +
+					aether365.DefaultBaseURL + "`. Point it at `aether365-sim` (for example `http://127.0.0.1:8365`) " +
+					"to test offline. Plain `http://` is accepted only for loopback hosts unless `allow_insecure_http` is set.",
+				Optional: true,
+			},
+			"tenant_id": schema.StringAttribute{
+				MarkdownDescription: "Tenant that resources and data sources use when they do not name one. `me` (the " +
+					"default) is the API key's own tenant; managed-service keys may name another tenant ID. Falls back to `" +
+					envTenantID + "`.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 429, 502, 503, 504 "+
+					"and connection errors, with capped exponential backoff that honours `Retry-After`). Default %d; "+
+					"`0` turns retries off. Falls back to `%s`. Starting a scan is retried only with the same "+
+					"idempotency key, so a retry never starts a second scan.", defaultMaxRetries, envMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				MarkdownDescription: "Allow `base_url` to use plain `http://` with a host that is not loopback. Off by " +
+					"default, because the API key would cross the network in clear text. Falls back to `" +
+					envAllowInsecureHTTP + "`.",
+				Optional: true,
+			},
+			"requests_per_second": schema.Float64Attribute{
+				MarkdownDescription: "Client-side limit on requests per second, shared by every resource and data " +
+					"source of this provider block, so that a large `for_each` stays under the API's rate limit " +
+					"instead of collecting HTTP 429 answers. Default `0` (no limit). Falls back to `" +
+					envRequestsPerSecond + "`.",
+				Optional:   true,
+				Validators: []validator.Float64{float64validator.AtLeast(0)},
+			},
+		},
+	}
+}
+
+func (p *aether365Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	for name, value := range map[string]interface{ IsUnknown() bool }{
+		"api_key": config.APIKey, "base_url": config.BaseURL, "tenant_id": config.TenantID,
+		"max_retries": config.MaxRetries, "allow_insecure_http": config.AllowInsecureHTTP,
+		"requests_per_second": config.RequestsPerSecond,
+	} {
+		if value.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Aether365 Provider Argument",
+				fmt.Sprintf("The provider cannot be configured because %q depends on a value that is only known "+
+					"after apply. Set it to a literal, a variable or an environment variable instead.", name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	apiKey := stringOrEnv(config.APIKey, envAPIKey, "")
+	if apiKey == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Aether365 API Key",
+			"The provider needs an API key to call Aether365. Set api_key in the provider block (from a "+
+				"sensitive variable) or the "+envAPIKey+" environment variable. Keys are created in Aether365 "+
+				"under Settings > API Keys.")
+		return
+	}
+
+	maxRetries, ok := int64OrEnv(config.MaxRetries, envMaxRetries, defaultMaxRetries)
+	if !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid "+envMaxRetries,
+			envMaxRetries+" must be a whole number between 0 and 20, for example 4.")
+	}
+	allowHTTP, ok := boolOrEnv(config.AllowInsecureHTTP, envAllowInsecureHTTP)
+	if !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("allow_insecure_http"), "Invalid "+envAllowInsecureHTTP,
+			envAllowInsecureHTTP+" must be true or false.")
+	}
+	rps, ok := float64OrEnv(config.RequestsPerSecond, envRequestsPerSecond)
+	if !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("requests_per_second"), "Invalid "+envRequestsPerSecond,
+			envRequestsPerSecond+" must be a number of requests per second, 0 or more, for example 10.")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	baseURL := stringOrEnv(config.BaseURL, envBaseURL, aether365.DefaultBaseURL)
+	tenant := stringOrEnv(config.TenantID, envTenantID, aether365.DefaultTenant)
+
+	client, err := aether365.New(aether365.Config{
+		BaseURL:           baseURL,
+		APIKey:            apiKey,
+		UserAgent:         fmt.Sprintf("terraform-provider-aether365/%s Terraform/%s", p.version, req.TerraformVersion),
+		AllowInsecureHTTP: allowHTTP,
+		MaxRetries:        retriesForClient(maxRetries),
+		Logger:            newTflogLogger(apiKey),
+		RequestsPerSecond: rps,
+	})
+	if err != nil {
+		addClientConfigError(&resp.Diagnostics, err)
+		return
+	}
+
+	tflog.Debug(ctx, "Configured Aether365 client", map[string]any{
+		"base_url": baseURL, "tenant_id": tenant, "max_retries": maxRetries, "requests_per_second": rps,
+	})
+	data := &providerData{client: client, defaultTenant: tenant}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewScanResource,
+	}
+}
+
+func (p *aether365Provider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewScanDataSource,
+		NewScansDataSource,
+		NewScanResultsDataSource,
+	}
+}
+
+func (p *aether365Provider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewResultsCSVFunction,
+	}
+}
+
+// retriesForClient translates the user's "0 means no retries" into the
+// client's convention, where 0 means "use the default".
+func retriesForClient(n int64) int {
+	if n == 0 {
+		return -1
+	}
+	return int(n)
+}
+
+func stringOrEnv(v types.String, env, fallback string) string {
+	if !v.IsNull() {
+		return strings.TrimSpace(v.ValueString())
+	}
+	if s := strings.TrimSpace(os.Getenv(env)); s != "" {
+		return s
+	}
+	return fallback
+}
+
+func int64OrEnv(v types.Int64, env string, fallback int64) (int64, bool) {
+	if !v.IsNull() {
+		return v.ValueInt64(), true
+	}
+	s := strings.TrimSpace(os.Getenv(env))
+	if s == "" {
+		return fallback, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > 20 {
+		return 0, false
+	}
+	return n, true
+}
+
+func boolOrEnv(v types.Bool, env string) (bool, bool) {
+	if !v.IsNull() {
+		return v.ValueBool(), true
+	}
+	s := strings.TrimSpace(os.Getenv(env))
+	if s == "" {
+		return false, true
+	}
+	b, err := strconv.ParseBool(s)
+	return b, err == nil
+}
+
+func float64OrEnv(v types.Float64, env string) (float64, bool) {
+	if !v.IsNull() {
+		return v.ValueFloat64(), true
+	}
+	s := strings.TrimSpace(os.Getenv(env))
+	if s == "" {
+		return 0, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil && f >= 0
+}
+
+// providerDataFrom unpacks what Configure produced. It is nil while Terraform
+// validates configuration before the provider is configured.
+func providerDataFrom(data any) (*providerData, error) {
+	if data == nil {
+		return nil, nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		return nil, fmt.Errorf("expected *providerData, got %T; please report this issue to the provider developers", data)
+	}
+	return pd, nil
+}
+
+// tenantOr returns the configured tenant, or the provider's default when the
+// attribute is null or empty.
+func (pd *providerData) tenantOr(v types.String) string {
+	if !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" {
+		return v.ValueString()
+	}
+	return pd.defaultTenant
+}

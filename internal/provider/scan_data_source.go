@@ -1,0 +1,176 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+)
+
+var (
+	_ datasource.DataSource              = (*scanDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scanDataSource)(nil)
+)
+
+// NewScanDataSource returns the aether365_scan data source.
+func NewScanDataSource() datasource.DataSource {
+	return &scanDataSource{}
+}
+
+// scanDataSource reads one scan: by ID, or the latest matching one. It is the
+// plan-time gate: a precondition on its score stops `terraform plan`.
+type scanDataSource struct {
+	data *providerData
+}
+
+type scanDataSourceModel struct {
+	scanAttributes
+}
+
+func (d *scanDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_scan"
+}
+
+func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceScanAttributes()
+	attrs["id"] = schema.StringAttribute{
+		MarkdownDescription: "Scan ID to read. When omitted, the data source reads the newest scan of `tenant_id` " +
+			"that has `status` (default `completed`) and, if set, `scan_type`.",
+		Optional:   true,
+		Computed:   true,
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+	}
+	attrs["tenant_id"] = schema.StringAttribute{
+		MarkdownDescription: "Tenant to look in when `id` is omitted: `me` (the API key's own) or a tenant ID. " +
+			"Defaults to the provider's `tenant_id`. Set to the scan's tenant after reading.",
+		Optional:   true,
+		Computed:   true,
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 128), conflictsWithID()},
+	}
+	attrs["status"] = schema.StringAttribute{
+		MarkdownDescription: "When `id` is omitted: read the newest scan with this status, one of `queued`, " +
+			"`running`, `completed` (the default) or `failed`. After reading, the scan's status.",
+		Optional:   true,
+		Computed:   true,
+		Validators: []validator.String{stringvalidator.OneOf(aether365.ScanStatuses...), conflictsWithID()},
+	}
+	attrs["scan_type"] = schema.StringAttribute{
+		MarkdownDescription: "When `id` is omitted: read only scans of this kind, for example `compliance`. After " +
+			"reading, the scan's kind.",
+		Optional:   true,
+		Computed:   true,
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 64), conflictsWithID()},
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads one Aether365 scan: by `id`, or the newest scan matching `status` and " +
+			"`scan_type`. Use its `score` in a `precondition` to stop `terraform plan` when the tenant's " +
+			"security posture has dropped. When no scan matches, the read fails with an error saying so " +
+			"rather than returning an empty object.",
+		Attributes: attrs,
+	}
+}
+
+func conflictsWithID() validator.String {
+	return stringvalidator.ConflictsWith(path.MatchRoot("id"))
+}
+
+// dataSourceScanAttributes are the computed attributes of a scan in data
+// source schemas.
+func dataSourceScanAttributes() map[string]schema.Attribute {
+	computedString := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
+	}
+	return map[string]schema.Attribute{
+		"id":             computedString(descScanID),
+		"tenant_id":      computedString(descTenantID),
+		"scan_type":      computedString(descScanType),
+		"status":         computedString(descStatus),
+		"score":          schema.Float64Attribute{MarkdownDescription: descScore, Computed: true},
+		"created_at":     computedString(descCreatedAt),
+		"started_at":     computedString(descStartedAt),
+		"completed_at":   computedString(descCompleted),
+		"failure_reason": computedString(descFailure),
+		"summary":        dataSourceSummaryAttribute(),
+	}
+}
+
+func dataSourceSummaryAttribute() schema.SingleNestedAttribute {
+	count := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	}
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: descSummary,
+		Computed:            true,
+		Attributes: map[string]schema.Attribute{
+			"total":   count(descSumTotal),
+			"passed":  count(descSumByRes),
+			"failed":  count(descSumByRes),
+			"warning": count(descSumByRes),
+			"skipped": count(descSumByRes),
+			"error":   count(descSumByRes),
+			"failed_by_severity": schema.SingleNestedAttribute{
+				MarkdownDescription: descSumBySev,
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"critical":      count(descSevCount),
+					"high":          count(descSevCount),
+					"medium":        count(descSevCount),
+					"low":           count(descSevCount),
+					"informational": count(descSevCount),
+				},
+			},
+		},
+	}
+}
+
+func (d *scanDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		addUnexpectedProviderData(&resp.Diagnostics, err)
+		return
+	}
+	d.data = data
+}
+
+func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var model scanDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	var scan *aether365.Scan
+	if id := model.ID.ValueString(); id != "" {
+		found, err := d.data.client.GetScan(ctx, id)
+		if errors.Is(err, aether365.ErrNotFound) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Aether365 Scan Not Found",
+				fmt.Sprintf("No scan %q is visible to this API key. Check the ID, and that the key belongs to "+
+					"the scan's tenant.", id))
+			return
+		}
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+id, err)
+			return
+		}
+		scan = found
+	} else {
+		latest, ok := latestScan(ctx, d.data, model.TenantID, model.Status, model.ScanType, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		scan = latest
+	}
+	model.fill(scan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}

@@ -1,0 +1,454 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-uuid"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+)
+
+const (
+	defaultScanCreateTimeout = 30 * time.Minute
+	defaultScanUpdateTimeout = 30 * time.Minute
+)
+
+var (
+	_ resource.Resource                = (*scanResource)(nil)
+	_ resource.ResourceWithConfigure   = (*scanResource)(nil)
+	_ resource.ResourceWithImportState = (*scanResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*scanResource)(nil)
+)
+
+// NewScanResource returns the aether365_scan resource.
+func NewScanResource() resource.Resource {
+	return &scanResource{}
+}
+
+// scanResource starts one Aether365 scan and, by default, waits for its
+// verdict. A scan is history on the server, so the resource never changes it
+// after creation: Update touches only local settings and Delete only forgets it.
+type scanResource struct {
+	data *providerData
+}
+
+type scanResourceModel struct {
+	scanAttributes
+	Triggers          types.Map      `tfsdk:"triggers"`
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	FailOnScanFailure types.Bool     `tfsdk:"fail_on_scan_failure"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *scanResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_scan"
+}
+
+func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keepAfterCreate := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs an Aether365 security-posture scan of a Microsoft 365 tenant and, by default, waits " +
+			"for its score during `terraform apply`.\n\n" +
+			"The scan ID is written to state as soon as Aether365 accepts the scan, before waiting. If the scan " +
+			"fails (with `fail_on_scan_failure`), the wait times out or Terraform is interrupted, the apply fails " +
+			"with the scan ID and its last status, the resource stays in state marked *tainted*, and the next " +
+			"apply starts a fresh scan: no scan is ever orphaned or started twice.\n\n" +
+			"Scans are history: destroying this resource only removes it from Terraform state; the scan and its " +
+			"results stay in Aether365. To run a new scan, change `triggers` (or taint the resource).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: descScanID,
+				Computed:            true,
+				PlanModifiers:       keepAfterCreate,
+			},
+			"scan_type": schema.StringAttribute{
+				MarkdownDescription: descScanType + " Changing it starts a new scan (replaces the resource).",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"tenant_id": schema.StringAttribute{
+				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may " +
+					"see. Defaults to the provider's `tenant_id`; when neither is set, the key's own tenant, whose " +
+					"ID is recorded here after apply. Changing it starts a new scan (replaces the resource).",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary map of strings. Any change to it starts a new scan (replaces the " +
+					"resource), like `terraform_data`'s `triggers_replace`: for example a release version, a " +
+					"date, or the hash of the configuration the scan guards.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: "Wait during apply until the scan is `completed` or `failed` (default `true`). " +
+					"With `false`, apply returns as soon as the scan is queued and `score` stays null until a " +
+					"later refresh sees the scan finish. The wait polls quickly at first (about every second), " +
+					"then backs off to at most every 30 seconds, following the API's hints.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"fail_on_scan_failure": schema.BoolAttribute{
+				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`); the resource is " +
+					"then tainted and re-scanned on the next apply. With `false`, a failed scan is recorded in " +
+					"state with a warning and `failure_reason` set.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: descStatus,
+				Computed:            true,
+			},
+			"score": schema.Float64Attribute{
+				MarkdownDescription: descScore + " Gate on it with a `lifecycle { postcondition { ... } }`.",
+				Computed:            true,
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: descCreatedAt,
+				Computed:            true,
+				PlanModifiers:       keepAfterCreate,
+			},
+			"started_at": schema.StringAttribute{
+				MarkdownDescription: descStartedAt,
+				Computed:            true,
+			},
+			"completed_at": schema.StringAttribute{
+				MarkdownDescription: descCompleted,
+				Computed:            true,
+			},
+			"failure_reason": schema.StringAttribute{
+				MarkdownDescription: descFailure,
+				Computed:            true,
+			},
+			"summary": resourceSummaryAttribute(),
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				Update:            true,
+				CreateDescription: "How long apply waits for a new scan to finish (a [duration](https://pkg.go.dev/time#ParseDuration) such as `45m`; default `30m`). When it runs out the apply fails naming the scan and its last status, and the tainted scan is replaced on the next apply.",
+				UpdateDescription: "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later (default `30m`).",
+			}),
+		},
+	}
+}
+
+func resourceSummaryAttribute() schema.SingleNestedAttribute {
+	count := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	}
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: descSummary,
+		Computed:            true,
+		Attributes: map[string]schema.Attribute{
+			"total":   count(descSumTotal),
+			"passed":  count(descSumByRes),
+			"failed":  count(descSumByRes),
+			"warning": count(descSumByRes),
+			"skipped": count(descSumByRes),
+			"error":   count(descSumByRes),
+			"failed_by_severity": schema.SingleNestedAttribute{
+				MarkdownDescription: descSumBySev,
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"critical":      count(descSevCount),
+					"high":          count(descSevCount),
+					"medium":        count(descSevCount),
+					"low":           count(descSevCount),
+					"informational": count(descSevCount),
+				},
+			},
+		},
+	}
+}
+
+func (r *scanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		addUnexpectedProviderData(&resp.Diagnostics, err)
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan keeps a finished scan's results known across in-place updates:
+// only local settings change, so a completed scan's score cannot move. An
+// unfinished scan's attributes stay unknown because Update may wait for it.
+func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan scanResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !aether365.IsTerminalStatus(state.Status.ValueString()) {
+		return
+	}
+	// Replacement plans a new scan: leave its attributes unknown.
+	if !plan.ID.Equal(state.ID) {
+		return
+	}
+	// Copy only what the API computes; scan_type and tenant_id come from
+	// configuration and must keep the user's planned value.
+	plan.Status = state.Status
+	plan.Score = state.Score
+	plan.StartedAt = state.StartedAt
+	plan.CompletedAt = state.CompletedAt
+	plan.FailureReason = state.FailureReason
+	plan.Summary = state.Summary
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var plan scanResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	defer cancel()
+
+	tenant := r.data.tenantOr(plan.TenantID)
+	// One key per Create: the client resends it on every retry of the POST,
+	// so Aether365 starts at most one scan however often the request is retried.
+	idempotencyKey, err := uuid.GenerateUUID()
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Generate Idempotency Key", err.Error())
+		return
+	}
+	ctx = tflog.SetField(ctx, "tenant_id", tenant)
+	ctx = tflog.SetField(ctx, "scan_type", plan.ScanType.ValueString())
+	tflog.Info(ctx, "Starting Aether365 scan", map[string]any{"idempotency_key": idempotencyKey})
+
+	scan, err := r.data.client.StartScan(ctx, tenant, plan.ScanType.ValueString(), idempotencyKey)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
+		return
+	}
+	ctx = tflog.SetField(ctx, "scan_id", scan.ID)
+	tflog.Info(ctx, "Aether365 scan started", map[string]any{"status": scan.Status})
+
+	// Record the scan before waiting: if the wait fails, times out or is
+	// interrupted, Terraform keeps this (tainted) state instead of losing the scan.
+	r.applyScan(&plan, scan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || scan.IsTerminal() {
+		r.reportOutcome(&resp.Diagnostics, &plan, scan)
+		return
+	}
+
+	final, waitErr := r.waitForScan(ctx, scan.ID)
+	if final != nil {
+		r.applyScan(&plan, final)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if waitErr != nil {
+		addWaitError(&resp.Diagnostics, scan.ID, plan.Status.ValueString(), createTimeout, "create", waitErr)
+		return
+	}
+	r.reportOutcome(&resp.Diagnostics, &plan, final)
+}
+
+func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var state scanResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	scan, err := r.data.client.GetScan(ctx, state.ID.ValueString())
+	if errors.Is(err, aether365.ErrNotFound) {
+		tflog.Warn(ctx, "Aether365 scan no longer exists; removing it from state", map[string]any{"scan_id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+state.ID.ValueString(), err)
+		return
+	}
+	r.applyScan(&state, scan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only changes local settings. If waiting is switched on while the
+// scan is still running, it waits now, so the settings mean what they say.
+func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if r.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var plan, state scanResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.scanAttributes = state.scanAttributes
+	if aether365.IsTerminalStatus(state.Status.ValueString()) || !plan.WaitForCompletion.ValueBool() {
+		scan, err := r.data.client.GetScan(ctx, state.ID.ValueString())
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+state.ID.ValueString(), err)
+			return
+		}
+		r.applyScan(&plan, scan)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+
+	updateTimeout, diags := plan.Timeouts.Update(ctx, defaultScanUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
+	defer cancel()
+	final, waitErr := r.waitForScan(ctx, state.ID.ValueString())
+	if final != nil {
+		r.applyScan(&plan, final)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if waitErr != nil {
+		addWaitError(&resp.Diagnostics, state.ID.ValueString(), plan.Status.ValueString(), updateTimeout, "update", waitErr)
+		return
+	}
+	r.reportOutcome(&resp.Diagnostics, &plan, final)
+}
+
+// Delete forgets the scan. Aether365 keeps scans as history and offers no way
+// to delete one, which is what users auditing their posture expect.
+func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
+	var id types.String
+	_ = req.State.GetAttribute(ctx, path.Root("id"), &id)
+	tflog.Info(ctx, "Removing Aether365 scan from state; the scan and its results stay in Aether365 as history",
+		map[string]any{"scan_id": id.ValueString()})
+}
+
+func (r *scanResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" {
+		resp.Diagnostics.AddError("Invalid Import ID", "Import an aether365_scan by its scan ID, for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), true)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("fail_on_scan_failure"), true)...)
+}
+
+func (r *scanResource) waitForScan(ctx context.Context, id string) (*aether365.Scan, error) {
+	return r.data.client.WaitForScan(ctx, id, aether365.WaitOptions{
+		OnStatusChange: func(ctx context.Context, previous string, scan *aether365.Scan) {
+			fields := map[string]any{"scan_id": scan.ID, "status": scan.Status, "previous_status": previous}
+			if scan.Score != nil {
+				fields["score"] = *scan.Score
+			}
+			tflog.Info(ctx, "Aether365 scan status changed", fields)
+		},
+	})
+}
+
+// applyScan copies the API's view of the scan into the model. A tenant the
+// user spelled "me" stays "me": it is the same tenant, and rewriting it to
+// the tenant's ID would make Terraform see a change that is not there.
+func (r *scanResource) applyScan(m *scanResourceModel, scan *aether365.Scan) {
+	configuredTenant := m.TenantID
+	m.fill(scan)
+	if configuredTenant.ValueString() == aether365.DefaultTenant {
+		m.TenantID = configuredTenant
+	}
+}
+
+// reportOutcome turns a terminal scan into an error or warning as the
+// fail_on_scan_failure setting asks.
+func (r *scanResource) reportOutcome(diags *diag.Diagnostics, m *scanResourceModel, scan *aether365.Scan) {
+	if scan == nil {
+		return
+	}
+	switch scan.Status {
+	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
+		reason := "Aether365 gave no reason"
+		if scan.FailureReason != nil && *scan.FailureReason != "" {
+			reason = *scan.FailureReason
+		}
+		if m.FailOnScanFailure.ValueBool() {
+			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
+				fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.\n\n"+
+					"The scan is saved in state and marked tainted, so the next apply starts a new scan. Fix the "+
+					"cause above first; set fail_on_scan_failure = false to record failed scans without failing the apply.",
+					scan.ID, scan.TenantID, scan.Status, reason))
+			return
+		}
+		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status),
+			fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s. It is recorded in state because "+
+				"fail_on_scan_failure is false; score is null.", scan.ID, scan.TenantID, scan.Status, reason))
+	}
+}
+
+func titleStatus(status string) string {
+	if status == "" {
+		return status
+	}
+	return string(status[0]-'a'+'A') + status[1:]
+}
+
+// addWaitError explains why waiting stopped, naming the scan and its last
+// status, and what happens next.
+func addWaitError(diags *diag.Diagnostics, scanID, lastStatus string, timeout time.Duration, timeoutName string, err error) {
+	if lastStatus == "" {
+		lastStatus = "unknown"
+	}
+	recovery := "The scan ID is saved in state and the resource is marked tainted: the next apply starts a new scan."
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Timed Out Waiting for Aether365 Scan",
+			fmt.Sprintf("Scan %s did not finish within the %s timeout of %s; its last status was %q.\n\n%s "+
+				"If scans of this tenant take longer, raise it: timeouts { %s = \"%s\" }.\n\nOriginal error: %s",
+				scanID, timeoutName, timeout, lastStatus, recovery, timeoutName, timeout*2, err))
+	case errors.Is(err, context.Canceled):
+		diags.AddError("Interrupted While Waiting for Aether365 Scan",
+			fmt.Sprintf("Terraform was interrupted while scan %s was %q. The scan goes on in Aether365.\n\n%s\n\n"+
+				"Original error: %s", scanID, lastStatus, recovery, err))
+	default:
+		diags.AddError("Error Waiting for Aether365 Scan",
+			fmt.Sprintf("Could not follow scan %s (last status %q). %s\n\n%s\n\nOriginal error: %s",
+				scanID, lastStatus, apiErrorAdvice(err), recovery, err))
+	}
+}

@@ -1,0 +1,358 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+const scanAddress = "aether365_scan.test"
+
+var scanIDPattern = regexp.MustCompile(`^scn_[0-9a-f]{24}$`)
+
+func scanConfig(sim *testSimulator, body string) string {
+	return sim.providerConfig() + fmt.Sprintf("resource \"aether365_scan\" \"test\" {\n%s\n}\n", body)
+}
+
+// A scan is created, waited for (the simulator takes a moment, so the poller
+// really polls), recorded with its score and summary, then imported.
+func TestAccScanResource_createWaitAndImport(t *testing.T) {
+	score := 87.5
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, `scan_type = "compliance"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionCreate),
+						plancheck.ExpectUnknownValue(scanAddress, tfjsonpath.New("score")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectValue(scanAddress, "id", knownvalue.StringRegexp(scanIDPattern)),
+					expectString(scanAddress, "status", "completed"),
+					expectString(scanAddress, "tenant_id", testTenant),
+					expectString(scanAddress, "scan_type", "compliance"),
+					expectValue(scanAddress, "score", knownvalue.Float64Exact(87.5)),
+					expectValue(scanAddress, "completed_at", knownvalue.NotNull()),
+					expectValue(scanAddress, "failure_reason", knownvalue.Null()),
+					expectValue(scanAddress, "wait_for_completion", knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("total"), knownvalue.Int64Exact(200)),
+					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("failed_by_severity").AtMapKey("critical"),
+						knownvalue.Int64Func(func(v int64) error {
+							if v < 0 {
+								return fmt.Errorf("negative count %d", v)
+							}
+							return nil
+						})),
+				},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 1 {
+						return fmt.Errorf("simulator holds %d scans, want exactly 1", n)
+					}
+					return nil
+				},
+			},
+			{
+				// Nothing changes on a second plan: the finished scan is stable.
+				Config: scanConfig(sim, `scan_type = "compliance"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				ResourceName:            scanAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				// Local settings change in place, without a new scan.
+				Config: scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("score"), knownvalue.Float64Exact(87.5)),
+					},
+				},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 1 {
+						return fmt.Errorf("simulator holds %d scans after an in-place update, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Changing triggers runs a new scan: the plan says replace and the server
+// then holds two scans.
+func TestAccScanResource_triggersReplace(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	compareIDs := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\"\ntriggers = { release = \"1.0.0\" }"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					compareIDs.AddStateValue(scanAddress, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\"\ntriggers = { release = \"1.1.0\" }"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
+						plancheck.ExpectUnknownValue(scanAddress, tfjsonpath.New("id")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					compareIDs.AddStateValue(scanAddress, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("triggers").AtMapKey("release"), knownvalue.StringExact("1.1.0")),
+				},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 2 {
+						return fmt.Errorf("simulator holds %d scans, want 2 (one per trigger value)", n)
+					}
+					return nil
+				},
+			},
+			{
+				// Changing the scan type is also a new scan.
+				Config: scanConfig(sim, "scan_type = \"identity\"\ntriggers = { release = \"1.1.0\" }"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "scan_type", "identity")},
+			},
+		},
+	})
+}
+
+// A failed scan fails the apply naming the scan, stays in state tainted, and
+// the next apply replaces it rather than orphaning it.
+func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      scanConfig(sim, `scan_type = "compliance"`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Failed.*scn_[0-9a-f]{24}.*tainted`),
+			},
+			{
+				PreConfig: func() { sim.SetScanOutcome("completed") },
+				Config:    scanConfig(sim, `scan_type = "compliance"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 2 {
+						return fmt.Errorf("simulator holds %d scans, want 2 (the failed one and its replacement)", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// With fail_on_scan_failure = false a failed scan is recorded, not an error.
+func TestAccScanResource_failedScanRecordedWhenAllowed(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectString(scanAddress, "status", "failed"),
+					expectValue(scanAddress, "score", knownvalue.Null()),
+					expectValue(scanAddress, "failure_reason", knownvalue.NotNull()),
+				},
+			},
+		},
+	})
+}
+
+// A scan slower than the create timeout fails the apply with the scan ID and
+// its last status; the ID stays in state, so the next apply replaces it.
+func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
+				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last status was\s+"(queued|running)"`),
+			},
+			{
+				PreConfig: func() {
+					if n := sim.ScanCount(testTenant); n != 1 {
+						t.Errorf("after the timeout the simulator holds %d scans, want 1", n)
+					}
+					sim.SetScanDuration(0)
+				},
+				Config: scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					// Replace, not Create: the timed-out scan was in state, tainted.
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
+			},
+		},
+	})
+}
+
+// Without waiting, apply records the queued scan; turning waiting on later
+// waits in place for the same scan.
+func TestAccScanResource_noWait(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectString(scanAddress, "status", "queued"),
+					expectValue(scanAddress, "score", knownvalue.Null()),
+					expectValue(scanAddress, "summary", knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
+
+// Score gating with a postcondition: a low score fails the apply with the
+// user's own message and nothing that depends on the scan is deployed. The
+// verdict stands until a new scan is triggered.
+func TestAccScanResource_postconditionGatesOnScore(t *testing.T) {
+	low := 61.0
+	sim := newTestSimulator(t, simulator.Config{Score: &low})
+	config := func(attempt int) string {
+		return scanConfig(sim, fmt.Sprintf(`scan_type = "compliance"
+triggers  = { attempt = "%d" }
+
+lifecycle {
+  postcondition {
+    condition     = self.score >= 80
+    error_message = "Security score ${self.score} is below 80; blocking the deploy."
+  }
+}`, attempt)) + `
+resource "terraform_data" "deploy" {
+  input      = aether365_scan.test.score
+  depends_on = [aether365_scan.test]
+}`
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(1),
+				ExpectError: regexp.MustCompile(`(?s)Resource postcondition failed.*Security score 61 is below 80; blocking the deploy`),
+			},
+			{
+				// After fixing the tenant, a new scan (new trigger) opens the gate.
+				PreConfig: func() { sim.SetScore(92) },
+				Config:    config(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
+						// The failed gate kept the deploy from happening at all.
+						plancheck.ExpectResourceAction("terraform_data.deploy", plancheck.ResourceActionCreate),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectValue(scanAddress, "score", knownvalue.Float64Exact(92)),
+					statecheck.ExpectKnownValue("terraform_data.deploy", tfjsonpath.New("output"), knownvalue.Float64Exact(92)),
+				},
+			},
+		},
+	})
+}
+
+// A scan deleted on the server (retention) disappears from state on refresh
+// and is planned again.
+func TestAccScanResource_removedOnServerIsRecreated(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, `scan_type = "compliance"`),
+				Check:  captureID(scanAddress, &id),
+			},
+			{
+				PreConfig: func() {
+					if !sim.ForgetScan(id) {
+						t.Fatalf("simulator did not hold scan %s", id)
+					}
+				},
+				Config: scanConfig(sim, `scan_type = "compliance"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccScanResource_invalidInput(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Only the server knows the valid scan types: its answer comes through.
+				Config:      scanConfig(sim, `scan_type = "posture"`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Rejected the Request.*VALIDATION_ERROR.*compliance`),
+			},
+			{
+				Config:      scanConfig(sim, `scan_type = ""`),
+				ExpectError: regexp.MustCompile(`(?s)scan_type.*length`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"soon\"\n}"),
+				ExpectError: regexp.MustCompile(`(?s)(?i)timeout|duration`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"northwind\""),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible`),
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := sim.ScanCount(testTenant); n != 0 {
+				return fmt.Errorf("rejected input still started %d scans", n)
+			}
+			return nil
+		},
+	})
+}

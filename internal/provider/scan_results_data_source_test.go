@@ -1,0 +1,130 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// Every page of a large scan is read, filters apply, and max_results caps.
+func TestAccScanResultsDataSource_paginatesEverything(t *testing.T) {
+	const perScan = 1234
+	sim := newTestSimulator(t, simulator.Config{ResultsPerScan: perScan})
+	scan := sim.startCompletedScan(t, 72)
+
+	// The API's own answers, to compare the provider's with.
+	client := sim.client(t)
+	count := func(result, severity string) int {
+		t.Helper()
+		_, meta, err := client.ListResults(context.Background(), scan.ID, aether365.ListResultsOptions{Result: result, Severity: severity, MaxItems: 1})
+		if err != nil {
+			t.Fatalf("counting results: %v", err)
+		}
+		return meta.Total
+	}
+	failed, criticalFailed := count("Failed", ""), count("Failed", "Critical")
+	if failed <= aether365.MaxPageSize || criticalFailed == 0 {
+		t.Fatalf("simulator data too small for this test: %d failed, %d critical", failed, criticalFailed)
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: sim.providerConfig() + fmt.Sprintf(`
+data "aether365_scan_results" "all" {
+  scan_id = %q
+  result  = "All"
+}
+
+# Defaults: the latest completed scan's failures.
+data "aether365_scan_results" "failures" {}
+
+data "aether365_scan_results" "critical" {
+  result   = "Failed"
+  severity = "Critical"
+}
+
+data "aether365_scan_results" "first_ten" {
+  result      = "All"
+  max_results = 10
+}
+`, scan.ID),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectValue("data.aether365_scan_results.all", "total", knownvalue.Int64Exact(perScan)),
+					expectValue("data.aether365_scan_results.all", "results", knownvalue.ListSizeExact(perScan)),
+					expectString("data.aether365_scan_results.all", "id", scan.ID+"/All/*/all"),
+
+					expectString("data.aether365_scan_results.failures", "scan_id", scan.ID),
+					expectValue("data.aether365_scan_results.failures", "total", knownvalue.Int64Exact(int64(failed))),
+					expectValue("data.aether365_scan_results.failures", "results", knownvalue.ListSizeExact(failed)),
+					expectEveryElement("data.aether365_scan_results.failures", "results", "result", "Failed"),
+
+					expectValue("data.aether365_scan_results.critical", "results", knownvalue.ListSizeExact(criticalFailed)),
+					expectEveryElement("data.aether365_scan_results.critical", "results", "severity", "Critical"),
+					expectEveryElement("data.aether365_scan_results.critical", "results", "result", "Failed"),
+					statecheck.ExpectKnownValue("data.aether365_scan_results.critical", tfjsonpath.New("counts_by_severity").AtMapKey("critical"),
+						knownvalue.Int64Exact(int64(criticalFailed))),
+					statecheck.ExpectKnownValue("data.aether365_scan_results.critical", tfjsonpath.New("counts_by_severity").AtMapKey("high"),
+						knownvalue.Int64Exact(0)),
+
+					expectValue("data.aether365_scan_results.first_ten", "results", knownvalue.ListSizeExact(10)),
+					expectValue("data.aether365_scan_results.first_ten", "total", knownvalue.Int64Exact(perScan)),
+					statecheck.ExpectKnownValue("data.aether365_scan_results.first_ten", tfjsonpath.New("results").AtSliceIndex(0),
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{
+							"id":            knownvalue.StringRegexp(regexp.MustCompile(`^res_`)),
+							"control_id":    knownvalue.NotNull(),
+							"reference_url": knownvalue.StringRegexp(regexp.MustCompile(`^https://`)),
+						})),
+				},
+			},
+		},
+	})
+}
+
+func TestAccScanResultsDataSource_errors(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      sim.providerConfig() + `data "aether365_scan_results" "none" {}`,
+				ExpectError: regexp.MustCompile(`(?s)No Matching Aether365 Scan.*run one first`),
+			},
+			{
+				Config:      sim.providerConfig() + `data "aether365_scan_results" "x" { result = "failed" }`,
+				ExpectError: regexp.MustCompile(`(?s)result.*value must be one of.*"Failed"`),
+			},
+			{
+				Config:      sim.providerConfig() + `data "aether365_scan_results" "x" { severity = "critical" }`,
+				ExpectError: regexp.MustCompile(`(?s)severity.*value must be one of.*"Critical"`),
+			},
+			{
+				Config:      sim.providerConfig() + `data "aether365_scan_results" "x" { max_results = 0 }`,
+				ExpectError: regexp.MustCompile(`(?s)max_results.*between 1`),
+			},
+			{
+				PreConfig: func() {
+					sim.SetScanDuration(time.Hour)
+					if _, err := sim.client(t).StartScan(context.Background(), "me", "compliance", ""); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      sim.providerConfig() + `data "aether365_scans" "running" { status = "queued" }` + "\n" + `data "aether365_scan_results" "x" { scan_id = data.aether365_scans.running.scans[0].id }`,
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Has No Results Yet`),
+			},
+		},
+	})
+}

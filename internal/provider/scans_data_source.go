@@ -1,0 +1,136 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+)
+
+const (
+	defaultScansLimit = 20
+	maxScansLimit     = 1000
+)
+
+var (
+	_ datasource.DataSource              = (*scansDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scansDataSource)(nil)
+)
+
+// NewScansDataSource returns the aether365_scans data source.
+func NewScansDataSource() datasource.DataSource {
+	return &scansDataSource{}
+}
+
+// scansDataSource lists a tenant's scans, newest first: posture over time.
+type scansDataSource struct {
+	data *providerData
+}
+
+type scansDataSourceModel struct {
+	ID       types.String `tfsdk:"id"`
+	TenantID types.String `tfsdk:"tenant_id"`
+	Status   types.String `tfsdk:"status"`
+	ScanType types.String `tfsdk:"scan_type"`
+	Limit    types.Int64  `tfsdk:"limit"`
+	Scans    types.List   `tfsdk:"scans"`
+}
+
+func (d *scansDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_scans"
+}
+
+func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists a tenant's Aether365 scans, newest first, for example to compare the latest " +
+			"score with the previous one. Pages through the API as needed.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of this query, made from its arguments.",
+				Computed:            true,
+			},
+			"tenant_id": schema.StringAttribute{
+				MarkdownDescription: "Tenant to list: `me` (the API key's own) or a tenant ID. Defaults to the provider's `tenant_id`.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 128)},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: descScanFilter + " All statuses when omitted.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(aether365.ScanStatuses...)},
+			},
+			"scan_type": schema.StringAttribute{
+				MarkdownDescription: "Only scans of this kind, for example `compliance`. All kinds when omitted.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+			},
+			"limit": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Most scans to return, newest first: 1 to %d, default %d.", maxScansLimit, defaultScansLimit),
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, maxScansLimit)},
+			},
+			"scans": schema.ListNestedAttribute{
+				MarkdownDescription: "The scans, newest first. Each has the attributes of the `aether365_scan` data source.",
+				Computed:            true,
+				NestedObject:        schema.NestedAttributeObject{Attributes: dataSourceScanAttributes()},
+			},
+		},
+	}
+}
+
+func (d *scansDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		addUnexpectedProviderData(&resp.Diagnostics, err)
+		return
+	}
+	d.data = data
+}
+
+func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var model scansDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tenant := d.data.tenantOr(model.TenantID)
+	limit := int64(defaultScansLimit)
+	if !model.Limit.IsNull() {
+		limit = model.Limit.ValueInt64()
+	}
+
+	scans, err := d.data.client.ListScans(ctx, tenant, aether365.ListScansOptions{
+		Status:   model.Status.ValueString(),
+		ScanType: model.ScanType.ValueString(),
+		MaxItems: int(limit),
+		PageSize: int(min(limit, aether365.MaxPageSize)),
+	})
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Listing Aether365 Scans", err)
+		return
+	}
+
+	elements := make([]attr.Value, 0, len(scans))
+	for i := range scans {
+		var attrs scanAttributes
+		attrs.fill(&scans[i])
+		elements = append(elements, attrs.objectValue())
+	}
+	model.Scans = types.ListValueMust(types.ObjectType{AttrTypes: scanAttrTypes}, elements)
+	model.TenantID = types.StringValue(tenant)
+	model.ID = types.StringValue(queryID(tenant, model.Status.ValueString(), model.ScanType.ValueString(), fmt.Sprint(limit)))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
