@@ -1,0 +1,214 @@
+package aether365
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sentinel errors. Match them with errors.Is; never compare error strings.
+var (
+	// ErrMissingAPIKey is returned by New when Config.APIKey is empty.
+	ErrMissingAPIKey = errors.New("aether365: an API key is required")
+	// ErrInsecureHTTP is returned by New for a plain http:// BaseURL whose host
+	// is not loopback, unless Config.AllowInsecureHTTP is set.
+	ErrInsecureHTTP = errors.New("aether365: refusing to send the API key over plain http to a non-loopback host (use https, or set AllowInsecureHTTP)")
+	// ErrNoScan is returned (wrapped) by LatestScan when no scan matches.
+	ErrNoScan = errors.New("no matching scan")
+
+	// ErrNotFound matches an *APIError for 404 / NOT_FOUND.
+	ErrNotFound = errors.New("not found")
+	// ErrUnauthorized matches an *APIError for 401 / UNAUTHORIZED.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden matches an *APIError for 403 / FORBIDDEN.
+	ErrForbidden = errors.New("forbidden")
+	// ErrValidation matches an *APIError for 400 / VALIDATION_ERROR (and 413 / PAYLOAD_TOO_LARGE).
+	ErrValidation = errors.New("validation error")
+	// ErrRateLimited matches an *APIError for 429 / RATE_LIMITED.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrConflict matches an *APIError for 409 / SCAN_NOT_COMPLETED and 422 / IDEMPOTENCY_KEY_REUSED.
+	ErrConflict = errors.New("conflict")
+	// ErrServiceUnavailable matches an *APIError for any 5xx.
+	ErrServiceUnavailable = errors.New("service unavailable")
+	// ErrMalformedResponse matches a *MalformedResponseError.
+	ErrMalformedResponse = errors.New("malformed response")
+)
+
+// API error codes as the service spells them.
+const (
+	codeValidation           = "VALIDATION_ERROR"
+	codeUnauthorized         = "UNAUTHORIZED"
+	codeForbidden            = "FORBIDDEN"
+	codeNotFound             = "NOT_FOUND"
+	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	codeScanNotCompleted     = "SCAN_NOT_COMPLETED"
+	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
+	codeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
+	codeRateLimited          = "RATE_LIMITED"
+	codeInternal             = "INTERNAL_ERROR"
+	codeServiceUnavailable   = "SERVICE_UNAVAILABLE"
+)
+
+// sentinelForCode maps the codes we know. METHOD_NOT_ALLOWED deliberately
+// maps to nothing: it means a client bug, not a condition callers handle.
+var sentinelForCode = map[string]error{
+	codeValidation:           ErrValidation,
+	codePayloadTooLarge:      ErrValidation,
+	codeUnauthorized:         ErrUnauthorized,
+	codeForbidden:            ErrForbidden,
+	codeNotFound:             ErrNotFound,
+	codeScanNotCompleted:     ErrConflict,
+	codeIdempotencyKeyReused: ErrConflict,
+	codeRateLimited:          ErrRateLimited,
+	codeInternal:             ErrServiceUnavailable,
+	codeServiceUnavailable:   ErrServiceUnavailable,
+	codeMethodNotAllowed:     nil,
+}
+
+func sentinelForStatus(status int) error {
+	switch {
+	case status == http.StatusBadRequest, status == http.StatusRequestEntityTooLarge:
+		return ErrValidation
+	case status == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case status == http.StatusForbidden:
+		return ErrForbidden
+	case status == http.StatusNotFound:
+		return ErrNotFound
+	case status == http.StatusConflict, status == http.StatusUnprocessableEntity:
+		return ErrConflict
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status >= 500 && status <= 599:
+		return ErrServiceUnavailable
+	}
+	return nil
+}
+
+// APIError is an error envelope returned by the API.
+type APIError struct {
+	StatusCode int
+	Code       string
+	Message    string
+	RequestID  string
+	Method     string
+	Path       string
+}
+
+// Error reads like
+// "aether365: GET /scans/x: 404 NOT_FOUND: Scan not found (request req_abc)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "aether365: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Code)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is maps the error to a sentinel by its code, falling back to the HTTP
+// status for codes this client does not know.
+func (e *APIError) Is(target error) bool {
+	if target == nil {
+		return false
+	}
+	if sentinel, known := sentinelForCode[e.Code]; known {
+		return sentinel != nil && sentinel == target
+	}
+	return sentinelForStatus(e.StatusCode) == target
+}
+
+// MalformedResponseError is a response that is not the API's envelope: an
+// HTML page from a proxy, truncated JSON, an empty body, an envelope that
+// contradicts the HTTP status, data of the wrong shape, an oversized body.
+type MalformedResponseError struct {
+	StatusCode  int
+	ContentType string
+	// Snippet is the first bytes of the body (at most maxSnippetBytes),
+	// with anything unprintable replaced, for the error message.
+	Snippet string
+	Method  string
+	Path    string
+	// RequestID is the X-Request-Id response header, when there was one.
+	RequestID string
+	// Err says what was wrong with the body.
+	Err error
+}
+
+// Error names the status, content type and start of the body.
+func (e *MalformedResponseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "aether365: %s %s: malformed response (HTTP %d, content type %q", e.Method, e.Path, e.StatusCode, e.ContentType)
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, ", request %s", e.RequestID)
+	}
+	b.WriteString(")")
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Snippet == "" {
+		b.WriteString("; body is empty")
+	} else {
+		// Snippet is already printable; quoting it would bury JSON in escapes.
+		fmt.Fprintf(&b, "; body starts with: %s", e.Snippet)
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrMalformedResponse.
+func (e *MalformedResponseError) Is(target error) bool { return target == ErrMalformedResponse }
+
+// Unwrap returns the underlying decoding problem.
+func (e *MalformedResponseError) Unwrap() error { return e.Err }
+
+// ConfigError is an invalid Config field. Message never contains the API key.
+type ConfigError struct {
+	Field   string
+	Message string
+}
+
+// Error names the field and what is wrong with it.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("aether365: invalid configuration: %s: %s", e.Field, e.Message)
+}
+
+const maxSnippetBytes = 200
+
+// snippet returns at most maxSnippetBytes of body as printable UTF-8, with
+// secret (the API key, should a server ever echo it) masked. Masking happens
+// before truncation so that no prefix of the secret survives the cut.
+func snippet(body []byte, secret string) string {
+	if limit := maxSnippetBytes + len(secret); len(body) > limit {
+		body = body[:limit]
+	}
+	if secret != "" {
+		body = []byte(strings.ReplaceAll(string(body), secret, "***"))
+	}
+	if len(body) > maxSnippetBytes {
+		body = body[:maxSnippetBytes]
+	}
+	var b strings.Builder
+	for len(body) > 0 {
+		r, size := utf8.DecodeRune(body)
+		body = body[size:]
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteByte('?')
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case !unicode.IsPrint(r):
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

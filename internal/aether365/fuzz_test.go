@@ -1,0 +1,100 @@
+package aether365
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzDecodeEnvelope feeds arbitrary bodies and statuses to the decoder of
+// each response shape. It must never panic, and must never report success
+// without real data.
+func FuzzDecodeEnvelope(f *testing.F) {
+	seeds := []struct {
+		status int
+		body   string
+	}{
+		{200, `{"success":true,"data":{"id":"scn_1","tenant_id":"demo","scan_type":"compliance","status":"queued","score":null,"created_at":"2026-11-28T10:00:00Z"}}`},
+		{201, `{"success":true,"data":{"id":"scn_1","status":"completed","score":87.5,"summary":{"total":1,"failed_by_severity":{}}}}`},
+		{200, `{"success":true,"data":[{"id":"res_1","control_id":"AAD-001"}],"meta":{"total":1,"page":1,"limit":100,"totalPages":1}}`},
+		{200, `{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":100,"totalPages":0}}`},
+		{404, `{"success":false,"error":{"code":"NOT_FOUND","message":"Scan not found","request_id":"req_1"}}`},
+		{200, `{"success":true}`},
+		{200, `{"success":true,"data":null}`},
+		{200, `{"success":true,"data":{}}`},
+		{200, `{"success":false}`},
+		{502, `<html>Bad Gateway</html>`},
+		{200, ``},
+		{200, `{"success":true,"data":{"id":"scn_1"`},
+		{200, `{"success":true,"data":{"id":"scn_1","status":"running"}} trailing`},
+		{200, "\xff\xfe\x00"},
+		{-1, `{"success":true,"data":{"id":"x","status":"y"}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		info := responseInfo{method: "GET", path: "/scans/x", status: status, contentType: "application/json"}
+
+		var scan scanData
+		meta, err := decodeEnvelope(info, body, &scan, false, testAPIKey)
+		checkDecodeOutcome(t, status, err)
+		if err == nil {
+			if scan.ID == "" || scan.Status == "" {
+				t.Fatalf("success with an empty scan %+v from %q", scan, body)
+			}
+			if meta != nil {
+				t.Fatalf("meta on a single object")
+			}
+		}
+
+		var scans scanListData
+		meta, err = decodeEnvelope(info, body, &scans, true, testAPIKey)
+		checkDecodeOutcome(t, status, err)
+		if err == nil {
+			if meta == nil || scans == nil {
+				t.Fatalf("list success without meta or data from %q", body)
+			}
+			for _, s := range scans {
+				if s.ID == "" {
+					t.Fatalf("list success with an empty scan from %q", body)
+				}
+			}
+		}
+
+		var results resultsData
+		if _, err = decodeEnvelope(info, body, &results, true, testAPIKey); err == nil && results == nil {
+			t.Fatalf("results success without data from %q", body)
+		}
+		checkDecodeOutcome(t, status, err)
+	})
+}
+
+func checkDecodeOutcome(t *testing.T, status int, err error) {
+	t.Helper()
+	if err == nil {
+		if status < 200 || status > 299 {
+			t.Fatalf("success with HTTP %d", status)
+		}
+		return
+	}
+	var (
+		apiErr    *APIError
+		malformed *MalformedResponseError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		if status >= 200 && status <= 299 {
+			t.Fatalf("APIError with HTTP %d", status)
+		}
+		if apiErr.Code == "" {
+			t.Fatalf("APIError without a code")
+		}
+	case errors.As(err, &malformed):
+		if len(malformed.Snippet) > maxSnippetBytes {
+			t.Fatalf("snippet of %d bytes", len(malformed.Snippet))
+		}
+	default:
+		t.Fatalf("unexpected error type %T: %v", err, err)
+	}
+	_ = err.Error()
+}

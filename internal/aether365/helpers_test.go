@@ -1,0 +1,158 @@
+package aether365
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+)
+
+const testAPIKey = "ae_live_test_0123456789abcdef"
+
+// newTestClient starts an httptest server running handler and returns a
+// Client pointed at it with tiny retry waits; adjust tweaks the Config.
+func newTestClient(t *testing.T, handler http.HandlerFunc, adjust ...func(*Config)) (*Client, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	cfg := Config{
+		BaseURL:      srv.URL,
+		APIKey:       testAPIKey,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 5 * time.Millisecond,
+		Clock:        clock.NewFake(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)),
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c, srv
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Request-Id", "req_0123abcd")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeData(w http.ResponseWriter, status int, data any) {
+	writeJSON(w, status, map[string]any{"success": true, "data": data})
+}
+
+func writeList(w http.ResponseWriter, data any, meta PageMeta) {
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": data, "meta": meta})
+}
+
+func writeAPIError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"success": false, "error": map[string]any{"code": code, "message": message}})
+}
+
+func testScan(id, status string) Scan {
+	return Scan{
+		ID:        id,
+		TenantID:  "demo",
+		ScanType:  "compliance",
+		Status:    status,
+		CreatedAt: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC),
+	}
+}
+
+// hangUp closes the connection without a response: a connection error.
+func hangUp(t *testing.T, w http.ResponseWriter) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	_ = conn.Close()
+}
+
+// counter counts requests safely.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) inc() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return c.n
+}
+
+func (c *counter) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// logEvent is one recorded Logger call.
+type logEvent struct {
+	level  LogLevel
+	msg    string
+	fields map[string]any
+}
+
+type recordingLogger struct {
+	mu     sync.Mutex
+	events []logEvent
+}
+
+func (l *recordingLogger) Log(_ context.Context, level LogLevel, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	copied := make(map[string]any, len(fields))
+	for k, v := range fields {
+		copied[k] = v
+	}
+	l.events = append(l.events, logEvent{level: level, msg: msg, fields: copied})
+}
+
+func (l *recordingLogger) all() []logEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]logEvent(nil), l.events...)
+}
+
+func (l *recordingLogger) String() string {
+	var b strings.Builder
+	for _, e := range l.all() {
+		fmt.Fprintf(&b, "%s %s %v\n", e.level, e.msg, e.fields)
+	}
+	return b.String()
+}
+
+// recordingClock is a clock.Fake that remembers every sleep.
+type recordingClock struct {
+	*clock.Fake
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func newRecordingClock() *recordingClock {
+	return &recordingClock{Fake: clock.NewFake(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))}
+}
+
+func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.sleeps = append(c.sleeps, d)
+	c.mu.Unlock()
+	return c.Fake.Sleep(ctx, d)
+}
+
+func (c *recordingClock) recorded() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}

@@ -1,0 +1,244 @@
+package aether365
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+const (
+	defaultPaginateConcurrency = 4
+	defaultMaxPages            = 10000
+)
+
+// errInconsistentPages is wrapped by every error about a server whose pages
+// contradict each other.
+var errInconsistentPages = errors.New("inconsistent pagination")
+
+// PageFetcher fetches one page (1-based) of a list.
+type PageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, error)
+
+// PaginateOptions tunes Paginate.
+type PaginateOptions struct {
+	// Concurrency is how many pages are fetched at once after page 1 (default 4).
+	Concurrency int
+	// MaxItems stops once this many items are in hand (0 = no cap); exactly
+	// MaxItems are returned when the list is that long.
+	MaxItems int
+	// MaxPages is a safety cap on the server's page count (default 10000).
+	MaxPages int
+}
+
+// ItemKeyer is implemented by list items that have a stable identity
+// (Scan and Result: their ID). Paginate uses it to catch a server that
+// serves the same item twice, for example repeating a page.
+type ItemKeyer interface {
+	ItemKey() string
+}
+
+// ItemKey returns the scan's ID.
+func (s Scan) ItemKey() string { return s.ID }
+
+// ItemKey returns the result's ID.
+func (r Result) ItemKey() string { return r.ID }
+
+// Paginate returns every item of a list in page order, and the first page's
+// meta. It fetches page 1, then the remaining pages concurrently. It fails
+// rather than return a wrong list when the server is inconsistent: the page
+// count or total changing between pages, a page larger than the page size, an
+// item served twice (for items implementing ItemKeyer), more pages than
+// MaxPages, or a different number of items than the server's total.
+func Paginate[T any](ctx context.Context, fetch PageFetcher[T], opts PaginateOptions) ([]T, PageMeta, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = defaultPaginateConcurrency
+	}
+	if opts.MaxPages <= 0 {
+		opts.MaxPages = defaultMaxPages
+	}
+	if opts.MaxItems < 0 {
+		opts.MaxItems = 0
+	}
+
+	first, meta, err := fetch(ctx, 1)
+	if err != nil {
+		return nil, PageMeta{}, err
+	}
+	p := &pager[T]{fetch: fetch, opts: opts, first: meta}
+	if err := p.check(1, first, meta); err != nil {
+		return nil, meta, err
+	}
+	if meta.TotalPages > opts.MaxPages {
+		return nil, meta, fmt.Errorf("aether365: %w: the server reports %d pages, more than the limit of %d", errInconsistentPages, meta.TotalPages, opts.MaxPages)
+	}
+	pageSize := meta.Limit
+	if pageSize <= 0 {
+		pageSize = max(1, len(first))
+	}
+	list := newPageList[T]()
+	if err := list.add(1, first); err != nil {
+		return nil, meta, err
+	}
+
+	next := 2
+	for next <= meta.TotalPages && !p.enough(len(list.items)) {
+		count := meta.TotalPages - next + 1
+		if opts.MaxItems > 0 {
+			needed := opts.MaxItems - len(list.items)
+			count = min(count, (needed+pageSize-1)/pageSize)
+		}
+		pages, err := p.fetchRange(ctx, next, next+count-1)
+		if err != nil {
+			return nil, meta, err
+		}
+		for i, page := range pages {
+			if err := list.add(next+i, page); err != nil {
+				return nil, meta, err
+			}
+		}
+		next += count
+	}
+
+	items := list.items
+	if next > meta.TotalPages && len(items) != meta.Total && !p.enough(len(items)) {
+		return nil, meta, fmt.Errorf("aether365: %w: the server reported %d items but served %d over %d pages", errInconsistentPages, meta.Total, len(items), meta.TotalPages)
+	}
+	if opts.MaxItems > 0 && len(items) > opts.MaxItems {
+		items = items[:opts.MaxItems]
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return items, meta, nil
+}
+
+type pager[T any] struct {
+	fetch PageFetcher[T]
+	opts  PaginateOptions
+	first PageMeta
+}
+
+func (p *pager[T]) enough(have int) bool {
+	return p.opts.MaxItems > 0 && have >= p.opts.MaxItems
+}
+
+// check compares a page and its meta with what page 1 said.
+func (p *pager[T]) check(page int, items []T, meta PageMeta) error {
+	inconsistent := func(format string, args ...any) error {
+		return fmt.Errorf("aether365: %w: page %d: %s", errInconsistentPages, page, fmt.Sprintf(format, args...))
+	}
+	first := p.first
+	switch {
+	case meta.Page != 0 && meta.Page != page:
+		return inconsistent("the server answered with page %d", meta.Page)
+	case meta.TotalPages > first.TotalPages:
+		return inconsistent("the page count grew from %d to %d while listing", first.TotalPages, meta.TotalPages)
+	case meta.TotalPages != first.TotalPages:
+		return inconsistent("the page count changed from %d to %d while listing", first.TotalPages, meta.TotalPages)
+	case meta.Total != first.Total:
+		return inconsistent("the item total changed from %d to %d while listing", first.Total, meta.Total)
+	case meta.Limit != first.Limit:
+		return inconsistent("the page size changed from %d to %d while listing", first.Limit, meta.Limit)
+	case meta.Limit > 0 && len(items) > meta.Limit:
+		return inconsistent("%d items on a page of at most %d", len(items), meta.Limit)
+	case meta.TotalPages == 0 && len(items) > 0:
+		return inconsistent("%d items in a list of 0 pages", len(items))
+	case len(items) > meta.Total:
+		return inconsistent("%d items on a page of a list of %d", len(items), meta.Total)
+	}
+	return nil
+}
+
+// fetchRange fetches pages [from, to] with at most opts.Concurrency in
+// flight and returns them in page order. The first failure cancels the rest
+// and is the error returned.
+func (p *pager[T]) fetchRange(ctx context.Context, from, to int) ([][]T, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	results := make([][]T, to-from+1)
+	var (
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+
+	pages := make(chan int)
+	var wg sync.WaitGroup
+	for range min(p.opts.Concurrency, len(results)) {
+		wg.Go(func() {
+			for page := range pages {
+				items, meta, err := p.fetch(ctx, page)
+				if err == nil {
+					err = p.check(page, items, meta)
+				} else if page > 1 {
+					err = fmt.Errorf("page %d of %d: %w", page, p.first.TotalPages, err)
+				}
+				if err != nil {
+					fail(err)
+					continue
+				}
+				results[page-from] = items
+			}
+		})
+	}
+feed:
+	for page := from; page <= to; page++ {
+		select {
+		case pages <- page:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(pages)
+	wg.Wait()
+
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("aether365: listing pages %d-%d: %w", from, to, err)
+	}
+	return results, nil
+}
+
+// pageList accumulates pages in order and catches an item with a key
+// (ItemKeyer) served twice: the sign of a server repeating a page or a list
+// shifting under us.
+type pageList[T any] struct {
+	items []T
+	seen  map[string]int
+}
+
+func newPageList[T any]() *pageList[T] {
+	return &pageList[T]{seen: map[string]int{}}
+}
+
+func (l *pageList[T]) add(page int, items []T) error {
+	for _, item := range items {
+		keyer, ok := any(item).(ItemKeyer)
+		if !ok {
+			break
+		}
+		key := keyer.ItemKey()
+		if key == "" {
+			continue
+		}
+		if earlier, dup := l.seen[key]; dup {
+			if earlier == page {
+				return fmt.Errorf("aether365: %w: item %q is twice on page %d", errInconsistentPages, key, page)
+			}
+			return fmt.Errorf("aether365: %w: item %q is on page %d and again on page %d", errInconsistentPages, key, earlier, page)
+		}
+		l.seen[key] = page
+	}
+	l.items = append(l.items, items...)
+	return nil
+}

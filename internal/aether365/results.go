@@ -1,0 +1,47 @@
+package aether365
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ListResultsOptions filters and bounds ListResults.
+type ListResultsOptions struct {
+	// Result and Severity filter the list; empty means any.
+	Result   string
+	Severity string
+	// MaxItems caps how many results are returned (0 = all).
+	MaxItems int
+	// PageSize is the page size asked for (0 = MaxPageSize).
+	PageSize int
+}
+
+// ListResults returns every matching result of a completed scan
+// (GET /scans/{id}/results) in the server's order, and the first page's meta:
+// meta.Total is the server's total, which exceeds len(results) when MaxItems
+// caps the list. A scan that is not completed is an error matching ErrConflict.
+func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResultsOptions) ([]Result, PageMeta, error) {
+	if strings.TrimSpace(scanID) == "" {
+		return nil, PageMeta{}, errors.New("aether365: a scan ID is required")
+	}
+	pageSize, err := effectivePageSize(opts.PageSize, opts.MaxItems)
+	if err != nil {
+		return nil, PageMeta{}, err
+	}
+	path := "/scans/" + url.PathEscape(scanID) + "/results"
+	filters := url.Values{}
+	setIfNotEmpty(filters, "result", opts.Result)
+	setIfNotEmpty(filters, "severity", opts.Severity)
+	fetch := func(ctx context.Context, page int) ([]Result, PageMeta, error) {
+		var results resultsData
+		resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true}, &results)
+		if err != nil {
+			return nil, PageMeta{}, err
+		}
+		return []Result(results), resp.Meta, nil
+	}
+	return Paginate(ctx, fetch, PaginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+}

@@ -1,0 +1,308 @@
+package aether365
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type step func(t *testing.T, w http.ResponseWriter, r *http.Request)
+
+func status(s string) step {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		writeData(w, http.StatusOK, testScan("scn_1", s))
+	}
+}
+
+func statusWithHint(s, retryAfter string) step {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", retryAfter)
+		writeData(w, http.StatusOK, testScan("scn_1", s))
+	}
+}
+
+func failWith(code int, apiCode string) step {
+	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		writeAPIError(w, code, apiCode, "nope")
+	}
+}
+
+func proxyPage(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusBadGateway)
+	_, _ = io.WriteString(w, "<html>bad gateway</html>")
+}
+
+func dropConnection(t *testing.T, w http.ResponseWriter, r *http.Request) { hangUp(t, w) }
+
+// scriptedWait serves the steps in order to successive polls (the last one
+// repeats) and returns a client without retries, so each step is one poll.
+func scriptedWait(t *testing.T, steps ...step) (*Client, *recordingClock, *counter) {
+	t.Helper()
+	clk := newRecordingClock()
+	var polls counter
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/scans/scn_1" {
+			t.Errorf("path %s", r.URL.Path)
+		}
+		n := polls.inc()
+		steps[min(n, len(steps))-1](t, w, r)
+	}, func(cfg *Config) {
+		cfg.MaxRetries = -1
+		cfg.Clock = clk
+	})
+	return c, clk, &polls
+}
+
+type statusChange struct{ previous, current string }
+
+func TestWaitForScanReportsStatusChangesInOrder(t *testing.T) {
+	c, clk, polls := scriptedWait(t, status("queued"), status("queued"), status("running"), status("running"), status("completed"))
+	var changes []statusChange
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
+		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) {
+			changes = append(changes, statusChange{previous, scan.Status})
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scan.Status != ScanStatusCompleted {
+		t.Errorf("scan = %+v", scan)
+	}
+	want := []statusChange{{"", "queued"}, {"queued", "running"}, {"running", "completed"}}
+	if !slices.Equal(changes, want) {
+		t.Errorf("changes = %v, want %v", changes, want)
+	}
+	sleeps := clk.recorded()
+	if polls.get() != 5 || len(sleeps) != 4 {
+		t.Fatalf("%d polls, sleeps %v", polls.get(), sleeps)
+	}
+	// First re-poll after MinInterval (plus at most 10% jitter), then doubling.
+	for i, base := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		if sleeps[i] < base || sleeps[i] > base+base/10 {
+			t.Errorf("sleep %d = %s, want %s..%s", i, sleeps[i], base, base+base/10)
+		}
+	}
+}
+
+func TestWaitForScanTerminalStatuses(t *testing.T) {
+	for _, final := range []string{ScanStatusFailed, ScanStatusCancelled, ScanStatusCanceled, ScanStatusCompleted} {
+		c, _, polls := scriptedWait(t, status("running"), status(final))
+		scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
+		if err != nil || scan.Status != final || polls.get() != 2 {
+			t.Errorf("%s: scan %+v, err %v, %d polls", final, scan, err, polls.get())
+		}
+	}
+}
+
+func TestWaitForScanTreatsUnknownStatusAsPending(t *testing.T) {
+	c, _, polls := scriptedWait(t, status("running"), status("paused"), status("paused"), status("completed"))
+	var seen []string
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
+		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) { seen = append(seen, scan.Status) },
+	})
+	if err != nil || scan.Status != "completed" || polls.get() != 4 {
+		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
+	}
+	if !slices.Equal(seen, []string{"running", "paused", "completed"}) {
+		t.Errorf("seen = %v", seen)
+	}
+}
+
+func TestWaitForScanToleratesTransientErrors(t *testing.T) {
+	c, _, polls := scriptedWait(t,
+		status("running"),
+		failWith(503, codeServiceUnavailable), failWith(429, codeRateLimited),
+		status("running"),
+		proxyPage, dropConnection,
+		failWith(500, codeInternal),
+		status("completed"))
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 4})
+	if err != nil || scan.Status != "completed" {
+		t.Fatalf("scan %+v err %v", scan, err)
+	}
+	if polls.get() < 8 {
+		t.Errorf("%d polls", polls.get())
+	}
+}
+
+func TestWaitForScanGivesUpAfterTooManyErrors(t *testing.T) {
+	c, _, polls := scriptedWait(t, status("running"), failWith(503, codeServiceUnavailable))
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 3})
+	if !errors.Is(err, ErrServiceUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+	if scan == nil || scan.Status != "running" {
+		t.Errorf("last scan = %+v, want the running scan", scan)
+	}
+	if polls.get() != 4 {
+		t.Errorf("%d polls, want 1 + 3 errors", polls.get())
+	}
+	if !strings.Contains(err.Error(), "last status: running") || !strings.Contains(err.Error(), "3 errors in a row") {
+		t.Errorf("err = %q", err)
+	}
+}
+
+func TestWaitForScanStopsAtOnceOnPermanentErrors(t *testing.T) {
+	tests := []struct {
+		fail step
+		want error
+	}{
+		{failWith(404, codeNotFound), ErrNotFound},
+		{failWith(401, codeUnauthorized), ErrUnauthorized},
+		{failWith(403, codeForbidden), ErrForbidden},
+		{failWith(400, codeValidation), ErrValidation},
+	}
+	for _, tt := range tests {
+		c, _, polls := scriptedWait(t, status("running"), tt.fail)
+		scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
+		if !errors.Is(err, tt.want) || polls.get() != 2 {
+			t.Errorf("err = %v after %d polls, want %v after 2", err, polls.get(), tt.want)
+		}
+		if scan == nil || scan.Status != "running" {
+			t.Errorf("last scan = %+v", scan)
+		}
+	}
+	// Before any scan was seen.
+	c, _, _ := scriptedWait(t, failWith(404, codeNotFound))
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
+	if scan != nil || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no status seen") {
+		t.Errorf("scan %+v err %v", scan, err)
+	}
+}
+
+func TestWaitForScanContextCancelled(t *testing.T) {
+	c, _, _ := scriptedWait(t, status("queued"), status("running"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	scan, err := c.WaitForScan(ctx, "scn_1", WaitOptions{
+		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) {
+			if scan.Status == "running" {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if scan == nil || scan.Status != "running" || !strings.Contains(err.Error(), "last status: running") {
+		t.Errorf("scan %+v err %q", scan, err)
+	}
+}
+
+func TestWaitForScanDeadlineExceeded(t *testing.T) {
+	var once sync.Once
+	started := make(chan struct{})
+	hang := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(started) })
+		select {
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+			t.Error("the client did not give up at its deadline")
+		}
+	}
+	c, _, _ := scriptedWait(t, status("running"), hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	scan, err := c.WaitForScan(ctx, "scn_1", WaitOptions{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if scan == nil || scan.Status != "running" {
+		t.Errorf("scan = %+v", scan)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("took %s", elapsed)
+	}
+	<-started
+}
+
+func TestWaitForScanBacksOffToTheCap(t *testing.T) {
+	clk := newRecordingClock()
+	done := clk.Now().Add(10 * time.Minute)
+	var polls counter
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		polls.inc()
+		s := ScanStatusRunning
+		if !clk.Now().Before(done) {
+			s = ScanStatusCompleted
+		}
+		writeData(w, http.StatusOK, testScan("scn_1", s))
+	}, func(cfg *Config) { cfg.Clock = clk })
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
+	if err != nil || scan.Status != ScanStatusCompleted {
+		t.Fatalf("scan %+v err %v", scan, err)
+	}
+	t.Logf("%d polls, sleeps %v", polls.get(), clk.recorded())
+	if n := polls.get(); n > 25 {
+		t.Errorf("a 10-minute scan took %d polls, want at most 25", n)
+	}
+	sleeps := clk.recorded()
+	for i, d := range sleeps {
+		if d > 30*time.Second {
+			t.Errorf("sleep %d = %s exceeds MaxInterval", i, d)
+		}
+		if i > 0 && d < sleeps[i-1]*9/10 {
+			t.Errorf("sleep %d = %s shrank from %s", i, d, sleeps[i-1])
+		}
+	}
+	if last := sleeps[len(sleeps)-1]; last < 27*time.Second {
+		t.Errorf("the backoff did not reach the cap: last sleep %s", last)
+	}
+	if total, _ := clk.Slept(); total < 10*time.Minute || total > 11*time.Minute {
+		t.Errorf("simulated wait = %s, want just over 10m", total)
+	}
+}
+
+func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
+	c, clk, polls := scriptedWait(t,
+		statusWithHint("queued", "3"), statusWithHint("running", "2"),
+		statusWithHint("running", "120"), statusWithHint("running", "0"),
+		status("running"), status("completed"))
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second})
+	if err != nil || scan.Status != "completed" || polls.get() != 6 {
+		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
+	}
+	sleeps := clk.recorded()
+	want := []time.Duration{3 * time.Second, 2 * time.Second, 30 * time.Second, 250 * time.Millisecond}
+	if !slices.Equal(sleeps[:4], want) {
+		t.Errorf("sleeps = %v, want %v then backoff", sleeps, want)
+	}
+	// No hint: back to the backoff, which starts at MinInterval.
+	if sleeps[4] < time.Second || sleeps[4] > 1100*time.Millisecond {
+		t.Errorf("sleep after the hints stopped = %s", sleeps[4])
+	}
+}
+
+func TestWaitForScanUsesRetryAfterOnErrors(t *testing.T) {
+	limited := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "7")
+		writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
+	}
+	c, clk, _ := scriptedWait(t, status("running"), limited, status("completed"))
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if sleeps := clk.recorded(); len(sleeps) != 2 || sleeps[1] != 7*time.Second {
+		t.Errorf("sleeps = %v", sleeps)
+	}
+}
+
+func TestWaitOptionsDefaults(t *testing.T) {
+	o := WaitOptions{}.withDefaults()
+	if o.MinInterval != time.Second || o.MaxInterval != 30*time.Second || o.MaxConsecutiveErrors != 5 {
+		t.Errorf("defaults = %+v", o)
+	}
+	o = WaitOptions{MinInterval: time.Minute, MaxInterval: time.Second}.withDefaults()
+	if o.MaxInterval != time.Minute {
+		t.Errorf("MaxInterval below MinInterval kept: %+v", o)
+	}
+}
