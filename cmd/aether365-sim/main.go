@@ -1,0 +1,97 @@
+// Command aether365-sim serves a simulated Aether365 REST API, so the
+// provider, its tests and the seed's automation examples can run without an
+// Aether365 account. See internal/simulator for what it simulates.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit codes: 2 for a bad command line, as the flag package does.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitBadUsage = 2
+)
+
+// shutdownGrace bounds how long in-flight requests may finish after a signal.
+const shutdownGrace = 5 * time.Second
+
+// run serves until ctx is cancelled (SIGINT/SIGTERM) and returns the exit
+// code. stdout gets exactly one line, once the listener is ready, so scripts
+// can wait for it and read the URL; everything else goes to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK // asking for help is not a mistake
+	}
+	if err != nil {
+		return exitBadUsage
+	}
+	opts.config.RequestLog = stderr
+	sim, err := simulator.New(opts.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "aether365-sim: invalid flags: %v\n", err)
+		return exitBadUsage
+	}
+	listener, err := net.Listen("tcp", opts.listenAddress)
+	if err != nil {
+		fmt.Fprintf(stderr, "aether365-sim: cannot listen on %s: %v\n", opts.listenAddress, err)
+		return exitFailure
+	}
+	if opts.usingDemoKey {
+		fmt.Fprintf(stderr, "aether365-sim: no --api-key given; use the demo key %s (tenant %s)\n", simulator.DemoAPIKey, simulator.DemoTenant)
+	}
+
+	server := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+	fmt.Fprintf(stdout, "aether365-sim listening on http://%s\n", displayAddress(listener.Addr()))
+
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "aether365-sim: %v\n", err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(stderr, "aether365-sim: shutdown: %v\n", err)
+		return exitFailure
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "aether365-sim: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintln(stderr, "aether365-sim: stopped")
+	return exitOK
+}
+
+// displayAddress makes the printed URL usable: a wildcard listener
+// ("0.0.0.0", "::") is reachable on loopback, so print that instead.
+func displayAddress(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// runMainEnv makes the test binary act as aether365-sim: the process test
+// re-executes itself with it set, so main() runs exactly as installed,
+// signals and all, without a separate go build.
+const runMainEnv = "AETHER365_SIM_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Args = append([]string{"aether365-sim"}, os.Args[1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "--listen", "127.0.0.1:0", "--scan-duration", "0s")
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	lines := make(chan string, 2)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+		close(lines)
+	}()
+	var ready string
+	select {
+	case ready = <-lines:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no ready line within 10s; stderr:\n%s", stderr.String())
+	}
+	match := regexp.MustCompile(`^aether365-sim listening on (http://127\.0\.0\.1:(\d+))$`).FindStringSubmatch(ready)
+	if match == nil || match[2] == "0" {
+		t.Fatalf("ready line %q", ready)
+	}
+	baseURL := match[1]
+
+	req, _ := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type": "compliance"}`))
+	req.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !bytes.Contains(body, []byte(`"status":"completed"`)) {
+		t.Fatalf("POST with the demo key: %d %s", resp.StatusCode, body)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Errorf("exit after SIGINT: %v\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGINT")
+	}
+	if extra, ok := <-lines; ok {
+		t.Errorf("stdout has more than the ready line: %q", extra)
+	}
+
+	log := stderr.String()
+	if !strings.Contains(log, "demo key "+simulator.DemoAPIKey) {
+		t.Errorf("stderr does not tell the newcomer the demo key:\n%s", log)
+	}
+	requestLine := regexp.MustCompile(`(?m)^\S+ POST /tenants/me/scans 201 \S+ req_[0-9a-f]+$`)
+	if !requestLine.MatchString(log) {
+		t.Errorf("stderr lacks the request line (method, path, status, duration):\n%s", log)
+	}
+	// The demo key is announced once at start; it must not appear in a
+	// request line, nor must the Authorization header.
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "/tenants/") && (strings.Contains(line, simulator.DemoAPIKey) || strings.Contains(line, "Bearer")) {
+			t.Errorf("a request line leaks the key: %q", line)
+		}
+	}
+}
+
+func TestRunRejectsBadFlagsWithExitCode2(t *testing.T) {
+	for _, args := range [][]string{
+		{"--error-rate", "1.5"},
+		{"--error-rate", "lots"},
+		{"--scan-outcome", "finished"},
+		{"--scan-duration", "-1s"},
+		{"--scan-duration", "soon"},
+		{"--results", "0"},
+		{"--results", "100001"},
+		{"--score", "101"},
+		{"--score", "high"},
+		{"--latency", "-5ms"},
+		{"--rate-limit", "-1"},
+		{"--seed", "x"},
+		{"--api-key", ""},
+		{"--api-key", "ae_live_x="},
+		{"--api-key", "ae_live_x=a,,b"},
+		{"--api-key", "ae_live_x=me"},
+		{"--api-key", "ae_live_x=a/b"},
+		{"--api-key", "ae_live_x=a", "--api-key", "ae_live_x=b"},
+		{"--no-such-flag"},
+		{"positional"},
+	} {
+		var stdout, stderr bytes.Buffer
+		// Should a bad value slip through, the simulator listens on a free
+		// port and stops at once (cancelled context) instead of blocking.
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel()
+		code := run(stopped, append([]string{"--listen", "127.0.0.1:0"}, args...), &stdout, &stderr)
+		if code != exitBadUsage || stdout.Len() != 0 || stderr.Len() == 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and an error on stderr", args, code, stdout.String(), stderr.String())
+		}
+		if strings.Contains(stderr.String(), "ae_live_x") {
+			t.Errorf("%q: stderr prints the key: %s", args, stderr.String())
+		}
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, io.Discard, &stderr); code != exitOK || !strings.Contains(stderr.String(), "-api-key") {
+		t.Errorf("--help: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	opts, err := parseFlags([]string{
+		"--listen", "0.0.0.0:9000",
+		"--api-key", "ae_live_one=contoso,fabrikam",
+		"--api-key", "ae_live_two",
+		"-api-key=ae_live_three=tailspin",
+		"--scan-duration", "10m", "--results", "10000", "--score", "87.5", "--scan-outcome", "failed",
+		"--latency", "250ms", "--error-rate", "0.1", "--rate-limit", "5", "--seed", "42",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"ae_live_one":   {"contoso", "fabrikam"},
+		"ae_live_two":   {simulator.DemoTenant},
+		"ae_live_three": {"tailspin"},
+	}
+	if len(opts.config.APIKeys) != len(want) {
+		t.Errorf("APIKeys = %v", opts.config.APIKeys)
+	}
+	for key, tenants := range want {
+		if got := opts.config.APIKeys[key]; strings.Join(got, ",") != strings.Join(tenants, ",") {
+			t.Errorf("APIKeys[%s] = %v, want %v", key, got, tenants)
+		}
+	}
+	c := opts.config
+	if opts.listenAddress != "0.0.0.0:9000" || opts.usingDemoKey || c.ScanDuration != 10*time.Minute || c.ResultsPerScan != 10000 ||
+		c.Score == nil || *c.Score != 87.5 || c.ScanOutcome != simulator.OutcomeFailed || c.Latency != 250*time.Millisecond ||
+		c.ErrorRate != 0.1 || c.RateLimit != 5 || c.Seed != 42 {
+		t.Errorf("parsed %+v", opts)
+	}
+	if _, err := simulator.New(c); err != nil {
+		t.Errorf("parsed config rejected: %v", err)
+	}
+
+	defaults, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := defaults.config
+	if defaults.listenAddress != "127.0.0.1:8365" || !defaults.usingDemoKey || d.APIKeys != nil || d.ScanDuration != 5*time.Second ||
+		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || d.Seed != 0 {
+		t.Errorf("defaults %+v", defaults)
+	}
+}
+
+func TestRunReportsAnAddressInUse(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var first lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, &first, io.Discard) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(first.String(), "\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	address := strings.TrimPrefix(strings.TrimSpace(first.String()), "aether365-sim listening on http://")
+
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--listen", address}, io.Discard, &stderr); code != exitFailure ||
+		!strings.Contains(stderr.String(), "cannot listen") {
+		t.Errorf("second listener on %s: exit %d, stderr %q", address, code, stderr.String())
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("run after cancel = %d, want 0", code)
+	}
+}
+
+// lockedBuffer is written by one goroutine and read by the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,81 @@
+package simulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+)
+
+// Domains keep the pseudo-random streams derived from one seed independent:
+// adding a draw to one (say, the score) must not change another (the ids).
+const (
+	streamScanIDBase uint64 = iota + 1
+	streamScanIDTail
+	streamResultIDTag
+	streamResultIDPermutation
+	streamScore
+	streamOutcomeShuffle
+	streamOutcomeMix
+	streamFailureReason
+	streamErrorInjection
+)
+
+// splitmix64 is a well-mixed bijective hash of a 64-bit value; chaining it
+// gives cheap deterministic values from (seed, stream, index...) without
+// storing any random state.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// derive returns a deterministic pseudo-random value for seed, stream and
+// the given indexes.
+func derive(seed int64, stream uint64, indexes ...uint64) uint64 {
+	x := splitmix64(uint64(seed) ^ splitmix64(stream))
+	for _, index := range indexes {
+		x = splitmix64(x ^ index)
+	}
+	return x
+}
+
+// scanID is "scn_" and 24 hex digits. The first 8 digits count up from a
+// seed-derived base in creation order, so sorting by id descending (the
+// contract's tie-break after created_at) is also newest first when several
+// scans share a created_at second; the last 16 are seed-derived noise.
+func scanID(seed int64, creationIndex int) string {
+	base := derive(seed, streamScanIDBase) & 0x7fffffff
+	tail := derive(seed, streamScanIDTail, uint64(creationIndex))
+	return fmt.Sprintf("scn_%08x%016x", uint32(base+uint64(creationIndex)), tail)
+}
+
+const mask48 = 1<<48 - 1
+
+// resultID is "res_" and 24 hex digits: 48 bits identifying the scan and a
+// 48-bit bijective scramble of the result's position, so ids look random yet
+// can never collide within a scan.
+func resultID(seed int64, scanIndex, position int) string {
+	tag := derive(seed, streamResultIDTag, uint64(scanIndex)) & mask48
+	key := derive(seed, streamResultIDPermutation, uint64(scanIndex))
+	return fmt.Sprintf("res_%012x%012x", tag, permute48(uint64(position), key))
+}
+
+// permute48 is a bijection on 48-bit values: xor with a key, then
+// multiplications by odd constants and xor-shifts, each invertible mod 2^48.
+func permute48(x, key uint64) uint64 {
+	x = (x ^ key) & mask48
+	x = (x * 0x9e3779b97f4b) & mask48
+	x ^= x >> 23
+	x = (x * 0xd6e8feb86659fd93) & mask48
+	x ^= x >> 25
+	return x
+}
+
+// newRequestID is random rather than seeded: request ids identify log lines,
+// and repeating them across runs would only confuse.
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
