@@ -148,14 +148,41 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"summary": resourceSummaryAttribute(),
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
-				Create:            true,
-				Update:            true,
-				CreateDescription: "How long apply waits for a new scan to finish (a [duration](https://pkg.go.dev/time#ParseDuration) such as `45m`; default `30m`). When it runs out the apply fails naming the scan and its last status, and the tainted scan is replaced on the next apply.",
-				UpdateDescription: "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later (default `30m`).",
-			}),
+			"timeouts": scanTimeoutsBlock(ctx),
 		},
 	}
+}
+
+// scanTimeoutsBlock is the familiar `timeouts { create = "45m" }` block from
+// terraform-plugin-framework-timeouts, with Markdown descriptions added so
+// the registry page documents it like every other attribute.
+func scanTimeoutsBlock(ctx context.Context) schema.Block {
+	descriptions := map[string]string{
+		"create": "How long apply waits for a new scan to finish, as a [duration](https://pkg.go.dev/time#ParseDuration) " +
+			"such as `45m` (default `30m`). When it runs out the apply fails naming the scan and its last status; " +
+			"the scan stays in state, tainted, and the next apply starts a new one.",
+		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later " +
+			"(default `30m`).",
+	}
+	block := timeouts.Block(ctx, timeouts.Opts{
+		Create:            true,
+		Update:            true,
+		CreateDescription: descriptions["create"],
+		UpdateDescription: descriptions["update"],
+	})
+	nested, ok := block.(schema.SingleNestedBlock)
+	if !ok {
+		return block
+	}
+	nested.MarkdownDescription = "How long Terraform waits for the scan. Aether365 scans usually take minutes; " +
+		"raise `create` for large tenants."
+	for name, attr := range nested.Attributes {
+		if s, ok := attr.(schema.StringAttribute); ok {
+			s.MarkdownDescription = descriptions[name]
+			nested.Attributes[name] = s
+		}
+	}
+	return nested
 }
 
 func resourceSummaryAttribute() schema.SingleNestedAttribute {
