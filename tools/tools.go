@@ -7,6 +7,9 @@ package tools
 import (
 	// Documentation generation
 	_ "github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs"
+
+	// Linting (make lint), pinned here so CI needs nothing installed by hand
+	_ "github.com/golangci/golangci-lint/v2/cmd/golangci-lint"
 )
 
 // Format the examples, then render docs/ from templates/ and examples/.
