@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-uuid"
@@ -453,7 +454,7 @@ func titleStatus(status string) string {
 	if status == "" {
 		return status
 	}
-	return string(status[0]-'a'+'A') + status[1:]
+	return strings.ToUpper(status[:1]) + status[1:]
 }
 
 // addWaitError explains why waiting stopped, naming the scan and its last

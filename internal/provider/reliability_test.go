@@ -1,0 +1,524 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// The reliability tests run the provider against a simulator that fails half
+// of all requests: 30% answered 503 (Retry-After: 1), 10% processed and then
+// reset without an answer, 10% processed and then answered with a broken
+// body (proxy HTML 502, truncated JSON, empty 200, success:false with 200),
+// plus a per-key rate limit that answers 429 to bursts and 20 ms latency on
+// everything.
+//
+// With half the attempts failing, a request fails for good only when all of
+// its attempts fail: 0.5^(max_retries+1). The provider's default of 4 retries
+// would lose about one request in 32, so these tests set the maximum of 20
+// (one in two million). Each retry costs about a second (the 503's
+// Retry-After, or backoff from 0.5 s), so a request costs about a second on
+// average; the cases run in parallel to keep the wall time near a minute.
+const (
+	chaosErrorRate     = 0.3
+	chaosResetRate     = 0.1
+	chaosMalformedRate = 0.1
+	chaosRateLimit     = 4
+	chaosLatency       = 20 * time.Millisecond
+	chaosMaxRetries    = 20
+)
+
+func chaosSimulatorConfig(seed int64) simulator.Config {
+	return simulator.Config{
+		ErrorRate:     chaosErrorRate,
+		ResetRate:     chaosResetRate,
+		MalformedRate: chaosMalformedRate,
+		RateLimit:     chaosRateLimit,
+		Latency:       chaosLatency,
+		Seed:          seed,
+	}
+}
+
+// chaosProviderConfig is the provider block for a faulty simulator at url.
+func chaosProviderConfig(url string) string {
+	return fmt.Sprintf(`
+provider "aether365" {
+  base_url    = %q
+  api_key     = %q
+  max_retries = %d
+}
+`, url, testAPIKey, chaosMaxRetries)
+}
+
+// chaosCase is one sequence of create/plan/destroy cycles: every step gives
+// both scans a new trigger value, so each step plans, creates two new scans
+// and destroys the two of the step before.
+type chaosCase struct {
+	name   string
+	seed   int64
+	steps  int
+	tenant string // the tenant the scans land in (a real ID, for ScanIDs)
+	adjust func(*simulator.Config)
+	// extra is configuration added to every step (data sources).
+	extra  string
+	checks []statecheck.StateCheck
+	// scanArgs is added to both resources.
+	scanArgs string
+}
+
+// Repeated create/plan/destroy cycles against the faulty simulator all
+// succeed, and the server ends holding exactly the scans the provider created:
+// one per resource per cycle, no duplicate from a retried POST and no orphan
+// from a POST whose answer was lost.
+func TestAccReliability_createPlanDestroyCyclesUnderFaults(t *testing.T) {
+	started := time.Now()
+	t.Cleanup(func() { t.Logf("all cycles took %s", time.Since(started).Round(time.Second)) })
+
+	cases := []chaosCase{
+		{name: "instant scans", seed: 101, steps: 6, tenant: testTenant},
+		{
+			name: "scans that take a while", seed: 202, steps: 5, tenant: testTenant,
+			adjust: func(c *simulator.Config) { c.ScanDuration = 1200 * time.Millisecond },
+		},
+		{
+			name: "with paginated data sources", seed: 303, steps: 6, tenant: testTenant,
+			adjust: func(c *simulator.Config) { c.ResultsPerScan = 250 },
+			extra: `
+data "aether365_scan_results" "a" {
+  scan_id = aether365_scan.a.id
+  result  = "All"
+}
+
+data "aether365_scans" "recent" {
+  limit      = 2
+  depends_on = [aether365_scan.a, aether365_scan.b]
+}
+`,
+			checks: []statecheck.StateCheck{
+				expectValue("data.aether365_scan_results.a", "total", knownvalue.Int64Exact(250)),
+				statecheck.ExpectKnownValue("data.aether365_scan_results.a", tfjsonpath.New("results"), knownvalue.ListSizeExact(250)),
+				statecheck.ExpectKnownValue("data.aether365_scans.recent", tfjsonpath.New("scans"), knownvalue.ListSizeExact(2)),
+			},
+		},
+		{
+			name: "another tenant and scan type", seed: 404, steps: 6, tenant: "fabrikam",
+			scanArgs: "tenant_id = \"fabrikam\"\n  scan_type = \"identity\"",
+		},
+	}
+	total := 0
+	for _, c := range cases {
+		total += c.steps
+	}
+	if total < 20 {
+		t.Fatalf("only %d cycles; the issue asks for at least 20", total)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { runChaosCase(t, c) })
+	}
+}
+
+func runChaosCase(t *testing.T, c chaosCase) {
+	cfg := chaosSimulatorConfig(c.seed)
+	if c.adjust != nil {
+		c.adjust(&cfg)
+	}
+	sim := newTestSimulator(t, cfg)
+	scanArgs := c.scanArgs
+	if scanArgs == "" {
+		scanArgs = `scan_type = "compliance"`
+	}
+	config := func(cycle int) string {
+		var b strings.Builder
+		b.WriteString(chaosProviderConfig(sim.URL))
+		for _, name := range []string{"a", "b"} {
+			fmt.Fprintf(&b, "\nresource \"aether365_scan\" %q {\n  %s\n  triggers = { cycle = \"%d\" }\n}\n", name, scanArgs, cycle)
+		}
+		b.WriteString(c.extra)
+		return b.String()
+	}
+
+	var created []string // every scan ID the provider put into state, in order
+	steps := make([]resource.TestStep, c.steps)
+	for i := range steps {
+		action := plancheck.ResourceActionReplace
+		if i == 0 {
+			action = plancheck.ResourceActionCreate
+		}
+		checks := []statecheck.StateCheck{
+			expectString("aether365_scan.a", "status", "completed"),
+			expectString("aether365_scan.b", "status", "completed"),
+			expectValue("aether365_scan.a", "score", knownvalue.NotNull()),
+		}
+		steps[i] = resource.TestStep{
+			Config: config(i),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("aether365_scan.a", action),
+					plancheck.ExpectResourceAction("aether365_scan.b", action),
+				},
+			},
+			ConfigStateChecks: append(checks, c.checks...),
+			Check: func(s *terraform.State) error {
+				for _, address := range []string{"aether365_scan.a", "aether365_scan.b"} {
+					rs, ok := s.RootModule().Resources[address]
+					if !ok {
+						return fmt.Errorf("cycle %d: %s not in state", i, address)
+					}
+					if slices.Contains(created, rs.Primary.ID) {
+						return fmt.Errorf("cycle %d: %s kept scan %s instead of a new one", i, address, rs.Primary.ID)
+					}
+					created = append(created, rs.Primary.ID)
+				}
+				if held := sim.ScanCount(c.tenant); held != len(created) {
+					return fmt.Errorf("cycle %d: the server holds %d scans for %d created resources", i, held, len(created))
+				}
+				return nil
+			},
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    steps,
+		CheckDestroy: func(*terraform.State) error {
+			held := sim.ScanIDs(c.tenant)
+			if len(created) != 2*c.steps {
+				return fmt.Errorf("%d scans created over %d cycles, want %d", len(created), c.steps, 2*c.steps)
+			}
+			if !slices.Equal(sortedCopy(held), sortedCopy(created)) {
+				return fmt.Errorf("the server holds %v; the provider created %v (a difference is a duplicate or an orphan)", held, created)
+			}
+			return nil
+		},
+	})
+	stats := sim.Stats()
+	t.Logf("%d requests, %d scans: %d injected 503s, %d resets, %d malformed, %d rate-limited",
+		stats.Requests, len(created), stats.InjectedErrors, stats.InjectedResets, stats.InjectedMalformed, stats.RateLimited)
+	if stats.InjectedErrors == 0 || stats.InjectedResets == 0 || stats.InjectedMalformed == 0 {
+		t.Errorf("some fault was never injected, so this proved less than it claims: %+v", stats)
+	}
+}
+
+// diagnosticPattern matches a diagnostic that contains the parts in order;
+// Terraform wraps long lines, so any space in a part matches any run of
+// whitespace.
+func diagnosticPattern(parts ...string) *regexp.Regexp {
+	for i, part := range parts {
+		parts[i] = strings.ReplaceAll(part, " ", `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// stepTimer measures the time from one step's PreConfig to the next one's.
+type stepTimer struct{ started time.Time }
+
+func (s *stepTimer) start()               { s.started = time.Now() }
+func (s *stepTimer) since() time.Duration { return time.Since(s.started) }
+func (s *stepTimer) within(lo, hi time.Duration) error {
+	if took := s.since(); took < lo || took > hi {
+		return fmt.Errorf("the failed apply took %s, want between %s and %s", took.Round(time.Millisecond), lo, hi)
+	}
+	return nil
+}
+
+// The create timeout holds while the API is failing half the requests: the
+// apply fails within the timeout (plus Terraform's own overhead), names the
+// scan and its last status, and the scan ID, written before waiting, is in
+// state, so the next apply replaces it. The server then holds exactly the
+// timed-out scan and its replacement, although the timed-out scan's POST was
+// answered with a reset (seed 87 makes the first request a reset).
+func TestAccReliability_createTimeoutUnderFaults(t *testing.T) {
+	cfg := chaosSimulatorConfig(87)
+	cfg.ScanDuration = time.Hour
+	sim := newTestSimulator(t, cfg)
+	config := chaosProviderConfig(sim.URL) + `
+resource "aether365_scan" "test" {
+  scan_type = "compliance"
+  timeouts {
+    create = "3s"
+  }
+}
+`
+	var timer stepTimer
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   timer.start,
+				Config:      config,
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last status was "(queued|running)"`),
+			},
+			{
+				PreConfig: func() {
+					if err := timer.within(3*time.Second, 20*time.Second); err != nil {
+						t.Error(err)
+					}
+					if n := sim.ScanCount(testTenant); n != 1 {
+						t.Errorf("after the timeout the server holds %d scans, want 1", n)
+					}
+					if sim.Stats().InjectedResets == 0 {
+						t.Error("no reset was injected before the timeout; the seed no longer exercises a lost POST answer")
+					}
+					sim.SetScanDuration(0)
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 2 {
+						return fmt.Errorf("the server holds %d scans, want 2 (the timed-out one and its replacement)", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// statusRewriter sits in front of the simulator and reports every unfinished
+// scan with a status this provider has never heard of, which never changes.
+type statusRewriter struct {
+	sim     http.Handler
+	enabled atomic.Bool
+}
+
+var unfinishedStatus = regexp.MustCompile(`"status":"(queued|running)"`)
+
+func (s *statusRewriter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enabled.Load() {
+		s.sim.ServeHTTP(w, r)
+		return
+	}
+	recorder := httptest.NewRecorder()
+	s.sim.ServeHTTP(recorder, r)
+	body := unfinishedStatus.ReplaceAll(recorder.Body.Bytes(), []byte(`"status":"awaiting_approval"`))
+	copyHeader(w.Header(), recorder.Header())
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(recorder.Code)
+	_, _ = w.Write(body)
+}
+
+func copyHeader(dst, src http.Header) {
+	for name, values := range src {
+		dst[name] = slices.Clone(values)
+	}
+}
+
+// A status the provider does not know counts as still running: a scan stuck
+// in it is bounded by the create timeout, and the error names that status.
+func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *testing.T) {
+	sim, err := simulator.New(simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ScanDuration: time.Hour, Seed: 365})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewriter := &statusRewriter{sim: sim}
+	rewriter.enabled.Store(true)
+	server := httptest.NewServer(rewriter)
+	t.Cleanup(server.Close)
+	config := fmt.Sprintf(`
+provider "aether365" {
+  base_url = %q
+  api_key  = %q
+}
+
+resource "aether365_scan" "test" {
+  scan_type = "compliance"
+  timeouts {
+    create = "3s"
+  }
+}
+`, server.URL, testAPIKey)
+	var timer stepTimer
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   timer.start,
+				Config:      config,
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last status was "awaiting_approval"`),
+			},
+			{
+				PreConfig: func() {
+					if err := timer.within(3*time.Second, 15*time.Second); err != nil {
+						t.Error(err)
+					}
+					rewriter.enabled.Store(false)
+					sim.SetScanDuration(0)
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 2 {
+						return fmt.Errorf("the server holds %d scans, want 2", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// pageMode says how mindChanger misbehaves.
+type pageMode int32
+
+const (
+	pagesHonest pageMode = iota
+	pagesGrow            // from page 2 on, the total and page count have grown
+	pagesRepeat          // page 2 and later serve page 1's items again
+	pagesShrink          // from page 2 on, the total has shrunk
+)
+
+// mindChanger sits in front of the simulator and changes its mind about a
+// results list between pages, as a server whose data moves under a listing
+// would.
+type mindChanger struct {
+	sim  http.Handler
+	mode atomic.Int32
+	mu   sync.Mutex
+	hits int
+}
+
+func (m *mindChanger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	mode := pageMode(m.mode.Load())
+	if !strings.HasSuffix(r.URL.Path, "/results") || page < 2 || mode == pagesHonest {
+		m.sim.ServeHTTP(w, r)
+		return
+	}
+	m.mu.Lock()
+	m.hits++
+	m.mu.Unlock()
+	if mode == pagesRepeat {
+		query := r.URL.Query()
+		query.Set("page", "1")
+		r = r.Clone(r.Context())
+		r.URL.RawQuery = query.Encode()
+	}
+	recorder := httptest.NewRecorder()
+	m.sim.ServeHTTP(recorder, r)
+	var env map[string]any
+	if err := json.Unmarshal(recorder.Body.Bytes(), &env); err != nil {
+		http.Error(w, "rewriting: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if meta, ok := env["meta"].(map[string]any); ok {
+		total, limit := meta["total"].(float64), meta["limit"].(float64)
+		switch mode {
+		case pagesGrow:
+			total += 2 * limit
+		case pagesShrink:
+			total -= limit
+		}
+		meta["total"] = total
+		meta["totalPages"] = float64(int((total + limit - 1) / limit))
+		meta["page"] = float64(page)
+	}
+	var body bytes.Buffer
+	_ = json.NewEncoder(&body).Encode(env)
+	copyHeader(w.Header(), recorder.Header())
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+	w.WriteHeader(recorder.Code)
+	_, _ = w.Write(body.Bytes())
+}
+
+// A server that changes its mind mid-pagination (the total grows or shrinks,
+// a page repeats earlier items) makes aether365_scan_results fail with a
+// diagnostic that says what the server did, rather than return a list with
+// gaps or duplicates. The same list read honestly works.
+func TestAccReliability_serverChangingItsMindMidPagination(t *testing.T) {
+	sim, err := simulator.New(simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ResultsPerScan: 450, Seed: 365})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changer := &mindChanger{sim: sim}
+	server := httptest.NewServer(changer)
+	t.Cleanup(server.Close)
+	config := fmt.Sprintf(`
+provider "aether365" {
+  base_url = %q
+  api_key  = %q
+}
+
+resource "aether365_scan" "test" {
+  scan_type = "compliance"
+}
+
+data "aether365_scan_results" "all" {
+  scan_id = aether365_scan.test.id
+  result  = "All"
+}
+`, server.URL, testAPIKey)
+	setMode := func(mode pageMode) func() { return func() { changer.mode.Store(int32(mode)) } }
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   setMode(pagesGrow),
+				Config:      config,
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `page count grew from 5 to 7 while listing`),
+			},
+			{
+				PreConfig:   setMode(pagesRepeat),
+				Config:      config,
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `item "res_[0-9a-f]+" is on page 1 and again on page [2-5]`),
+			},
+			{
+				PreConfig:   setMode(pagesShrink),
+				Config:      config,
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `(page count changed from 5 to 4|item total changed from 450 to 350)`),
+			},
+			{
+				PreConfig: setMode(pagesHonest),
+				Config:    config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectValue("data.aether365_scan_results.all", "total", knownvalue.Int64Exact(450)),
+					statecheck.ExpectKnownValue("data.aether365_scan_results.all", tfjsonpath.New("results"), knownvalue.ListSizeExact(450)),
+				},
+				Check: func(*terraform.State) error {
+					changer.mu.Lock()
+					defer changer.mu.Unlock()
+					if changer.hits == 0 {
+						return fmt.Errorf("the misbehaving pages were never requested")
+					}
+					if n := sim.ScanCount(testTenant); n != 1 {
+						return fmt.Errorf("the server holds %d scans, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
