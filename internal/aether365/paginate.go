@@ -8,7 +8,15 @@ import (
 )
 
 const (
-	defaultPaginateConcurrency = 4
+	// defaultPaginateConcurrency is the Client's default, so that Paginate and
+	// ListResults behave alike. Reading N pages takes about
+	// 1 + ceil((N-1)/concurrency) round trips: for 100 pages, 4 gives 26
+	// (3.8x faster than one page at a time), 8 gives 14 (7x), 16 gives 8
+	// (12x). 8 is the smallest power of two with a clear margin over 5x, and
+	// keeps a wave of requests (8) below the burst of any per-second limit of
+	// 8 or more; under a tighter limit the client-side RequestsPerSecond paces
+	// every worker, and 429s are retried after the server's Retry-After.
+	defaultPaginateConcurrency = defaultPageConcurrency
 	defaultMaxPages            = 10000
 )
 
@@ -21,7 +29,7 @@ type PageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, erro
 
 // PaginateOptions tunes Paginate.
 type PaginateOptions struct {
-	// Concurrency is how many pages are fetched at once after page 1 (default 4).
+	// Concurrency is how many pages are fetched at once after page 1 (default 8).
 	Concurrency int
 	// MaxItems stops once this many items are in hand (0 = no cap); exactly
 	// MaxItems are returned when the list is that long.

@@ -447,3 +447,56 @@ func BenchmarkPaginate(b *testing.B) {
 		}
 	}
 }
+
+func TestListResultsDefaultConcurrencyIsEight(t *testing.T) {
+	// 3,000 results: page 1, then 29 pages with at most 8 in flight.
+	srv := &resultServer{total: 3000, delay: 20 * time.Millisecond}
+	c, _ := newTestClient(t, srv.handle)
+	results, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResultOrder(t, results, 3000)
+	if peak := srv.maxInFlight.Load(); peak > defaultPageConcurrency || peak < 2 {
+		t.Errorf("peak in-flight pages = %d, want 2..%d", peak, defaultPageConcurrency)
+	}
+	if defaultPageConcurrency != 8 || defaultPaginateConcurrency != defaultPageConcurrency {
+		t.Errorf("default concurrency: client %d, Paginate %d; want 8 for both", defaultPageConcurrency, defaultPaginateConcurrency)
+	}
+}
+
+func TestPaginateDefaultConcurrencyBoundsInFlightPages(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	fetch := func(ctx context.Context, page int) ([]int, PageMeta, error) {
+		if page > 1 {
+			cur := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for seen := peak.Load(); cur > seen && !peak.CompareAndSwap(seen, cur); seen = peak.Load() {
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return intPages(500, 10)(ctx, page)
+	}
+	items, _, err := Paginate(context.Background(), fetch, PaginateOptions{})
+	if err != nil || len(items) != 500 {
+		t.Fatalf("%d items, err %v", len(items), err)
+	}
+	if got := peak.Load(); got > defaultPaginateConcurrency {
+		t.Errorf("peak in-flight pages = %d, more than the default %d", got, defaultPaginateConcurrency)
+	}
+}
+
+func TestListResultsRateLimitPacesAllWorkers(t *testing.T) {
+	// 21 pages at 20 requests per second (burst 20, then one every 50 ms):
+	// however many workers ask, the 21st request waits for its slot. Only a
+	// lower bound is checked, so a slow machine cannot fail it.
+	srv := &resultServer{total: 2100}
+	c, _ := newTestClient(t, srv.handle, func(cfg *Config) { cfg.RequestsPerSecond = 20 })
+	started := time.Now()
+	if _, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(started); took < 40*time.Millisecond {
+		t.Errorf("21 requests at 20/s took %s: the limiter did not pace the page workers", took)
+	}
+}

@@ -61,7 +61,13 @@ func (o WaitOptions) withDefaults() WaitOptions {
 // The first poll is immediate. Between polls it sleeps (through
 // Config.Clock) for the server's Retry-After hint when the response has one,
 // clamped to [MinInterval/4, MaxInterval]; otherwise for a backoff delay that
-// starts at MinInterval and doubles up to MaxInterval, with jitter.
+// starts at MinInterval and doubles up to MaxInterval, with jitter. A hint on
+// a running scan is a promise ("done in N seconds"): it lets the wait see a
+// scan finish within moments while the 30 s cap keeps a long scan to about
+// one poll per 30 s. Once a promise is broken (the scan is still running at
+// or after the promised time), hints may lengthen the wait but no longer
+// shorten it below the backoff, so a server that always answers
+// "Retry-After: 1" costs no more polls than one that sends no hint.
 //
 // Transient errors are tolerated up to MaxConsecutiveErrors in a row; any
 // other error (404, 401, 403, validation) ends the wait at once. When the wait
@@ -74,7 +80,16 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 		last        *Scan
 		errorsInRow int
 		delay       = opts.MinInterval
+		// promised is when the last hint on a running scan said it would be
+		// done; distrust is set once a poll at or after it found it unfinished.
+		promised time.Time
+		distrust bool
 	)
+	backoff := func() time.Duration {
+		wait := jitterUp(delay, opts.MaxInterval)
+		delay = min(delay*waitBackoffFactor, opts.MaxInterval)
+		return wait
+	}
 	for {
 		scan, resp, err := c.getScan(ctx, id)
 		if err != nil {
@@ -115,12 +130,30 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 			}
 		}
 
+		now := c.clock.Now()
+		hint, hinted := retryAfterHint(resp, now)
 		var wait time.Duration
-		if hint, ok := retryAfterHint(resp, c.clock.Now()); ok {
+		switch {
+		case hinted && err != nil:
+			// A 429's or 503's Retry-After is about load, not the scan.
 			wait = min(max(hint, opts.MinInterval/4), opts.MaxInterval)
-		} else {
-			wait = jitterUp(delay, opts.MaxInterval)
-			delay = min(delay*waitBackoffFactor, opts.MaxInterval)
+		case hinted:
+			if !promised.IsZero() && !now.Before(promised) {
+				distrust = true
+			}
+			promised = now.Add(hint)
+			wait = min(max(hint, opts.MinInterval/4), opts.MaxInterval)
+			if distrust {
+				wait = max(wait, backoff())
+				break
+			}
+			// The backoff keeps pace with the time spent waiting, so if this
+			// promise breaks it resumes where it would be without hints.
+			for delay <= wait && delay < opts.MaxInterval {
+				delay = min(delay*waitBackoffFactor, opts.MaxInterval)
+			}
+		default:
+			wait = backoff()
 		}
 		if err := c.clock.Sleep(ctx, wait); err != nil {
 			return last, waitInterrupted(id, last, err)

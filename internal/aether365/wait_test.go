@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -262,7 +263,65 @@ func TestWaitForScanBacksOffToTheCap(t *testing.T) {
 	}
 }
 
+// hintingServer answers polls of a scan that finishes at done, sending the
+// Retry-After hint that hint computes from the time left (nil: no header).
+func hintingServer(t *testing.T, done time.Duration, hint func(left time.Duration) string) (*Client, *recordingClock, *counter) {
+	t.Helper()
+	clk := newRecordingClock()
+	finish := clk.Now().Add(done)
+	var polls counter
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		polls.inc()
+		left := finish.Sub(clk.Now())
+		if left <= 0 {
+			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusCompleted))
+			return
+		}
+		if h := hint(left); h != "" {
+			w.Header().Set("Retry-After", h)
+		}
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+	}, func(cfg *Config) {
+		cfg.MaxRetries = -1
+		cfg.Clock = clk
+	})
+	return c, clk, &polls
+}
+
+// honestHint is the simulator's hint: whole seconds left, rounded up.
+func honestHint(left time.Duration) string {
+	return strconv.Itoa(int((left + time.Second - 1) / time.Second))
+}
+
 func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
+	c, clk, polls := hintingServer(t, 95*time.Second, honestHint)
+	start := clk.Now()
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second})
+	if err != nil || scan.Status != ScanStatusCompleted {
+		t.Fatalf("scan %+v err %v", scan, err)
+	}
+	// Capped at 30 s while the scan has long to go, then exactly the time left:
+	// the completion is seen at once, with no poll wasted.
+	want := []time.Duration{30 * time.Second, 30 * time.Second, 30 * time.Second, 5 * time.Second}
+	if sleeps := clk.recorded(); !slices.Equal(sleeps, want) {
+		t.Errorf("sleeps = %v, want %v", sleeps, want)
+	}
+	if polls.get() != 5 || clk.Now().Sub(start) != 95*time.Second {
+		t.Errorf("%d polls, done after %s; want 5 polls, 1m35s", polls.get(), clk.Now().Sub(start))
+	}
+}
+
+func TestWaitForScanHintOfZeroPollsSoonButNotAtOnce(t *testing.T) {
+	c, clk, polls := scriptedWait(t, statusWithHint("running", "0"), status("completed"))
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if sleeps := clk.recorded(); !slices.Equal(sleeps, []time.Duration{250 * time.Millisecond}) || polls.get() != 2 {
+		t.Errorf("sleeps = %v after %d polls, want [250ms] (MinInterval/4)", sleeps, polls.get())
+	}
+}
+
+func TestWaitForScanStopsTrustingBrokenHints(t *testing.T) {
 	c, clk, polls := scriptedWait(t,
 		statusWithHint("queued", "3"), statusWithHint("running", "2"),
 		statusWithHint("running", "120"), statusWithHint("running", "0"),
@@ -272,13 +331,43 @@ func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
 		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
 	}
 	sleeps := clk.recorded()
-	want := []time.Duration{3 * time.Second, 2 * time.Second, 30 * time.Second, 250 * time.Millisecond}
-	if !slices.Equal(sleeps[:4], want) {
-		t.Errorf("sleeps = %v, want %v then backoff", sleeps, want)
+	// 3 s was promised and broken. The backoff kept pace with those 3 s (1 s,
+	// 2 s, next 4 s); from then on it is the floor and a hint can only
+	// lengthen a wait. Backoff delays get up to a tenth of jitter.
+	within := func(i int, lo, hi time.Duration) {
+		t.Helper()
+		if sleeps[i] < lo || sleeps[i] > hi {
+			t.Errorf("sleep %d = %s, want %s to %s (all: %v)", i, sleeps[i], lo, hi, sleeps)
+		}
 	}
-	// No hint: back to the backoff, which starts at MinInterval.
-	if sleeps[4] < time.Second || sleeps[4] > 1100*time.Millisecond {
-		t.Errorf("sleep after the hints stopped = %s", sleeps[4])
+	within(0, 3*time.Second, 3*time.Second)
+	within(1, 4*time.Second, 4400*time.Millisecond)   // max(hint 2 s, backoff 4 s)
+	within(2, 30*time.Second, 30*time.Second)         // max(hint 120 s capped at 30 s, backoff 8 s)
+	within(3, 16*time.Second, 17600*time.Millisecond) // max(hint 0, backoff 16 s)
+	within(4, 30*time.Second, 30*time.Second)         // no hint: backoff at its cap
+}
+
+func TestWaitForScanRetryAfterOneForeverCostsNoMoreThanBackoff(t *testing.T) {
+	// A server whose estimate ran out keeps saying "1": following it would
+	// poll 600 times over a ten-minute scan.
+	c, _, polls := hintingServer(t, 10*time.Minute, func(time.Duration) string { return "1" })
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := polls.get(); n > 25 {
+		t.Errorf("%d polls for a 10-minute scan with a constant 1 s hint, want at most 25", n)
+	}
+}
+
+func TestWaitForScanTenMinuteScanWithHints(t *testing.T) {
+	c, clk, polls := hintingServer(t, 10*time.Minute, honestHint)
+	start := clk.Now()
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// One poll at once, then every 30 s: 0, 30 s ... 600 s.
+	if n, took := polls.get(), clk.Now().Sub(start); n != 21 || took != 10*time.Minute {
+		t.Errorf("%d polls, done after %s; want 21 polls, exactly 10m", n, took)
 	}
 }
 

@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type report struct {
+	Machine         machineInfo                   `json:"machine"`
+	Started         string                        `json:"started"`
+	Finished        string                        `json:"finished"`
+	Targets         []target                      `json:"targets"`
+	P1              p1Result                      `json:"p1_completion_latency"`
+	P4              p4Result                      `json:"p4_memory"`
+	P5              p5Result                      `json:"p5_fleet"`
+	P5NoClientLimit *p5Result                     `json:"p5_fleet_without_client_limit,omitempty"`
+	Curve           []curvePoint                  `json:"time_to_result_curve"`
+	GoBench         map[string]map[string]float64 `json:"go_benchmarks"`
+}
+
+// target is one row of the table. Met is nil for figures that are only
+// reported.
+type target struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Figure   string `json:"figure"`
+	Baseline string `json:"baseline"`
+	Ratio    string `json:"ratio"`
+	Target   string `json:"target"`
+	Met      *bool  `json:"met,omitempty"`
+}
+
+type p1Result struct {
+	ScanS        float64    `json:"scan_duration_s"`
+	StartupS     float64    `json:"terraform_startup_s"`
+	StartupRunsS []float64  `json:"terraform_startup_runs_s"`
+	Runs         []p1Run    `json:"runs"`
+	Seed         seedRun    `json:"seed"`
+	RealWaits    []realWait `json:"go_waiter_real_time"`
+}
+
+type p1Run struct {
+	ScanID string `json:"scan_id"`
+	// ApplyS is the whole terraform apply.
+	ApplyS float64 `json:"apply_s"`
+	// BeforeScanS runs from the start of apply to the POST being sent.
+	BeforeScanS float64 `json:"before_scan_s"`
+	// LatenessS runs from the scan's completion (POST sent + 5 s, the
+	// latest it can be) to apply returning: the figure P1 targets.
+	LatenessS float64 `json:"lateness_s"`
+	// WaiterLatenessS: from completion to the poll that saw it.
+	WaiterLatenessS float64 `json:"waiter_lateness_s"`
+	// AfterResultS: from that poll to apply returning (state, shutdown).
+	AfterResultS   float64 `json:"after_result_s"`
+	PostRoundTripS float64 `json:"post_round_trip_s"`
+	// CoarseLatenessS is apply's return minus completed_at, which has whole
+	// seconds: up to 1 s more than the real figure.
+	CoarseLatenessS float64 `json:"coarse_lateness_from_completed_at_s"`
+}
+
+type realWait struct {
+	ScanS         float64 `json:"scan_s"`
+	TimeToResultS float64 `json:"time_to_result_s"`
+	LatenessS     float64 `json:"lateness_s"`
+	Polls         int     `json:"polls"`
+}
+
+type p4Result struct {
+	Results             int     `json:"results"`
+	PlanPeakRSSMiB      float64 `json:"plan_provider_peak_rss_mib"`
+	ApplyPeakRSSMiB     float64 `json:"apply_provider_peak_rss_mib"`
+	PlanProviderStarts  int     `json:"plan_provider_starts"`
+	ApplyProviderStarts int     `json:"apply_provider_starts"`
+	PlanS               float64 `json:"plan_s"`
+	ApplyS              float64 `json:"apply_s"`
+	StateBytes          int64   `json:"state_bytes"`
+}
+
+type p5Result struct {
+	Tenants     int     `json:"tenants"`
+	ClientRate  float64 `json:"client_requests_per_second"`
+	ServerRate  float64 `json:"server_rate_limit"`
+	Parallelism int     `json:"parallelism"`
+	ScanS       float64 `json:"scan_duration_s"`
+	WallS       float64 `json:"wall_s"`
+	Errors      int     `json:"errors"`
+	Surfaced429 int     `json:"surfaced_429s"`
+	Sent429     int     `json:"server_429s"`
+	Requests    int     `json:"requests"`
+	Completed   int     `json:"completed_scans"`
+	IdealWavesS float64 `json:"ideal_waves_s"`
+	IdealRateS  float64 `json:"ideal_rate_s"`
+	IdealS      float64 `json:"ideal_s"`
+	Ratio       float64 `json:"ratio_to_ideal"`
+}
+
+type curvePoint struct {
+	ScanS           float64 `json:"scan_s"`
+	ProviderS       float64 `json:"provider_s"`
+	ProviderNoHintS float64 `json:"provider_without_hint_s"`
+	SeedS           float64 `json:"seed_s"`
+	Polls           int     `json:"polls"`
+	PollsNoHint     int     `json:"polls_without_hint"`
+	SeedPolls       int     `json:"seed_polls"`
+}
+
+// --- go test -bench output ---------------------------------------------------------
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+// parseGoBench reads `go test -bench` output into name -> unit -> value.
+func parseGoBench(path string) (map[string]map[string]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	metrics := map[string]map[string]float64{}
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		m := benchLine.FindStringSubmatch(strings.TrimSpace(scanner.Text()))
+		if m == nil {
+			continue
+		}
+		fields := strings.Fields(m[2])
+		values := map[string]float64{}
+		for i := 0; i+1 < len(fields); i += 2 {
+			if v, err := strconv.ParseFloat(fields[i], 64); err == nil {
+				values[fields[i+1]] = v
+			}
+		}
+		metrics[m[1]] = values
+	}
+	if len(metrics) == 0 {
+		return nil, fmt.Errorf("no benchmark results in %s", path)
+	}
+	return metrics, scanner.Err()
+}
+
+func (r *report) bench(name, unit string) (float64, bool) {
+	v, ok := r.GoBench[name][unit]
+	return v, ok
+}
+
+// --- evaluation -----------------------------------------------------------------------
+
+func met(ok bool) *bool { return &ok }
+
+func seconds(s float64) string { return fmt.Sprintf("%.2f s", s) }
+
+func times(x float64) string { return fmt.Sprintf("%.1f×", x) }
+
+func (r *report) evaluate() {
+	add := func(t target) { r.Targets = append(r.Targets, t) }
+	na := "–"
+
+	if runs := r.P1.Runs; len(runs) > 0 {
+		var apply, late, waiter, before, after []float64
+		for _, run := range runs {
+			apply = append(apply, run.ApplyS)
+			late = append(late, run.LatenessS)
+			waiter = append(waiter, run.WaiterLatenessS)
+			before = append(before, run.BeforeScanS)
+			after = append(after, run.AfterResultS)
+		}
+		applyS, worstLate := median(apply), slices.Max(late)
+		seed := r.P1.Seed
+		seedKind := "seed's Python loop, measured"
+		if !seed.Measured {
+			seedKind = "seed's loop, closed form"
+		}
+		add(target{ID: "P1a", Name: "P1 time to result: `terraform apply` of one 5 s scan (median of 3)",
+			Figure: seconds(applyS), Baseline: fmt.Sprintf("%s (%s)", seconds(seed.TimeToResultS), seedKind),
+			Ratio: times(seed.TimeToResultS / applyS), Target: "≥ 4× faster", Met: met(seed.TimeToResultS/applyS >= 4)})
+		add(target{ID: "P1b", Name: "P1 apply returns after the scan completed (worst of 3; median " + seconds(median(late)) + ")",
+			Figure: seconds(worstLate), Baseline: seconds(seed.LatenessS),
+			Ratio: times(seed.LatenessS / math.Max(worstLate, 0.001)), Target: "≤ 1 s", Met: met(worstLate <= 1)})
+		add(target{ID: "P1c", Name: "P1 Terraform's own start-up: apply of a lone `terraform_data` (median of 3)",
+			Figure: seconds(r.P1.StartupS), Baseline: na, Ratio: na, Target: "reported separately"})
+		add(target{ID: "P1d", Name: "P1 split: apply start → POST sent / completion → poll that saw it / that poll → apply returns (medians)",
+			Figure:   fmt.Sprintf("%s / %s / %s", seconds(median(before)), seconds(median(waiter)), seconds(median(after))),
+			Baseline: na, Ratio: na, Target: "reported"})
+	}
+
+	for _, variant := range []struct{ id, sub, label string }{
+		{"P2a", "retry-after", "with the simulator's Retry-After hints"},
+		{"P2b", "no-hint", "hints stripped"},
+	} {
+		name := "BenchmarkP2PolitePolling/" + variant.sub
+		polls, ok := r.bench(name, "polls/op")
+		if !ok {
+			continue
+		}
+		seedPolls, _ := r.bench(name, "baseline_polls/op")
+		late, _ := r.bench(name, "p1_lateness_s")
+		add(target{ID: variant.id, Name: "P2 status polls while waiting for a 10-minute scan, " + variant.label + " (5 s scan seen " + seconds(late) + " late)",
+			Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", seedPolls),
+			Ratio: fmt.Sprintf("%.2f× the polls", polls/seedPolls), Target: "≤ 25", Met: met(polls <= 25)})
+	}
+
+	const p3 = "BenchmarkP3Pagination"
+	if pager, ok := r.bench(p3, "pager_ms"); ok {
+		seedMS, _ := r.bench(p3, "baseline_ms")
+		speedup, _ := r.bench(p3, "speedup")
+		conc, _ := r.bench(p3, "concurrency")
+		rts, _ := r.bench(p3, "round_trips")
+		limit, _ := r.bench(p3, "limit_round_trips")
+		vs, _ := r.bench(p3, "vs_limit")
+		rt, _ := r.bench(p3, "round_trip_ms")
+		add(target{ID: "P3a", Name: fmt.Sprintf("P3 read 10,000 results (100 per page, +25 ms per request), pager with concurrency %.0f", conc),
+			Figure: fmt.Sprintf("%.0f ms", pager), Baseline: fmt.Sprintf("%.0f ms (seed's page-by-page loop)", seedMS),
+			Ratio: times(speedup), Target: "≥ 5× faster", Met: met(speedup >= 5)})
+		add(target{ID: "P3b", Name: fmt.Sprintf("P3 pager's time in round trips (one page request = %.1f ms)", rt),
+			Figure: fmt.Sprintf("%.1f", rts), Baseline: fmt.Sprintf("%.0f (limit: 1 + ceil(99/%.0f))", limit, conc),
+			Ratio: fmt.Sprintf("%.2f× the limit", vs), Target: "≤ 1.5× the limit", Met: met(vs <= 1.5)})
+	}
+	if limited, ok := r.bench("BenchmarkP3RateLimited/client-limit-18", "429s/op"); ok {
+		unlimited, _ := r.bench("BenchmarkP3RateLimited/no-client-limit", "429s/op")
+		add(target{ID: "P3c", Name: "P3 politeness: 429s while paging 5,000 results from a 20 req/s server, client limit 18 req/s",
+			Figure: fmt.Sprintf("%.0f", limited), Baseline: fmt.Sprintf("%.0f without the client limit (retried)", unlimited),
+			Ratio: na, Target: "reported"})
+	}
+
+	if r.P4.Results > 0 {
+		peakMB := math.Max(r.P4.PlanPeakRSSMiB, r.P4.ApplyPeakRSSMiB) * 1024 * 1024 / 1e6
+		add(target{ID: "P4a", Name: fmt.Sprintf("P4 provider peak RSS, `terraform plan`/`apply` reading 10,000 results (plan %.0f MB, apply %.0f MB; %d+%d provider starts)",
+			r.P4.PlanPeakRSSMiB*1.048576, r.P4.ApplyPeakRSSMiB*1.048576, r.P4.PlanProviderStarts, r.P4.ApplyProviderStarts),
+			Figure: fmt.Sprintf("%.0f MB", peakMB), Baseline: na, Ratio: na, Target: "≤ 150 MB", Met: met(peakMB <= 150)})
+		add(target{ID: "P4b", Name: fmt.Sprintf("P4 state size after apply (plan took %s, apply %s)", seconds(r.P4.PlanS), seconds(r.P4.ApplyS)),
+			Figure: fmt.Sprintf("%.1f MB", float64(r.P4.StateBytes)/1e6), Baseline: na, Ratio: na, Target: "reported"})
+	}
+
+	if p := r.P5; p.Tenants > 0 {
+		add(target{ID: "P5a", Name: fmt.Sprintf("P5 fleet: %d scans (for_each), server limit %g req/s, `requests_per_second = %g`", p.Tenants, p.ServerRate, p.ClientRate),
+			Figure: seconds(p.WallS), Baseline: fmt.Sprintf("%s ideal (max of %d waves × %gs, %d requests / %g per s)", seconds(p.IdealS), p.Tenants/p.Parallelism, p.ScanS, 2*p.Tenants, p.ServerRate),
+			Ratio: fmt.Sprintf("%.2f× the ideal", p.Ratio), Target: "≤ 1.3× the ideal", Met: met(p.Ratio <= 1.3)})
+		add(target{ID: "P5b", Name: fmt.Sprintf("P5 errors / 429s surfaced to the user (%d of %d scans completed)", p.Completed, p.Tenants),
+			Figure: fmt.Sprintf("%d / %d", p.Errors, p.Surfaced429), Baseline: na, Ratio: na, Target: "0 / 0",
+			Met: met(p.Errors == 0 && p.Surfaced429 == 0 && p.Completed == p.Tenants)})
+		baseline := na
+		if u := r.P5NoClientLimit; u != nil {
+			baseline = fmt.Sprintf("%d without `requests_per_second` (%d errors, %s)", u.Sent429, u.Errors, seconds(u.WallS))
+		}
+		add(target{ID: "P5c", Name: fmt.Sprintf("P5 429s the server sent (of %d requests)", p.Requests),
+			Figure: strconv.Itoa(p.Sent429), Baseline: baseline, Ratio: na, Target: "reported"})
+	}
+}
+
+// --- markdown ---------------------------------------------------------------------------
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "## Aether365 provider benchmarks\n\n")
+	fmt.Fprintf(&b, "Run %s on %d CPUs (%s), %s, Terraform %s", r.Started, m.CPUs, m.OS, m.Go, m.Terraform)
+	if m.Python != "" {
+		fmt.Fprintf(&b, ", %s", m.Python)
+	}
+	b.WriteString(", against aether365-sim.\n\n")
+	b.WriteString("| # | Benchmark | Figure | Baseline | Ratio | Target | Met |\n|---|---|---|---|---|---|---|\n")
+	for _, t := range r.Targets {
+		verdict := "–"
+		if t.Met != nil {
+			verdict = "no"
+			if *t.Met {
+				verdict = "yes"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", t.ID, t.Name, t.Figure, t.Baseline, t.Ratio, t.Target, verdict)
+	}
+	if len(r.Curve) > 0 {
+		b.WriteString("\nTime to result against scan duration (simulated clock; the seed's loop polls every 30 s):\n\n")
+		b.WriteString("| scan | provider | provider, no hint | seed's loop | polls: provider / no hint / seed |\n|---|---|---|---|---|\n")
+		for _, p := range r.Curve {
+			if !slices.Contains([]float64{2, 5, 10, 30, 60, 120, 300, 600}, p.ScanS) {
+				continue
+			}
+			fmt.Fprintf(&b, "| %gs | %gs | %.1fs | %gs | %d / %d / %d |\n", p.ScanS, p.ProviderS, p.ProviderNoHintS, p.SeedS, p.Polls, p.PollsNoHint, p.SeedPolls)
+		}
+	}
+	if len(r.P1.RealWaits) > 0 {
+		b.WriteString("\nThe client's waiter on the wall clock (one scan each, concurrently):")
+		for _, w := range r.P1.RealWaits {
+			fmt.Fprintf(&b, " %gs scan → %.2fs (%d polls);", w.ScanS, w.TimeToResultS, w.Polls)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// --- SVG ----------------------------------------------------------------------------------
+
+type panel struct {
+	x, y, w, h   float64
+	xMax, yMax   float64
+	xTick, yTick float64
+	title        string
+}
+
+func (p panel) px(x float64) float64 { return p.x + x/p.xMax*p.w }
+func (p panel) py(y float64) float64 { return p.y + p.h - math.Min(y, p.yMax)/p.yMax*p.h }
+
+func (r *report) svg() string {
+	const width, height = 960.0, 510.0
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(&b, `<text x="%g" y="22" font-size="15" font-weight="bold" text-anchor="middle">Time to result against scan duration: aether365 provider vs. the seed's 30 s polling loop</text>`+"\n", width/2)
+	fmt.Fprintf(&b, `<text x="%g" y="40" fill="#555" text-anchor="middle">%s, %d CPUs, %s, Terraform %s</text>`+"\n", width/2, escape(r.Started), r.Machine.CPUs, escape(r.Machine.Go), escape(r.Machine.Terraform))
+
+	panels := []panel{
+		{x: 70, y: 60, w: 370, h: 300, xMax: 30, yMax: 40, xTick: 5, yTick: 5, title: "short scans (0–30 s)"},
+		{x: 550, y: 60, w: 370, h: 300, xMax: 600, yMax: 660, xTick: 100, yTick: 100, title: "long scans (0–10 min)"},
+	}
+	for _, p := range panels {
+		r.drawPanel(&b, p)
+	}
+
+	legend := []struct{ mark, label string }{
+		{`<line x1="0" y1="0" x2="26" y2="0" stroke="#d62728" stroke-width="2"/>`, "seed's loop, ceil(d/30 s)·30 s (closed form)"},
+		{`<line x1="0" y1="0" x2="26" y2="0" stroke="#1f77b4" stroke-width="2.5"/>`, "provider's waiter, Retry-After hints (simulated clock)"},
+		{`<line x1="0" y1="0" x2="26" y2="0" stroke="#1f77b4" stroke-width="1.5" stroke-dasharray="5 3" opacity="0.7"/><circle cx="13" cy="0" r="2" fill="#1f77b4"/>`, "provider's waiter, hints stripped (simulated clock)"},
+		{`<line x1="0" y1="0" x2="26" y2="0" stroke="#999" stroke-width="1" stroke-dasharray="2 3"/>`, "scan duration (result the moment it finishes)"},
+		{`<circle cx="13" cy="0" r="4.5" fill="none" stroke="#1f77b4" stroke-width="2"/>`, "provider's waiter on the wall clock"},
+		{`<path d="M13 -6 L19 0 L13 6 L7 0 Z" fill="#2ca02c"/>`, "terraform apply, incl. Terraform start-up (real)"},
+		{`<rect x="8" y="-5" width="10" height="10" fill="#d62728"/>`, "seed's Python example (real)"},
+	}
+	for i, l := range legend {
+		x := 40 + float64(i%2)*470
+		y := 432 + float64(i/2)*19
+		fmt.Fprintf(&b, `<g transform="translate(%g %g)">%s<text x="34" y="4">%s</text></g>`+"\n", x, y, l.mark, escape(l.label))
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}
+
+func (r *report) drawPanel(b *strings.Builder, p panel) {
+	fmt.Fprintf(b, `<text x="%g" y="%g" font-weight="bold" text-anchor="middle">%s</text>`+"\n", p.x+p.w/2, p.y-6, escape(p.title))
+	for x := 0.0; x <= p.xMax+1e-9; x += p.xTick {
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`, p.px(x), p.y, p.px(x), p.y+p.h)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#444">%g</text>`+"\n", p.px(x), p.y+p.h+16, x)
+	}
+	for y := 0.0; y <= p.yMax+1e-9; y += p.yTick {
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`, p.x, p.py(y), p.x+p.w, p.py(y))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end" fill="#444">%g</text>`+"\n", p.x-6, p.py(y)+4, y)
+	}
+	fmt.Fprintf(b, `<rect x="%g" y="%g" width="%g" height="%g" fill="none" stroke="#888"/>`+"\n", p.x, p.y, p.w, p.h)
+	fmt.Fprintf(b, `<text x="%g" y="%g" text-anchor="middle">scan duration (s)</text>`+"\n", p.x+p.w/2, p.y+p.h+32)
+	fmt.Fprintf(b, `<text transform="translate(%g %g) rotate(-90)" text-anchor="middle">time to result (s)</text>`+"\n", p.x-42, p.y+p.h/2)
+	fmt.Fprintf(b, `<defs><clipPath id="clip%.0f"><rect x="%g" y="%g" width="%g" height="%g"/></clipPath></defs>`+"\n", p.x, p.x, p.y, p.w, p.h)
+	fmt.Fprintf(b, `<g clip-path="url(#clip%.0f)">`+"\n", p.x)
+
+	// The diagonal: a result the moment the scan finishes.
+	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="2 3"/>`+"\n", p.px(0), p.py(0), p.px(p.xMax), p.py(p.xMax))
+	// The seed's staircase: polls at 0, 30, 60 ... s.
+	var seed []string
+	for k := 1.0; 30*(k-1) < p.xMax; k++ {
+		seed = append(seed, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", p.px(30*(k-1)), p.py(30*k), p.px(math.Min(30*k, p.xMax)), p.py(30*k)))
+	}
+	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#d62728" stroke-width="2"/>`+"\n", strings.Join(seed, " "))
+
+	var hinted, bare []string
+	for _, c := range r.Curve {
+		if c.ScanS > p.xMax*1.2 {
+			continue
+		}
+		hinted = append(hinted, fmt.Sprintf("%.1f,%.1f", p.px(c.ScanS), p.py(c.ProviderS)))
+		bare = append(bare, fmt.Sprintf("%.1f,%.1f", p.px(c.ScanS), p.py(c.ProviderNoHintS)))
+	}
+	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#1f77b4" stroke-width="1.5" stroke-dasharray="5 3" opacity="0.7"/>`+"\n", strings.Join(bare, " "))
+	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#1f77b4" stroke-width="2.5"/>`+"\n", strings.Join(hinted, " "))
+	for _, point := range bare {
+		x, y, _ := strings.Cut(point, ",")
+		fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="2" fill="#1f77b4" opacity="0.7"/>`, x, y)
+	}
+	b.WriteString("\n")
+
+	for _, w := range r.P1.RealWaits {
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="none" stroke="#1f77b4" stroke-width="2"/>`+"\n", p.px(w.ScanS), p.py(w.TimeToResultS))
+	}
+	if len(r.P1.Runs) > 0 {
+		var apply []float64
+		for _, run := range r.P1.Runs {
+			apply = append(apply, run.ApplyS)
+		}
+		x, y := p.px(r.P1.ScanS), p.py(median(apply))
+		fmt.Fprintf(b, `<path d="M%.1f %.1f L%.1f %.1f L%.1f %.1f L%.1f %.1f Z" fill="#2ca02c"/>`+"\n", x, y-6, x+6, y, x, y+6, x-6, y)
+	}
+	if s := r.P1.Seed; s.Measured {
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="10" height="10" fill="#d62728"/>`+"\n", p.px(r.P1.ScanS)-5, p.py(s.TimeToResultS)-5)
+	}
+	b.WriteString("</g>\n")
+}
+
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	providerBinary = "terraform-provider-aether365"
+	providerSource = "registry.terraform.io/aether365/aether365"
+	simStartLimit  = 20 * time.Second
+	// terraformLimit bounds every terraform command; P5's apply is the longest.
+	terraformLimit = 150 * time.Second
+)
+
+type runner struct {
+	opts     options
+	work     string // temporary, removed at the end
+	logs     string // kept in the output directory
+	pythonOK bool
+
+	cliConfig, rssCLIConfig string
+}
+
+// prepare writes the two CLI configurations (dev_overrides to the provider,
+// and to the rsswrap directory for P4) and checks for Python.
+func (r *runner) prepare(ctx context.Context) error {
+	for _, name := range []string{providerBinary, "aether365-sim", "rsswrap"} {
+		if _, err := os.Stat(filepath.Join(r.opts.binDir, name)); err != nil {
+			return fmt.Errorf("missing %s in %s (scripts/bench.sh builds it)", name, r.opts.binDir)
+		}
+	}
+	rssDir := filepath.Join(r.work, "rsswrap")
+	if err := os.MkdirAll(rssDir, 0o755); err != nil {
+		return err
+	}
+	wrapper, err := os.ReadFile(filepath.Join(r.opts.binDir, "rsswrap"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(rssDir, providerBinary), wrapper, 0o755); err != nil {
+		return err
+	}
+	r.cliConfig = filepath.Join(r.work, "cli.tfrc")
+	r.rssCLIConfig = filepath.Join(r.work, "cli-rss.tfrc")
+	for path, dir := range map[string]string{r.cliConfig: r.opts.binDir, r.rssCLIConfig: rssDir} {
+		config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, dir)
+		if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(r.work, "home"), 0o755); err != nil {
+		return err
+	}
+	_, err = r.command(ctx, 30*time.Second, "", nil, r.opts.python, "-c", "import requests")
+	r.pythonOK = err == nil
+	if !r.pythonOK {
+		fmt.Fprintf(os.Stderr, "bench: %s with the requests module not found: the seed's Python baseline is replaced by its closed form\n", r.opts.python)
+	}
+	return nil
+}
+
+// terraformEnv is the caller's environment without anything that would
+// change what Terraform or the provider does, plus the bench's CLI config.
+// HOME points into the work directory, so nothing lands in the real one.
+func (r *runner) terraformEnv(cliConfig string, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "AETHER365_") || name == "HOME" ||
+			strings.HasPrefix(name, "RSSWRAP_") || name == "CHECKPOINT_DISABLE" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"HOME="+filepath.Join(r.work, "home"),
+		"TF_CLI_CONFIG_FILE="+cliConfig,
+		"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	return append(env, extra...)
+}
+
+// command runs name with args in dir within limit and returns its combined
+// output. The child gets its own process group, which is killed when the
+// limit passes or ctx ends, so no grandchild (a provider) outlives it.
+func (r *runner) command(ctx context.Context, limit time.Duration, dir string, env []string, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	groupKill(cmd)
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%s %s: stopped after %s: %w", name, strings.Join(args, " "), limit, ctx.Err())
+	} else if err != nil {
+		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(out.String(), 30))
+	}
+	return out.String(), err
+}
+
+func groupKill(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+}
+
+// terraform runs one terraform command in dir and reports how long it took.
+func (r *runner) terraform(ctx context.Context, dir string, env []string, args ...string) (string, time.Duration, error) {
+	started := time.Now()
+	out, err := r.command(ctx, terraformLimit, dir, env, r.opts.terraform, args...)
+	return out, time.Since(started), err
+}
+
+// sim is a running aether365-sim.
+type sim struct {
+	URL     string
+	LogPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+// startSim starts aether365-sim on a free loopback port and waits for its
+// "listening on" line. Its request log (stderr) goes to logs/<name>.log.
+func (r *runner) startSim(ctx context.Context, name string, args ...string) (*sim, error) {
+	logPath := filepath.Join(r.logs, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(r.opts.binDir, "aether365-sim"), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Stderr = logFile
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
+	groupKill(cmd)
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
+	s := &sim{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
+	urls := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			if rest, ok := strings.CutPrefix(scanner.Text(), "aether365-sim listening on "); ok {
+				urls <- strings.TrimSpace(rest)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() {
+		_ = cmd.Wait()
+		_ = logFile.Close()
+		close(s.done)
+	}()
+	select {
+	case s.URL = <-urls:
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("aether365-sim %s exited before it was ready; see %s", strings.Join(args, " "), logPath)
+	case <-time.After(simStartLimit):
+		s.stop()
+		return nil, fmt.Errorf("aether365-sim did not report its address within %s", simStartLimit)
+	case <-ctx.Done():
+		s.stop()
+		return nil, ctx.Err()
+	}
+}
+
+func (s *sim) stop() {
+	if s == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+}
+
+// requestLog reads the simulator's request log after it stopped.
+func (s *sim) requestLog() (string, error) {
+	data, err := os.ReadFile(s.LogPath)
+	return string(data), err
+}
+
+// writeConfig creates dir with main.tf holding config.
+func writeConfig(dir, config string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644)
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+func trimLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+var errNoData = errors.New("no data")
