@@ -25,7 +25,6 @@ var version = "dev"
 // GOMEMLIMIT, when set, wins.
 const defaultMemoryLimit = 96 << 20
 
-
 func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
