@@ -12,10 +12,10 @@ func TestArgumentOrEnvironment(t *testing.T) {
 	t.Setenv(envRequestsPerSecond, "12.5")
 	t.Setenv(envBaseURL, "  http://127.0.0.1:8365  ")
 
-	if n, ok := int64OrEnv(types.Int64Null(), envMaxRetries, 4); !ok || n != 7 {
+	if n, ok := maxRetriesOrEnv(types.Int64Null()); !ok || n != 7 {
 		t.Errorf("max_retries from env = %d, %v; want 7, true", n, ok)
 	}
-	if n, ok := int64OrEnv(types.Int64Value(2), envMaxRetries, 4); !ok || n != 2 {
+	if n, ok := maxRetriesOrEnv(types.Int64Value(2)); !ok || n != 2 {
 		t.Errorf("argument must win over env: got %d, %v", n, ok)
 	}
 	if b, ok := boolOrEnv(types.BoolNull(), envAllowInsecureHTTP); !ok || !b {
@@ -34,11 +34,11 @@ func TestArgumentOrEnvironment(t *testing.T) {
 	for env, value := range map[string]string{envMaxRetries: "many", envAllowInsecureHTTP: "maybe", envRequestsPerSecond: "-1"} {
 		t.Setenv(env, value)
 	}
-	if _, ok := int64OrEnv(types.Int64Null(), envMaxRetries, 4); ok {
+	if _, ok := maxRetriesOrEnv(types.Int64Null()); ok {
 		t.Error("max_retries=many accepted")
 	}
 	t.Setenv(envMaxRetries, "21")
-	if _, ok := int64OrEnv(types.Int64Null(), envMaxRetries, 4); ok {
+	if _, ok := maxRetriesOrEnv(types.Int64Null()); ok {
 		t.Error("max_retries=21 accepted; the argument allows at most 20")
 	}
 	if _, ok := boolOrEnv(types.BoolNull(), envAllowInsecureHTTP); ok {

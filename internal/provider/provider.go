@@ -157,7 +157,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 		return
 	}
 
-	maxRetries, ok := int64OrEnv(config.MaxRetries, envMaxRetries, defaultMaxRetries)
+	maxRetries, ok := maxRetriesOrEnv(config.MaxRetries)
 	if !ok {
 		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid "+envMaxRetries,
 			envMaxRetries+" must be a whole number between 0 and 20, for example 4.")
@@ -240,13 +240,13 @@ func stringOrEnv(v types.String, env, fallback string) string {
 	return fallback
 }
 
-func int64OrEnv(v types.Int64, env string, fallback int64) (int64, bool) {
+func maxRetriesOrEnv(v types.Int64) (int64, bool) {
 	if !v.IsNull() {
 		return v.ValueInt64(), true
 	}
-	s := strings.TrimSpace(os.Getenv(env))
+	s := strings.TrimSpace(os.Getenv(envMaxRetries))
 	if s == "" {
-		return fallback, true
+		return defaultMaxRetries, true
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > 20 {

@@ -51,7 +51,11 @@ func TestSchemasAreDocumented(t *testing.T) {
 		walkDataSourceSchema(t, "data."+meta.TypeName, resp.Schema.Attributes)
 	}
 
-	for _, newFunction := range p.(fwprovider.ProviderWithFunctions).Functions(ctx) {
+	withFunctions, ok := p.(fwprovider.ProviderWithFunctions)
+	if !ok {
+		t.Fatal("provider does not offer functions")
+	}
+	for _, newFunction := range withFunctions.Functions(ctx) {
 		f := newFunction()
 		var meta function.MetadataResponse
 		f.Metadata(ctx, function.MetadataRequest{}, &meta)
