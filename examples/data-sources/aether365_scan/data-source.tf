@@ -1,0 +1,32 @@
+# The newest completed compliance scan of the provider's tenant: the seed's
+# GET /tenants/me/scans?status=completed&limit=1, read at plan time.
+data "aether365_scan" "latest" {
+  scan_type = "compliance"
+}
+
+# The plan-time gate: `terraform plan` stops with this message when the
+# latest score is below 80%, before anything is changed.
+resource "terraform_data" "deployment" {
+  input = "2026.11.1"
+
+  lifecycle {
+    precondition {
+      condition     = data.aether365_scan.latest.score >= 80
+      error_message = "Security score ${data.aether365_scan.latest.score}% (scan ${data.aether365_scan.latest.id}) is below 80%; fix the failures before deploying."
+    }
+  }
+}
+
+# One scan by ID, for example to report on it.
+data "aether365_scan" "audit" {
+  id = "scn_0123456789abcdef01234567"
+}
+
+output "audit_scan" {
+  value = {
+    status       = data.aether365_scan.audit.status
+    score        = data.aether365_scan.audit.score
+    completed_at = data.aether365_scan.audit.completed_at
+    critical     = try(data.aether365_scan.audit.summary.failed_by_severity.critical, null)
+  }
+}

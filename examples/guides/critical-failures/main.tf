@@ -1,0 +1,50 @@
+terraform {
+  required_providers {
+    aether365 = {
+      source = "aether365/aether365"
+    }
+  }
+}
+
+provider "aether365" {}
+
+# Every critical failure of the newest completed scan: the seed's "latest
+# scan, then page through results" script. All pages are read, concurrently.
+data "aether365_scan_results" "critical" {
+  result   = "Failed"
+  severity = "Critical"
+}
+
+# The scan those results belong to, for its score and date.
+data "aether365_scan" "reported" {
+  id = data.aether365_scan_results.critical.scan_id
+}
+
+output "critical_failure_count" {
+  value = data.aether365_scan_results.critical.total
+}
+
+output "critical_failures" {
+  description = "One line per critical failure, as the seed's script printed them."
+  value = [
+    for r in data.aether365_scan_results.critical.results :
+    "[${r.id}] ${r.title}"
+  ]
+}
+
+# The same failures grouped by area, with what to do about each.
+output "critical_failures_by_category" {
+  value = {
+    for r in data.aether365_scan_results.critical.results :
+    r.category => {
+      control     = r.control_id
+      title       = r.title
+      remediation = r.remediation
+      reference   = r.reference_url
+    }...
+  }
+}
+
+output "report_header" {
+  value = "Scan ${data.aether365_scan.reported.id} (${data.aether365_scan.reported.completed_at}): score ${data.aether365_scan.reported.score}%, ${data.aether365_scan_results.critical.total} critical failures"
+}
