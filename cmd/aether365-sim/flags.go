@@ -40,7 +40,7 @@ func (f *apiKeysFlag) String() string { return "" }
 func (f *apiKeysFlag) Set(value string) error {
 	f.given++
 	if f.problem != nil {
-		return nil
+		return nil //nolint:nilerr // the first problem is already kept; parseFlags reports it
 	}
 	key, tenantList, hasTenants := strings.Cut(value, "=")
 	tenants := []string{simulator.DemoTenant}
@@ -99,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	flags.StringVar(&opts.config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
 	flags.DurationVar(&opts.config.Latency, "latency", 0, "delay added to every response")
 	flags.Float64Var(&opts.config.ErrorRate, "error-rate", 0, "fraction `F` (0-1) of requests answered 503 SERVICE_UNAVAILABLE")
+	flags.Float64Var(&opts.config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
+	flags.Float64Var(&opts.config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
+		"(in turn: a proxy's HTML 502, truncated JSON, an empty 200, success:false with 200); the three rates add up to at most 1")
 	flags.Float64Var(&opts.config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED")
 	flags.Int64Var(&opts.config.Seed, "seed", 0, "seed `N` for ids, results, scores and injected errors: same seed, same data")
 

@@ -116,6 +116,11 @@ func TestRunRejectsBadFlagsWithExitCode2(t *testing.T) {
 	for _, args := range [][]string{
 		{"--error-rate", "1.5"},
 		{"--error-rate", "lots"},
+		{"--reset-rate", "-0.1"},
+		{"--reset-rate", "NaN"},
+		{"--malformed-rate", "2"},
+		{"--malformed-rate", "some"},
+		{"--error-rate", "0.5", "--reset-rate", "0.3", "--malformed-rate", "0.3"},
 		{"--scan-outcome", "finished"},
 		{"--scan-duration", "-1s"},
 		{"--scan-duration", "soon"},
@@ -165,6 +170,7 @@ func TestParseFlags(t *testing.T) {
 		"-api-key=ae_live_three=tailspin",
 		"--scan-duration", "10m", "--results", "10000", "--score", "87.5", "--scan-outcome", "failed",
 		"--latency", "250ms", "--error-rate", "0.1", "--rate-limit", "5", "--seed", "42",
+		"--reset-rate", "0.05", "--malformed-rate", "0.2",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +191,7 @@ func TestParseFlags(t *testing.T) {
 	c := opts.config
 	if opts.listenAddress != "0.0.0.0:9000" || opts.usingDemoKey || c.ScanDuration != 10*time.Minute || c.ResultsPerScan != 10000 ||
 		c.Score == nil || *c.Score != 87.5 || c.ScanOutcome != simulator.OutcomeFailed || c.Latency != 250*time.Millisecond ||
-		c.ErrorRate != 0.1 || c.RateLimit != 5 || c.Seed != 42 {
+		c.ErrorRate != 0.1 || c.RateLimit != 5 || c.Seed != 42 || c.ResetRate != 0.05 || c.MalformedRate != 0.2 {
 		t.Errorf("parsed %+v", opts)
 	}
 	if _, err := simulator.New(c); err != nil {
@@ -198,7 +204,8 @@ func TestParseFlags(t *testing.T) {
 	}
 	d := defaults.config
 	if defaults.listenAddress != "127.0.0.1:8365" || !defaults.usingDemoKey || d.APIKeys != nil || d.ScanDuration != 5*time.Second ||
-		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || d.Seed != 0 {
+		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || d.Seed != 0 ||
+		d.ResetRate != 0 || d.MalformedRate != 0 {
 		t.Errorf("defaults %+v", defaults)
 	}
 }
@@ -241,4 +248,74 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// startProcess runs aether365-sim with args on a free port and returns its
+// base URL and its stderr; the process is killed when the test ends.
+func startProcess(t *testing.T, args ...string) (string, *lockedBuffer, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	ready := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		if scanner.Scan() {
+			ready <- scanner.Text()
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-ready:
+		return strings.TrimPrefix(line, "aether365-sim listening on "), stderr, cmd
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no ready line within 10s; stderr:\n%s", stderr.String())
+	}
+	return "", nil, nil
+}
+
+// The fault flags reach the simulator: a reset is a real connection reset,
+// a malformed answer a real broken body, and the request log names each.
+func TestProcessInjectsResetsAndMalformedAnswers(t *testing.T) {
+	baseURL, stderr, _ := startProcess(t, "--reset-rate", "0.5", "--malformed-rate", "0.5", "--seed", "7", "--scan-duration", "0s")
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resets, malformed := 0, 0
+	for range 16 {
+		req, _ := http.NewRequest("GET", baseURL+"/tenants/me/scans", nil)
+		req.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			resets++
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.HasPrefix(body, []byte(`{"success":true,"data":[`)) && bytes.HasSuffix(body, []byte("}\n")) {
+			t.Errorf("a well-formed answer with every request faulted: %s", body)
+		}
+		malformed++
+	}
+	if resets == 0 || malformed == 0 {
+		t.Fatalf("%d resets and %d malformed answers; want some of each", resets, malformed)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(stderr.String(), " fault=") < 16 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	log := stderr.String()
+	if got := strings.Count(log, " fault=reset\n"); got != resets {
+		t.Errorf("%d reset lines for %d resets:\n%s", got, resets, log)
+	}
+	if got := strings.Count(log, " fault=malformed-"); got != malformed {
+		t.Errorf("%d malformed lines for %d malformed answers:\n%s", got, malformed, log)
+	}
 }

@@ -140,6 +140,11 @@ type MalformedResponseError struct {
 	RequestID string
 	// Err says what was wrong with the body.
 	Err error
+
+	// transient marks a body that says the API's answer was lost on the way
+	// (a proxy's page, an empty or cut body) rather than that the API gave a
+	// wrong one; the retry policy retries only these. See decodeEnvelope.
+	transient bool
 }
 
 // Error names the status, content type and start of the body.

@@ -93,6 +93,10 @@ func checkDecodeOutcome(t *testing.T, status int, err error) {
 		if len(malformed.Snippet) > maxSnippetBytes {
 			t.Fatalf("snippet of %d bytes", len(malformed.Snippet))
 		}
+		// Only a 2xx or 5xx answer can be a lost one worth retrying.
+		if malformed.transient && (status < 200 || (status > 299 && status < 500) || status > 599) {
+			t.Fatalf("malformed HTTP %d counted as transient: %v", status, err)
+		}
 	default:
 		t.Fatalf("unexpected error type %T: %v", err, err)
 	}

@@ -70,7 +70,7 @@ func testScan(id, status string) Scan {
 
 // hangUp closes the connection without a response: a connection error.
 func hangUp(t *testing.T, w http.ResponseWriter) {
-	conn, _, err := w.(http.Hijacker).Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		t.Errorf("hijack: %v", err)
 		return

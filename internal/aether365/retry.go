@@ -19,10 +19,21 @@ import (
 // Retry policy
 //
 //   - Only GETs and requests carrying an Idempotency-Key are retried, so a
-//     retry can never start a second scan.
-//   - Retried: 429, 502, 503, 504 and connection errors (including a body cut
-//     off mid-read). Never retried: 500, 501, any other status, a refused
-//     redirect, TLS verification failures, an oversized body.
+//     retry can never start a second scan. A POST whose connection was reset
+//     after the server created the scan is sent again with the same key, and
+//     the server answers with that scan (a replay), not a new one.
+//   - Retried: 429, 502, 503, 504 and connection errors (including a reset
+//     and a body cut off mid-read), and bodies that show the API's answer was
+//     lost on the way: with a 2xx or 5xx status, an empty body, a non-JSON
+//     body (a proxy's HTML page), JSON cut short or garbled, or an error
+//     envelope whose code is RATE_LIMITED or SERVICE_UNAVAILABLE sent with a
+//     2xx status (decodeEnvelope marks these MalformedResponseErrors
+//     transient). The body is decoded inside the retry loop so that these are
+//     seen before the attempt counts as done.
+//   - Never retried: 500 and 501 with the API's envelope, any other status,
+//     a complete envelope of the wrong shape, a non-envelope body with a 4xx
+//     status (a wrong base_url), a refused redirect, TLS verification
+//     failures, an oversized body. The same request would fail the same way.
 //   - The wait is the server's Retry-After (seconds or HTTP-date) when present,
 //     otherwise RetryWaitMin·2ⁿ with equal jitter; either way capped at
 //     RetryWaitMax. If the wait would pass the context deadline we stop at once
@@ -53,12 +64,13 @@ func isRetryableTransportError(err error) bool {
 	case errors.Is(err, errRefusedRedirect),
 		errors.Is(err, errRateLimitWaitTooLong),
 		errors.Is(err, context.Canceled),
-		errors.As(err, &malformed),
 		errors.As(err, &certVerify),
 		errors.As(err, &unknownAuth),
 		errors.As(err, &hostname),
 		errors.As(err, &invalidCert):
 		return false
+	case errors.As(err, &malformed):
+		return malformed.transient
 	}
 	return true
 }
@@ -131,11 +143,16 @@ type apiCall struct {
 	decidedFor int
 	decision   bool
 
-	body     []byte
-	bodyFrom *http.Response
+	// out and list say how to decode the data; decodedFrom is the response
+	// the handler decoded, with its outcome in meta and decodeErr.
+	out         any
+	list        bool
+	decodedFrom *http.Response
+	meta        *PageMeta
+	decodeErr   error
 }
 
-func (c *Client) newCall(ctx context.Context, req apiRequest) *apiCall {
+func (c *Client) newCall(ctx context.Context, req apiRequest, out any) *apiCall {
 	return &apiCall{
 		client:     c,
 		ctx:        ctx,
@@ -143,6 +160,8 @@ func (c *Client) newCall(ctx context.Context, req apiRequest) *apiCall {
 		path:       req.path,
 		retryable:  req.method == http.MethodGet || req.method == http.MethodHead || req.idempotencyKey != "",
 		maxRetries: c.maxRetries,
+		out:        out,
+		list:       req.list,
 	}
 }
 
@@ -183,7 +202,7 @@ func (a *apiCall) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, retry i
 func (a *apiCall) afterResponse(_ retryablehttp.Logger, resp *http.Response) {
 	a.client.log(a.ctx, LogDebug, "aether365: received response", a.fields(map[string]any{
 		logFieldStatus:    resp.StatusCode,
-		logFieldRequestID: resp.Header.Get("X-Request-Id"),
+		logFieldRequestID: a.client.requestIDOf(resp),
 		logFieldDuration:  time.Since(a.attemptStart).String(),
 	}))
 }
@@ -217,7 +236,7 @@ func (a *apiCall) shouldRetry(ctx context.Context, resp *http.Response, err erro
 		resp = nil // a failed attempt's response (refused redirect) has nothing to offer
 	} else {
 		status = resp.StatusCode
-		requestID = resp.Header.Get("X-Request-Id")
+		requestID = a.client.requestIDOf(resp)
 		if !isRetryableStatus(status) {
 			return false
 		}
@@ -271,21 +290,30 @@ func (a *apiCall) giveUp(resp *http.Response, err error, attempts int) (*http.Re
 	return nil, err
 }
 
-// readBody is the response handler: reading the body inside the retry loop
-// lets a connection cut mid-body be retried like any other connection error.
+// readBody is the response handler: reading and decoding the body inside
+// the retry loop lets a connection cut mid-body, and a body that shows the
+// answer was lost on the way (a transient MalformedResponseError), be retried
+// like any other connection error. Any other outcome, an APIError included,
+// is kept for decoded and ends the loop.
 func (a *apiCall) readBody(resp *http.Response) error {
 	body, err := a.client.readCapped(resp, a.method, a.path)
 	if err != nil {
 		return err
 	}
-	a.body, a.bodyFrom = body, resp
+	meta, err := decodeEnvelope(a.info(resp), body, a.out, a.list, a.client.apiKey)
+	var malformed *MalformedResponseError
+	if err != nil && a.retryable && errors.As(err, &malformed) && malformed.transient {
+		return err
+	}
+	a.decodedFrom, a.meta, a.decodeErr = resp, meta, err
 	return nil
 }
 
-// bodyOf returns resp's body, read by the response handler or now.
-func (a *apiCall) bodyOf(resp *http.Response) ([]byte, error) {
-	if a.bodyFrom == resp {
-		return a.body, nil
+// decoded returns the outcome of decoding resp, decoded by the response
+// handler or now.
+func (a *apiCall) decoded(resp *http.Response) (*PageMeta, error) {
+	if a.decodedFrom == resp {
+		return a.meta, a.decodeErr
 	}
 	body, err := a.client.readCapped(resp, a.method, a.path)
 	if err != nil {
@@ -295,7 +323,23 @@ func (a *apiCall) bodyOf(resp *http.Response) ([]byte, error) {
 		}
 		return nil, err
 	}
-	return body, nil
+	return decodeEnvelope(a.info(resp), body, a.out, a.list, a.client.apiKey)
+}
+
+func (a *apiCall) info(resp *http.Response) responseInfo {
+	return responseInfo{
+		method:      a.method,
+		path:        a.path,
+		status:      resp.StatusCode,
+		contentType: resp.Header.Get("Content-Type"),
+		requestID:   a.client.requestIDOf(resp),
+	}
+}
+
+// requestIDOf returns the response's X-Request-Id, with the API key masked
+// should a server ever echo it there.
+func (c *Client) requestIDOf(resp *http.Response) string {
+	return maskSecret(resp.Header.Get("X-Request-Id"), c.apiKey)
 }
 
 // readCapped reads at most c.maxBodyBytes; a larger body is a
@@ -312,7 +356,7 @@ func (c *Client) readCapped(resp *http.Response, method, path string) ([]byte, e
 			Snippet:     snippet(body, c.apiKey),
 			Method:      method,
 			Path:        path,
-			RequestID:   resp.Header.Get("X-Request-Id"),
+			RequestID:   c.requestIDOf(resp),
 			Err:         fmt.Errorf("body is larger than the %d-byte limit", c.maxBodyBytes),
 		}
 	}

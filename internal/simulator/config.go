@@ -54,6 +54,16 @@ type Config struct {
 	// ErrorRate is the fraction (0..1) of requests answered 503
 	// SERVICE_UNAVAILABLE before anything else is checked.
 	ErrorRate float64
+	// ResetRate is the fraction (0..1) of requests that are processed as
+	// usual (a POST creates its scan) and then answered by closing the
+	// connection: the client sees a connection reset and never learns the
+	// outcome. This is what makes the Idempotency-Key matter.
+	ResetRate float64
+	// MalformedRate is the fraction (0..1) of requests that are processed as
+	// usual and then answered with a broken body, in turn: a proxy's HTML 502
+	// page, the real JSON cut in half with 200, an empty 200, and an error
+	// envelope (success: false) with 200.
+	MalformedRate float64
 	// RateLimit is the number of requests per second each API key may make
 	// (token bucket, burst max(1, RateLimit)); 0 means unlimited.
 	RateLimit float64
@@ -103,8 +113,16 @@ func (c *Config) validate() error {
 	if c.Latency < 0 {
 		return fmt.Errorf("simulator: Latency must not be negative, got %s", c.Latency)
 	}
-	if math.IsNaN(c.ErrorRate) || c.ErrorRate < 0 || c.ErrorRate > 1 {
-		return fmt.Errorf("simulator: ErrorRate must be between 0 and 1, got %v", c.ErrorRate)
+	for _, rate := range []struct {
+		name  string
+		value float64
+	}{{"ErrorRate", c.ErrorRate}, {"ResetRate", c.ResetRate}, {"MalformedRate", c.MalformedRate}} {
+		if math.IsNaN(rate.value) || rate.value < 0 || rate.value > 1 {
+			return fmt.Errorf("simulator: %s must be between 0 and 1, got %v", rate.name, rate.value)
+		}
+	}
+	if sum := c.ErrorRate + c.ResetRate + c.MalformedRate; sum > 1+1e-9 {
+		return fmt.Errorf("simulator: ErrorRate + ResetRate + MalformedRate must be at most 1 (each request gets at most one fault), got %v", sum)
 	}
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
 		return fmt.Errorf("simulator: RateLimit must be a non-negative number of requests per second, got %v", c.RateLimit)

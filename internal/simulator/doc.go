@@ -81,11 +81,39 @@
 //
 // # Order of checks
 //
-// Latency (Config.Latency), then an injected 503 (Config.ErrorRate), then the
+// Latency (Config.Latency), then an injected fault (see below), then the
 // rate limit (Config.RateLimit, per API key; requests without a known key
 // share one bucket), then authentication (401), then the query guards, then
 // routing (404/405), then the endpoint: tenant or scan visibility
 // (403/404), parameters (400), state (409).
+//
+// # Fault injection
+//
+// One seeded draw per request (Config.Seed) picks at most one fault, so each
+// rate is the fraction of all requests that get that fault and the three add
+// up to at most 1. The same seed and the same sequence of requests fault the
+// same requests. Stats counts each kind.
+//
+//   - ErrorRate (--error-rate): 503 SERVICE_UNAVAILABLE with Retry-After: 1,
+//     before anything else is checked; the request is not processed.
+//     Stats.InjectedErrors.
+//   - ResetRate (--reset-rate): the request is processed in full (a POST
+//     creates its scan, or replays it for a known Idempotency-Key), then the
+//     connection is closed without an answer (SO_LINGER 0, so a TCP reset).
+//     The client cannot tell whether its POST took effect; only a retry with
+//     the same Idempotency-Key gets the scan without starting a second one.
+//     Stats.InjectedResets.
+//   - MalformedRate (--malformed-rate): the request is processed in full,
+//     then its answer is replaced by, in turn: a reverse proxy's HTML page
+//     with 502; the real JSON cut in half, with 200 and a matching
+//     Content-Length; an empty body with 200; an error envelope (success:
+//     false, SERVICE_UNAVAILABLE) with 200. Stats.InjectedMalformed.
+//
+// The request log marks these lines with a trailing "fault=error",
+// "fault=reset" or "fault=malformed-html|malformed-truncated|malformed-empty|
+// malformed-error-with-200"; a reset line shows the status the request was
+// processed with before its answer was dropped. 429 lines (the rate limit)
+// carry no fault= mark: they are the limit working, not an injected fault.
 //
 // # Scan timing
 //

@@ -173,12 +173,13 @@ func getScan(t testing.TB, h http.Handler, key, id string) testScan {
 	return decode[testScan](t, resp)
 }
 
-// allResults pages through a scan's results with the given extra query.
-func allResults(t testing.TB, h http.Handler, key, id, query string) []resultView {
+// allResults pages through a scan's results, as the demo key, with the
+// given extra query.
+func allResults(t testing.TB, h http.Handler, id, query string) []resultView {
 	t.Helper()
 	var results []resultView
 	for page := 1; ; page++ {
-		resp := call(t, h, request{method: "GET", path: "/scans/" + id + "/results?limit=100&page=" + strconv.Itoa(page) + query, key: key})
+		resp := call(t, h, request{method: "GET", path: "/scans/" + id + "/results?limit=100&page=" + strconv.Itoa(page) + query, key: DemoAPIKey})
 		expectStatus(t, resp, http.StatusOK, "")
 		results = append(results, decode[[]resultView](t, resp)...)
 		if page >= resp.Env.Meta.TotalPages {

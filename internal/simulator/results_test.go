@@ -69,7 +69,7 @@ func TestResultFilters(t *testing.T) {
 	t.Parallel()
 	sim, _ := newTestServer(t, Config{ResultsPerScan: 600, Score: ptr(70.0)})
 	scan := createScan(t, sim, DemoAPIKey, "compliance")
-	all := allResults(t, sim, DemoAPIKey, scan.ID, "")
+	all := allResults(t, sim, scan.ID, "")
 
 	count := func(result, severity string) int {
 		n := 0
@@ -90,7 +90,7 @@ func TestResultFilters(t *testing.T) {
 		{"&result=Passed&severity=Low", "Passed", "Low"},
 		{"&result=&severity=", "", ""},
 	} {
-		got := allResults(t, sim, DemoAPIKey, scan.ID, tc.query)
+		got := allResults(t, sim, scan.ID, tc.query)
 		if len(got) != count(tc.result, tc.severity) {
 			t.Errorf("%s: %d results, want %d", tc.query, len(got), count(tc.result, tc.severity))
 		}
@@ -127,7 +127,7 @@ func TestResultFilters(t *testing.T) {
 func TestResultsLookLikeMicrosoft365Controls(t *testing.T) {
 	sim, _ := newTestServer(t, Config{ResultsPerScan: 120})
 	scan := createScan(t, sim, DemoAPIKey, "compliance")
-	results := allResults(t, sim, DemoAPIKey, scan.ID, "")
+	results := allResults(t, sim, scan.ID, "")
 	controlID := regexp.MustCompile(`^(AAD|EXO|SPO|TMS|MDO|PUR)-\d{3}$`)
 	resultIDPattern := regexp.MustCompile(`^res_[0-9a-f]{24}$`)
 	repeated := 0

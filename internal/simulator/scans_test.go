@@ -175,7 +175,7 @@ func TestScanTypesRestrictCategories(t *testing.T) {
 	for scanType, categories := range want {
 		scan := createScan(t, sim, DemoAPIKey, scanType)
 		seen := map[string]bool{}
-		for _, result := range allResults(t, sim, DemoAPIKey, scan.ID, "") {
+		for _, result := range allResults(t, sim, scan.ID, "") {
 			seen[result.Category] = true
 		}
 		got := slices.Sorted(func(yield func(string) bool) {
@@ -280,7 +280,7 @@ func TestScoreSummaryAndResultsAgree(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			sim, _ := newTestServer(t, Config{Score: tc.score, ResultsPerScan: tc.results, Seed: 7})
 			scan := createScan(t, sim, DemoAPIKey, "compliance")
-			results := allResults(t, sim, DemoAPIKey, scan.ID, "")
+			results := allResults(t, sim, scan.ID, "")
 			checkScanAgreesWithResults(t, scan, results)
 			if tc.score != nil && tc.results >= 150 && *tc.score >= 1 && *tc.score <= 99 {
 				if diff := *scan.Score - *tc.score; diff > 0.1+1e-9 || diff < -0.1-1e-9 {
@@ -387,7 +387,7 @@ func TestSameSeedSameData(t *testing.T) {
 			scan := createScan(t, sim, DemoAPIKey, scanType)
 			fake.Advance(time.Minute)
 			out.WriteString(jsonOf(t, getScan(t, sim, DemoAPIKey, scan.ID)))
-			out.WriteString(jsonOf(t, allResults(t, sim, DemoAPIKey, scan.ID, "")))
+			out.WriteString(jsonOf(t, allResults(t, sim, scan.ID, "")))
 		}
 		return out.String()
 	}
@@ -467,7 +467,7 @@ func TestRuntimeKnobsApplyToLaterScans(t *testing.T) {
 	if done.Summary.Total != 40 {
 		t.Errorf("total = %d after SetResultsPerScan(40)", done.Summary.Total)
 	}
-	checkScanAgreesWithResults(t, done, allResults(t, sim, DemoAPIKey, scan.ID, ""))
+	checkScanAgreesWithResults(t, done, allResults(t, sim, scan.ID, ""))
 
 	sim.SetResultsPerScan(0)
 	sim.SetScanDuration(0)

@@ -197,7 +197,7 @@ func TestSeedPythonCriticalFailures(t *testing.T) {
 		sim, url := seedServer(t, Config{Score: ptr(60.0), ResultsPerScan: 10000})
 		createScan(t, sim, DemoAPIKey, "identity") // older, must be ignored
 		latest := createScan(t, sim, DemoAPIKey, "compliance")
-		want := allResults(t, sim, DemoAPIKey, latest.ID, "&result=Failed&severity=Critical")
+		want := allResults(t, sim, latest.ID, "&result=Failed&severity=Critical")
 		if len(want) <= 100 {
 			t.Fatalf("only %d critical failures; the test needs more than one page", len(want))
 		}

@@ -24,11 +24,13 @@ const maxBodyBytes = 64 << 10
 // Server is the simulated Aether365 API. It is safe for concurrent use.
 type Server struct {
 	// Fixed at New.
-	apiKeys   map[string][]string
-	latency   time.Duration
-	errorRate float64
-	seed      int64
-	clock     clock.Clock
+	apiKeys       map[string][]string
+	latency       time.Duration
+	errorRate     float64
+	resetRate     float64
+	malformedRate float64
+	seed          int64
+	clock         clock.Clock
 	// limiters holds one token bucket per API key, plus anonymousLimiter
 	// shared by requests without a known key, so unknown keys cannot grow
 	// memory. nil when rate limiting is off.
@@ -38,6 +40,7 @@ type Server struct {
 	logMu sync.Mutex
 	log   io.Writer
 
+	// errorRNG draws each request's fault (ErrorRate, ResetRate, MalformedRate).
 	errorRNGMu sync.Mutex
 	errorRNG   *rand.Rand
 
@@ -67,6 +70,12 @@ type Stats struct {
 	RateLimited int
 	// InjectedErrors counts 503 responses caused by ErrorRate.
 	InjectedErrors int
+	// InjectedResets counts requests processed and then answered by closing
+	// the connection (ResetRate).
+	InjectedResets int
+	// InjectedMalformed counts requests processed and then answered with a
+	// broken body (MalformedRate).
+	InjectedMalformed int
 }
 
 // New validates cfg and returns a simulator with no scans.
@@ -85,6 +94,8 @@ func New(cfg Config) (*Server, error) {
 		apiKeys:        apiKeys,
 		latency:        cfg.Latency,
 		errorRate:      cfg.ErrorRate,
+		resetRate:      cfg.ResetRate,
+		malformedRate:  cfg.MalformedRate,
 		seed:           cfg.Seed,
 		clock:          cfg.Clock,
 		log:            cfg.RequestLog,
@@ -177,6 +188,19 @@ func (s *Server) ScanCount(tenant string) int {
 	return len(s.scansByTenant[tenant])
 }
 
+// ScanIDs returns the IDs of a tenant's scans (a real tenant ID such as
+// "demo", not "me") in creation order, so a test can tell a scan it knows
+// of from an orphan or a duplicate.
+func (s *Server) ScanIDs(tenant string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.scansByTenant[tenant]))
+	for _, scan := range s.scansByTenant[tenant] {
+		ids = append(ids, scan.id)
+	}
+	return ids
+}
+
 // ForgetScan deletes a scan, as data retention would; the next GET of it is
 // 404. It reports whether the scan existed.
 func (s *Server) ForgetScan(id string) bool {
@@ -212,8 +236,10 @@ type principal struct {
 func (p principal) canSee(tenant string) bool { return slices.Contains(p.tenants, tenant) }
 
 // ServeHTTP answers one API request. The checks run in a fixed order,
-// cheapest and most global first: latency, injected errors, rate limit,
-// authentication, query guards, routing, then the endpoint.
+// cheapest and most global first: latency, injected faults, rate limit,
+// authentication, query guards, routing, then the endpoint. A request picked
+// for a reset or a malformed answer is processed in full first (a POST
+// creates its scan), and only its answer is lost or broken.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	requestID := newRequestID()
@@ -227,7 +253,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.ByRoute[routed.route.statsKey()]++
 	s.mu.Unlock()
 
-	defer s.logRequest(r.Method, escapedPath, recorder, started, requestID)
+	// logged is what the request log reports when a fault replaced the
+	// answer; reset is set when the connection is to be dropped, which
+	// happens after the log line is written, so that whoever sees the reset
+	// also finds it in the log.
+	var logged struct {
+		status int
+		fault  string
+		reset  bool
+	}
+	defer func() {
+		status := logged.status
+		if status == 0 {
+			status = recorder.status
+			if !recorder.wroteHeader {
+				status = http.StatusOK
+			}
+		}
+		s.logRequest(r.Method, escapedPath, status, started, requestID, logged.fault)
+		if logged.reset {
+			resetConnection(w)
+		}
+	}()
 	defer func() {
 		// A last resort: a handler bug must still produce an envelope.
 		if recovered := recover(); recovered != nil {
@@ -241,25 +288,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	if apiErr := s.serve(recorder, r, routed); apiErr != nil {
-		writeError(recorder, requestID, apiErr)
-	}
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, routed match) *apiError {
 	if s.latency > 0 {
 		if err := sleepContext(r.Context(), s.latency); err != nil {
-			return &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
-				Message: "the request was cancelled while the simulator delayed it", RetryAfterSeconds: 1}
+			writeError(recorder, requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+				Message: "the request was cancelled while the simulator delayed it", RetryAfterSeconds: 1})
+			return
 		}
 	}
-	if s.injectError() {
+	switch s.drawFault() {
+	case faultError:
 		s.mu.Lock()
 		s.stats.InjectedErrors++
 		s.mu.Unlock()
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
-			Message: "the service is temporarily unavailable (simulated by --error-rate); retry later", RetryAfterSeconds: 1}
+		logged.fault = logFaultError
+		writeError(recorder, requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+			Message: "the service is temporarily unavailable (simulated by --error-rate); retry later", RetryAfterSeconds: 1})
+	case faultReset:
+		processed := s.serveBuffered(recorder.Header(), r, routed, requestID)
+		s.mu.Lock()
+		s.stats.InjectedResets++
+		s.mu.Unlock()
+		logged.status, logged.fault, logged.reset = processed.status, logFaultReset, true
+	case faultMalformed:
+		processed := s.serveBuffered(recorder.Header(), r, routed, requestID)
+		kind := s.nextMalformedKind()
+		logged.fault = kind.logName()
+		writeMalformed(recorder, kind, processed, requestID)
+	default:
+		if apiErr := s.serve(recorder, r, routed); apiErr != nil {
+			writeError(recorder, requestID, apiErr)
+		}
 	}
+}
+
+// serveBuffered processes a request into a buffer, for a fault to replace
+// or drop its answer.
+func (s *Server) serveBuffered(header http.Header, r *http.Request, routed match, requestID string) *bufferedResponse {
+	processed := newBufferedResponse(header)
+	if apiErr := s.serve(processed, r, routed); apiErr != nil {
+		writeError(processed, requestID, apiErr)
+	}
+	return processed
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, routed match) *apiError {
 	presentedKey, authErr := bearerToken(r.Header.Get("Authorization"))
 	if apiErr := s.checkRateLimit(presentedKey); apiErr != nil {
 		s.mu.Lock()
@@ -303,15 +375,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, routed match) *ap
 		return s.listResults(w, query, caller, routed.scanID)
 	}
 	return notFoundError("no such endpoint")
-}
-
-func (s *Server) injectError() bool {
-	if s.errorRate <= 0 {
-		return false
-	}
-	s.errorRNGMu.Lock()
-	defer s.errorRNGMu.Unlock()
-	return s.errorRNG.Float64() < s.errorRate
 }
 
 // checkRateLimit takes a token from the caller's bucket, or answers 429 with
@@ -393,17 +456,19 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // logRequest writes one line per request. It logs the escaped path only:
-// never the query string, headers or body, so no key can leak into logs.
-func (s *Server) logRequest(method, escapedPath string, recorder *statusRecorder, started time.Time, requestID string) {
+// never the query string, headers or body, so no key can leak into logs. A
+// request whose answer an injected fault replaced ends with " fault=KIND";
+// for a reset, the status is the answer that was processed and then dropped.
+func (s *Server) logRequest(method, escapedPath string, status int, started time.Time, requestID, fault string) {
 	if s.log == nil {
 		return
 	}
-	status := recorder.status
-	if !recorder.wroteHeader {
-		status = http.StatusOK
+	suffix := ""
+	if fault != "" {
+		suffix = " fault=" + fault
 	}
-	line := fmt.Sprintf("%s %s %s %d %s %s\n", time.Now().UTC().Format(time.RFC3339), printable(method), escapedPath,
-		status, time.Since(started).Round(time.Microsecond), requestID)
+	line := fmt.Sprintf("%s %s %s %d %s %s%s\n", time.Now().UTC().Format(time.RFC3339), printable(method), escapedPath,
+		status, time.Since(started).Round(time.Microsecond), requestID, suffix)
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	_, _ = io.WriteString(s.log, line)

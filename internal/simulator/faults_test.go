@@ -1,0 +1,348 @@
+package simulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+func TestNewValidatesFaultRates(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"reset rate above 1":      {ResetRate: 1.01},
+		"negative reset rate":     {ResetRate: -0.5},
+		"NaN reset rate":          {ResetRate: nan()},
+		"malformed rate above 1":  {MalformedRate: 2},
+		"negative malformed rate": {MalformedRate: -0.01},
+		"NaN malformed rate":      {MalformedRate: nan()},
+		"rates add up past 1":     {ErrorRate: 0.5, ResetRate: 0.3, MalformedRate: 0.3},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New accepted %+v", name, cfg)
+		}
+	}
+	for _, cfg := range []Config{
+		{ResetRate: 1},
+		{MalformedRate: 1},
+		{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1},
+		{ErrorRate: 0.7, ResetRate: 0.2, MalformedRate: 0.1},
+	} {
+		if _, err := New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
+	}
+}
+
+func nan() float64 {
+	zero := 0.0
+	return zero / zero
+}
+
+// serveOrAbort runs the handler on a recorder and reports whether it aborted
+// (a reset, which a recorder cannot hijack).
+func serveOrAbort(h http.Handler, r *http.Request) (recorder *httptest.ResponseRecorder, aborted bool) {
+	recorder = httptest.NewRecorder()
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			if recovered != http.ErrAbortHandler {
+				panic(recovered)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(recorder, r)
+	return recorder, false
+}
+
+// faultPattern sends n GETs and writes one letter per answer: . fine,
+// E injected 503, R reset, M malformed.
+func faultPattern(t *testing.T, cfg Config, n int) string {
+	t.Helper()
+	sim, _ := newTestServer(t, cfg)
+	var out strings.Builder
+	for range n {
+		r := httptest.NewRequest("GET", "/tenants/me/scans", nil)
+		r.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+		recorder, aborted := serveOrAbort(sim, r)
+		switch {
+		case aborted:
+			out.WriteByte('R')
+		case recorder.Code == http.StatusServiceUnavailable && strings.Contains(recorder.Body.String(), "--error-rate"):
+			out.WriteByte('E')
+		case recorder.Code == http.StatusOK && json.Valid(recorder.Body.Bytes()) && strings.Contains(recorder.Body.String(), `"success":true`):
+			out.WriteByte('.')
+		default:
+			out.WriteByte('M')
+		}
+	}
+	stats := sim.Stats()
+	pattern := out.String()
+	if stats.InjectedErrors != strings.Count(pattern, "E") || stats.InjectedResets != strings.Count(pattern, "R") ||
+		stats.InjectedMalformed != strings.Count(pattern, "M") || stats.Requests != n {
+		t.Errorf("stats %+v do not match the pattern %s", stats, pattern)
+	}
+	return pattern
+}
+
+func TestFaultsAreSeededAndEachRateIsItsShare(t *testing.T) {
+	const n = 600
+	cfg := Config{ErrorRate: 0.2, ResetRate: 0.2, MalformedRate: 0.2, Seed: 11}
+	pattern := faultPattern(t, cfg, n)
+	if again := faultPattern(t, cfg, n); again != pattern {
+		t.Errorf("the same seed faulted different requests:\n%s\n%s", pattern, again)
+	}
+	for _, letter := range []string{"E", "R", "M"} {
+		if got := strings.Count(pattern, letter); got < n/5-45 || got > n/5+45 {
+			t.Errorf("%s: %d of %d requests, want about %d", letter, got, n, n/5)
+		}
+	}
+	// The ErrorRate band comes first: adding the other faults does not move
+	// the injected 503s of a seed.
+	errorsOnly := faultPattern(t, Config{ErrorRate: 0.2, Seed: 11}, n)
+	for i := range n {
+		if (errorsOnly[i] == 'E') != (pattern[i] == 'E') {
+			t.Fatalf("request %d: 503 with ErrorRate alone is %c, with all faults %c", i, errorsOnly[i], pattern[i])
+		}
+	}
+	if got := faultPattern(t, Config{Seed: 11}, 50); got != strings.Repeat(".", 50) {
+		t.Errorf("no rates, yet faults: %s", got)
+	}
+}
+
+func TestMalformedAnswersTakeTurns(t *testing.T) {
+	var log bytes.Buffer
+	sim, _ := newTestServer(t, Config{MalformedRate: 1, RequestLog: &log})
+	wantKinds := []string{"malformed-html", "malformed-truncated", "malformed-empty", "malformed-error-with-200"}
+	for i := range 8 {
+		var r *http.Request
+		if i%2 == 0 {
+			r = httptest.NewRequest("POST", "/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+		} else {
+			r = httptest.NewRequest("GET", "/tenants/me/scans", nil)
+		}
+		r.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+		recorder := httptest.NewRecorder()
+		sim.ServeHTTP(recorder, r)
+		body := recorder.Body.Bytes()
+		if cl := recorder.Header().Get("Content-Length"); cl != fmt.Sprint(len(body)) {
+			t.Errorf("answer %d: Content-Length %s for %d bytes", i, cl, len(body))
+		}
+		if !strings.HasPrefix(recorder.Header().Get("X-Request-Id"), "req_") {
+			t.Errorf("answer %d has no request id", i)
+		}
+		switch kind := wantKinds[i%4]; kind {
+		case "malformed-html":
+			if recorder.Code != http.StatusBadGateway || recorder.Header().Get("Content-Type") != "text/html" || !bytes.HasPrefix(body, []byte("<html>")) {
+				t.Errorf("answer %d: %d %q %q, want a proxy's HTML 502", i, recorder.Code, recorder.Header().Get("Content-Type"), body)
+			}
+		case "malformed-truncated":
+			if recorder.Code != http.StatusOK || json.Valid(body) || !bytes.HasPrefix(body, []byte(`{"success":true,"data":`)) {
+				t.Errorf("answer %d: %d %q, want the real JSON cut short with 200", i, recorder.Code, body)
+			}
+		case "malformed-empty":
+			if recorder.Code != http.StatusOK || len(body) != 0 {
+				t.Errorf("answer %d: %d %q, want an empty 200", i, recorder.Code, body)
+			}
+		case "malformed-error-with-200":
+			var env testEnvelope
+			if recorder.Code != http.StatusOK || json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success ||
+				env.Error == nil || env.Error.Code != codeServiceUnavailable {
+				t.Errorf("answer %d: %d %q, want success:false with 200", i, recorder.Code, body)
+			}
+		}
+	}
+	// The POSTs were processed: their scans exist although no answer said so.
+	if got := sim.ScanCount(DemoTenant); got != 4 {
+		t.Errorf("ScanCount = %d, want the 4 POSTs processed", got)
+	}
+	if stats := sim.Stats(); stats.InjectedMalformed != 8 || stats.InjectedResets != 0 || stats.InjectedErrors != 0 {
+		t.Errorf("stats = %+v", stats)
+	}
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	for i, line := range lines {
+		want := " fault=" + wantKinds[i%4]
+		if !strings.HasSuffix(line, want) {
+			t.Errorf("log line %d = %q, want it to end with %q", i, line, want)
+		}
+	}
+}
+
+// A reset really resets: the client gets no answer while the POST took
+// effect, and retrying with the same Idempotency-Key replays the scan.
+func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
+	var log lockedLog
+	sim, _ := newTestServer(t, Config{ResetRate: 0.5, Seed: 4, RequestLog: &log})
+	server := httptest.NewServer(sim)
+	defer server.Close()
+	// No keep-alive: each attempt on its own connection, so Go's transport
+	// never replays a request on its own and every reset reaches us.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+	post := func(key string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequest("POST", server.URL+"/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+		req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp, body, err
+	}
+
+	resets, replays := 0, 0
+	for run := range 12 {
+		key := fmt.Sprintf("run-%d", run)
+		var created []byte
+		attempts := 0
+		for created == nil {
+			attempts++
+			if attempts > 30 {
+				t.Fatalf("%s: no answer in 30 attempts", key)
+			}
+			resp, body, err := post(key)
+			if err != nil {
+				if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Fatalf("%s: a reset surfaced as %v", key, err)
+				}
+				resets++
+				continue
+			}
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("%s: %d %s", key, resp.StatusCode, body)
+			}
+			if replayed := resp.Header.Get("Idempotent-Replayed") == "true"; replayed != (attempts > 1) {
+				t.Errorf("%s: attempt %d answered with Idempotent-Replayed %v", key, attempts, replayed)
+			} else if replayed {
+				replays++
+			}
+			created = body
+		}
+	}
+	if resets == 0 || replays == 0 {
+		t.Fatalf("seed 4 gave %d resets and %d replays; pick a seed that exercises both", resets, replays)
+	}
+	if got := sim.ScanCount(DemoTenant); got != 12 {
+		t.Errorf("ScanCount = %d, want exactly one scan per Idempotency-Key (12)", got)
+	}
+	stats := sim.Stats()
+	if stats.InjectedResets != resets || stats.ScansCreated != 12 {
+		t.Errorf("stats = %+v, want %d resets and 12 scans", stats, resets)
+	}
+	resetLine := regexp.MustCompile(`^\S+ POST /tenants/me/scans 201 \S+ req_[0-9a-f]+ fault=reset$`)
+	resetLines := 0
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		if strings.Contains(line, "fault=reset") {
+			resetLines++
+			if !resetLine.MatchString(line) {
+				t.Errorf("reset log line %q", line)
+			}
+		}
+	}
+	if resetLines != resets {
+		t.Errorf("%d reset lines in the log, want %d", resetLines, resets)
+	}
+}
+
+// Every fault at once, from many goroutines: each caller that retries with
+// its own Idempotency-Key ends with exactly one scan.
+func TestFaultsUnderConcurrencyKeepExactlyOnce(t *testing.T) {
+	sim, _ := newTestServer(t, Config{ErrorRate: 0.2, ResetRate: 0.2, MalformedRate: 0.2, Seed: 9})
+	server := httptest.NewServer(sim)
+	defer server.Close()
+	client := server.Client()
+
+	const workers, perWorker = 8, 10
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		scanIDs  = map[string]bool{}
+		failures []string
+	)
+	for worker := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				key := fmt.Sprintf("w%d-%d", worker, i)
+				id, err := postUntilAnswered(client, server.URL, key)
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					scanIDs[id] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d callers failed, first: %s", len(failures), failures[0])
+	}
+	if len(scanIDs) != workers*perWorker || sim.ScanCount(DemoTenant) != workers*perWorker {
+		t.Errorf("%d distinct scans answered, %d held; want %d of each", len(scanIDs), sim.ScanCount(DemoTenant), workers*perWorker)
+	}
+	for _, id := range sim.ScanIDs(DemoTenant) {
+		if !scanIDs[id] {
+			t.Errorf("scan %s exists but no caller learned of it", id)
+		}
+	}
+	stats := sim.Stats()
+	if stats.InjectedErrors == 0 || stats.InjectedResets == 0 || stats.InjectedMalformed == 0 {
+		t.Errorf("not every fault was injected: %+v", stats)
+	}
+}
+
+// postUntilAnswered retries a POST with one Idempotency-Key until it gets a
+// well-formed 201, as the client does.
+func postUntilAnswered(client *http.Client, baseURL, key string) (string, error) {
+	for range 50 {
+		req, _ := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+		req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := client.Do(req)
+		if err != nil {
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			continue
+		}
+		var env struct {
+			Success bool     `json:"success"`
+			Data    testScan `json:"data"`
+		}
+		if json.Unmarshal(body, &env) != nil || !env.Success || env.Data.ID == "" {
+			continue
+		}
+		return env.Data.ID, nil
+	}
+	return "", fmt.Errorf("%s: no well-formed answer in 50 attempts", key)
+}
+
+// lockedLog is a request log written by server goroutines.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
