@@ -149,7 +149,7 @@ func checkClientOutcome(t *testing.T, status int, err error) {
 		if malformed.transient && (status < 200 || (status > 299 && status < 500)) {
 			t.Fatalf("a malformed %d answer counts as transient: %v", status, err)
 		}
-	case errors.Is(err, errInconsistentPages):
+	case errors.Is(err, ErrInconsistentPages):
 	default:
 		t.Fatalf("untyped error %T: %v", err, err)
 	}

@@ -20,9 +20,9 @@ const (
 	defaultMaxPages            = 10000
 )
 
-// errInconsistentPages is wrapped by every error about a server whose pages
+// ErrInconsistentPages is wrapped by every error about a server whose pages
 // contradict each other.
-var errInconsistentPages = errors.New("inconsistent pagination")
+var ErrInconsistentPages = errors.New("inconsistent pagination")
 
 // PageFetcher fetches one page (1-based) of a list.
 type PageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, error)
@@ -77,7 +77,7 @@ func Paginate[T any](ctx context.Context, fetch PageFetcher[T], opts PaginateOpt
 		return nil, meta, err
 	}
 	if meta.TotalPages > opts.MaxPages {
-		return nil, meta, fmt.Errorf("aether365: %w: the server reports %d pages, more than the limit of %d", errInconsistentPages, meta.TotalPages, opts.MaxPages)
+		return nil, meta, fmt.Errorf("aether365: %w: the server reports %d pages, more than the limit of %d", ErrInconsistentPages, meta.TotalPages, opts.MaxPages)
 	}
 	pageSize := meta.Limit
 	if pageSize <= 0 {
@@ -109,7 +109,7 @@ func Paginate[T any](ctx context.Context, fetch PageFetcher[T], opts PaginateOpt
 
 	items := list.items
 	if next > meta.TotalPages && len(items) != meta.Total && !p.enough(len(items)) {
-		return nil, meta, fmt.Errorf("aether365: %w: the server reported %d items but served %d over %d pages", errInconsistentPages, meta.Total, len(items), meta.TotalPages)
+		return nil, meta, fmt.Errorf("aether365: %w: the server reported %d items but served %d over %d pages", ErrInconsistentPages, meta.Total, len(items), meta.TotalPages)
 	}
 	if opts.MaxItems > 0 && len(items) > opts.MaxItems {
 		items = items[:opts.MaxItems]
@@ -133,7 +133,7 @@ func (p *pager[T]) enough(have int) bool {
 // check compares a page and its meta with what page 1 said.
 func (p *pager[T]) check(page int, items []T, meta PageMeta) error {
 	inconsistent := func(format string, args ...any) error {
-		return fmt.Errorf("aether365: %w: page %d: %s", errInconsistentPages, page, fmt.Sprintf(format, args...))
+		return fmt.Errorf("aether365: %w: page %d: %s", ErrInconsistentPages, page, fmt.Sprintf(format, args...))
 	}
 	first := p.first
 	switch {
@@ -241,9 +241,9 @@ func (l *pageList[T]) add(page int, items []T) error {
 		}
 		if earlier, dup := l.seen[key]; dup {
 			if earlier == page {
-				return fmt.Errorf("aether365: %w: item %q is twice on page %d", errInconsistentPages, key, page)
+				return fmt.Errorf("aether365: %w: item %q is twice on page %d", ErrInconsistentPages, key, page)
 			}
-			return fmt.Errorf("aether365: %w: item %q is on page %d and again on page %d", errInconsistentPages, key, earlier, page)
+			return fmt.Errorf("aether365: %w: item %q is on page %d and again on page %d", ErrInconsistentPages, key, earlier, page)
 		}
 		l.seen[key] = page
 	}

@@ -220,7 +220,7 @@ func TestPaginateNeverEndingServer(t *testing.T) {
 		return items, PageMeta{Total: n + 1, Page: page, Limit: 1, TotalPages: n + 1}, nil
 	}
 	_, _, err := Paginate(context.Background(), fetch, PaginateOptions{})
-	if !errors.Is(err, errInconsistentPages) {
+	if !errors.Is(err, ErrInconsistentPages) {
 		t.Fatalf("err = %v", err)
 	}
 	if calls.Load() > 10 {
@@ -294,7 +294,7 @@ func TestPaginateInconsistentServers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := Paginate(context.Background(), tt.fetch, tt.opts)
-			if !errors.Is(err, errInconsistentPages) {
+			if !errors.Is(err, ErrInconsistentPages) {
 				t.Errorf("err = %v, want an inconsistent-pagination error", err)
 			}
 		})

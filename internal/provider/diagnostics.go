@@ -53,6 +53,10 @@ func apiErrorAdvice(err error) string {
 	case errors.Is(err, aether365.ErrServiceUnavailable):
 		return "Aether365 was unavailable and stayed so after every retry. Try again in a few minutes; raise " +
 			"max_retries if this happens often."
+	case errors.Is(err, aether365.ErrInconsistentPages):
+		return "Aether365 changed the list while it was being read (the total or the page count changed, or a " +
+			"page repeated items), so the result would have gaps or duplicates. Run Terraform again; if it " +
+			"persists, report the request IDs below to Aether365 support."
 	case errors.Is(err, aether365.ErrMalformedResponse):
 		return "The answer did not look like the Aether365 API at all (for example an HTML page from a proxy). " +
 			"Check that base_url points at the API, and any proxy between Terraform and it."

@@ -28,6 +28,9 @@ import (
 const (
 	defaultScanCreateTimeout = 30 * time.Minute
 	defaultScanUpdateTimeout = 30 * time.Minute
+	// startScanTimeout bounds the POST that starts a scan, retries included,
+	// independently of the create timeout (see startScan).
+	startScanTimeout = 2 * time.Minute
 )
 
 var (
@@ -285,9 +288,16 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	ctx = tflog.SetField(ctx, "scan_type", plan.ScanType.ValueString())
 	tflog.Info(ctx, "Starting Aether365 scan", map[string]any{"idempotency_key": idempotencyKey})
 
-	scan, err := r.data.client.StartScan(ctx, tenant, plan.ScanType.ValueString(), idempotencyKey)
+	scan, err := r.startScan(ctx, tenant, plan.ScanType.ValueString(), idempotencyKey)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
+		if rejectedByAPI(err) {
+			return
+		}
+		resp.Diagnostics.AddWarning("Aether365 Scan May Have Started",
+			fmt.Sprintf("If Aether365 received the request before it failed, a scan may exist that is not in "+
+				"Terraform state. It was sent with idempotency key %s, so retries never started a second one; "+
+				"find it with the aether365_scans data source or in Aether365 and import it if you need it.", idempotencyKey))
 		return
 	}
 	ctx = tflog.SetField(ctx, "scan_id", scan.ID)
@@ -399,6 +409,29 @@ func (r *scanResource) ImportState(ctx context.Context, req resource.ImportState
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("fail_on_scan_failure"), true)...)
+}
+
+// rejectedByAPI reports whether Aether365 itself answered that it would not
+// start the scan, as opposed to a failure that leaves that unknown.
+func rejectedByAPI(err error) bool {
+	for _, definite := range []error{aether365.ErrValidation, aether365.ErrUnauthorized, aether365.ErrForbidden,
+		aether365.ErrNotFound, aether365.ErrConflict} {
+		if errors.Is(err, definite) {
+			return true
+		}
+	}
+	return false
+}
+
+// startScan sends the POST that starts a scan without letting the create
+// timeout or an interrupt cut it short: once the request may have reached
+// Aether365, abandoning it would leave a scan that exists on the server but
+// not in state. It is bounded on its own, and the client retries it with the
+// same idempotency key, so finishing it never starts a second scan.
+func (r *scanResource) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
+	startCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startScanTimeout)
+	defer cancel()
+	return r.data.client.StartScan(startCtx, tenant, scanType, idempotencyKey)
 }
 
 func (r *scanResource) waitForScan(ctx context.Context, id string) (*aether365.Scan, error) {
