@@ -6,6 +6,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -95,5 +96,28 @@ func captureID(address string, into *string) func(*terraform.State) error {
 		}
 		*into = rs.Primary.ID
 		return nil
+	}
+}
+
+// expectPriorStateString checks an attribute of a resource in the state a
+// plan starts from: for a tainted resource that is about to be replaced,
+// it shows what the failed apply left behind.
+func expectPriorStateString(address, attribute string, want func() string) plancheck.PlanCheck {
+	return priorStateString{address: address, attribute: attribute, want: want}
+}
+
+type priorStateString struct {
+	address, attribute string
+	want               func() string
+}
+
+func (c priorStateString) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	res := findResource(req.Plan.PriorState, c.address)
+	if res == nil {
+		resp.Error = fmt.Errorf("%s is not in the prior state", c.address)
+		return
+	}
+	if got, want := res.AttributeValues[c.attribute], c.want(); got != want {
+		resp.Error = fmt.Errorf("prior state %s.%s = %v, want %q", c.address, c.attribute, got, want)
 	}
 }

@@ -82,7 +82,11 @@ func addClientConfigError(diags *diag.Diagnostics, err error) {
 			"base_url uses plain http:// with a host that is not loopback, so the API key would cross the "+
 				"network unencrypted. Use https://, or set allow_insecure_http = true (or "+
 				envAllowInsecureHTTP+"=true) if you really mean it.\n\nOriginal error: "+err.Error())
-	case errors.As(err, &cfgErr):
+	case errors.As(err, &cfgErr) && cfgErr.Field == "APIKey":
+		diags.AddAttributeError(path.Root("api_key"), "Invalid Aether365 API Key",
+			"api_key (or "+envAPIKey+") contains whitespace or control characters inside it. Paste the key "+
+				"exactly as Aether365 shows it; if it comes from a file, wrap it in trimspace().")
+	case errors.As(err, &cfgErr) && cfgErr.Field == "BaseURL":
 		diags.AddAttributeError(path.Root("base_url"), "Invalid Aether365 Base URL",
 			fmt.Sprintf("base_url (or %s) must be an absolute http(s) URL such as %s or http://127.0.0.1:8365 "+
 				"for aether365-sim.\n\nOriginal error: %s", envBaseURL, aether365.DefaultBaseURL, err))

@@ -131,6 +131,10 @@ data "aether365_scans" "all" {}
 				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 Base URL`),
 			},
 			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = \"ae_live secret\"\n}\n", sim.URL) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 API Key.*whitespace`),
+			},
+			{
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  max_retries = 50\n}\n", sim.URL, testAPIKey) + dataSource,
 				ExpectError: regexp.MustCompile(`(?s)max_retries.*between 0 and 20`),
 			},

@@ -89,15 +89,14 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may " +
-					"see. Defaults to the provider's `tenant_id`; when neither is set, the key's own tenant, whose " +
-					"ID is recorded here after apply. Changing it starts a new scan (replaces the resource).",
+					"see. Defaults to the provider's `tenant_id` (itself `me` by default), and records the tenant " +
+					"as requested: `me` stays `me`. Changing it, including through the provider's default, starts " +
+					"a new scan (replaces the resource).",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplace(),
-				},
+				// Planned, and replaced when it changes, in ModifyPlan: the
+				// default comes from the configured provider.
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary map of strings. Any change to it starts a new scan (replaces the " +
@@ -227,34 +226,57 @@ func (r *scanResource) Configure(_ context.Context, req resource.ConfigureReques
 	r.data = data
 }
 
-// ModifyPlan keeps a finished scan's results known across in-place updates:
-// only local settings change, so a completed scan's score cannot move. An
-// unfinished scan's attributes stay unknown because Update may wait for it.
+// ModifyPlan plans tenant_id and keeps a finished scan's results known.
+//
+// tenant_id defaults to the provider's tenant, which only a configured
+// provider knows, so it is planned here rather than by an attribute plan
+// modifier; changing it, even through the provider's default, replaces the
+// scan instead of silently gating on another tenant's score.
+//
+// A finished scan cannot change, so an in-place update keeps its score and
+// summary known. An unfinished scan's attributes stay unknown because Update
+// may wait for it. Switching fail_on_scan_failure on for a scan that failed
+// asks for a scan that passes, so it plans a new one.
 func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var state, plan scanResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	var plan, config scanResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !aether365.IsTerminalStatus(state.Status.ValueString()) {
+	if config.TenantID.IsNull() && r.data != nil {
+		plan.TenantID = types.StringValue(r.data.defaultTenant)
+	}
+	if req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	// Replacement plans a new scan: leave its attributes unknown.
-	if !plan.ID.Equal(state.ID) {
+
+	var state scanResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Copy only what the API computes; scan_type and tenant_id come from
-	// configuration and must keep the user's planned value.
-	plan.Status = state.Status
-	plan.Score = state.Score
-	plan.StartedAt = state.StartedAt
-	plan.CompletedAt = state.CompletedAt
-	plan.FailureReason = state.FailureReason
-	plan.Summary = state.Summary
+	switch {
+	case !plan.TenantID.IsUnknown() && !plan.TenantID.Equal(state.TenantID):
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("tenant_id"))
+	case state.Status.ValueString() != aether365.ScanStatusCompleted && aether365.IsTerminalStatus(state.Status.ValueString()) &&
+		plan.FailOnScanFailure.ValueBool() && !state.FailOnScanFailure.ValueBool():
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("fail_on_scan_failure"))
+	case aether365.IsTerminalStatus(state.Status.ValueString()):
+		// On a replacement Terraform plans the new scan again from an empty
+		// state, so this matters only for in-place updates. Copy only what
+		// the API computes: scan_type and tenant_id come from configuration.
+		plan.Status = state.Status
+		plan.Score = state.Score
+		plan.StartedAt = state.StartedAt
+		plan.CompletedAt = state.CompletedAt
+		plan.FailureReason = state.FailureReason
+		plan.Summary = state.Summary
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -344,6 +366,12 @@ func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+state.ID.ValueString(), err)
 		return
 	}
+	if requested := state.TenantID.ValueString(); requested != "" && requested != aether365.DefaultTenant && requested != scan.TenantID {
+		resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Aether365 Scan Belongs to Another Tenant",
+			fmt.Sprintf("Scan %s belongs to tenant %q, not %q. If you imported it, import it again as %s/%s.",
+				scan.ID, scan.TenantID, requested, scan.TenantID, scan.ID))
+		return
+	}
 	r.applyScan(&state, scan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -361,8 +389,13 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// A finished scan does not change: ModifyPlan already planned its values.
+	if aether365.IsTerminalStatus(state.Status.ValueString()) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	plan.scanAttributes = state.scanAttributes
-	if aether365.IsTerminalStatus(state.Status.ValueString()) || !plan.WaitForCompletion.ValueBool() {
+	if !plan.WaitForCompletion.ValueBool() {
 		scan, err := r.data.client.GetScan(ctx, state.ID.ValueString())
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+state.ID.ValueString(), err)
@@ -401,12 +434,26 @@ func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, _
 		map[string]any{"scan_id": id.ValueString()})
 }
 
+// ImportState accepts SCAN_ID, recorded under the provider's tenant, or
+// TENANT/SCAN_ID for a scan of another tenant the key may see.
 func (r *scanResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID == "" {
-		resp.Diagnostics.AddError("Invalid Import ID", "Import an aether365_scan by its scan ID, for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567")
+	tenant, scanID, hasTenant := strings.Cut(req.ID, "/")
+	if !hasTenant {
+		tenant, scanID = "", req.ID
+		if r.data != nil {
+			tenant = r.data.defaultTenant
+		}
+	}
+	if scanID == "" || (hasTenant && tenant == "") || strings.Contains(scanID, "/") {
+		resp.Diagnostics.AddError("Invalid Import ID",
+			fmt.Sprintf("Import an aether365_scan by its scan ID, or TENANT/SCAN_ID for a scan of another tenant, "+
+				"for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567 (got %q)", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), scanID)...)
+	if tenant != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), tenant)...)
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("fail_on_scan_failure"), true)...)
 }
@@ -446,14 +493,14 @@ func (r *scanResource) waitForScan(ctx context.Context, id string) (*aether365.S
 	})
 }
 
-// applyScan copies the API's view of the scan into the model. A tenant the
-// user spelled "me" stays "me": it is the same tenant, and rewriting it to
-// the tenant's ID would make Terraform see a change that is not there.
+// applyScan copies the API's view of the scan into the model. tenant_id
+// keeps the tenant as requested (`me` stays `me`): it is configuration, and
+// rewriting it to the resolved ID would look like a change to Terraform.
 func (r *scanResource) applyScan(m *scanResourceModel, scan *aether365.Scan) {
-	configuredTenant := m.TenantID
+	requestedTenant := m.TenantID
 	m.fill(scan)
-	if configuredTenant.ValueString() == aether365.DefaultTenant {
-		m.TenantID = configuredTenant
+	if !requestedTenant.IsNull() && !requestedTenant.IsUnknown() {
+		m.TenantID = requestedTenant
 	}
 }
 

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -14,12 +15,22 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
 const scanAddress = "aether365_scan.test"
 
 var scanIDPattern = regexp.MustCompile(`^scn_[0-9a-f]{24}$`)
+
+// firstScanID is the ID of the one scan a test expects the server to hold.
+func firstScanID(sim *testSimulator) string {
+	ids := sim.ScanIDs(testTenant)
+	if len(ids) != 1 {
+		return fmt.Sprintf("<%d scans on the server>", len(ids))
+	}
+	return ids[0]
+}
 
 func scanConfig(sim *testSimulator, body string) string {
 	return sim.providerConfig() + fmt.Sprintf("resource \"aether365_scan\" \"test\" {\n%s\n}\n", body)
@@ -30,6 +41,22 @@ func scanConfig(sim *testSimulator, body string) string {
 func TestAccScanResource_createWaitAndImport(t *testing.T) {
 	score := 87.5
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
+	// The summary must agree with the results the API serves for the scan.
+	criticalFailures := func(v int64) error {
+		ids := sim.ScanIDs(testTenant)
+		if len(ids) != 1 {
+			return fmt.Errorf("simulator holds %d scans, want 1", len(ids))
+		}
+		_, meta, err := sim.client(t).ListResults(context.Background(), ids[0],
+			aether365.ListResultsOptions{Result: "Failed", Severity: "Critical", MaxItems: 1})
+		if err != nil {
+			return err
+		}
+		if v != int64(meta.Total) {
+			return fmt.Errorf("summary counts %d critical failures, the API serves %d", v, meta.Total)
+		}
+		return nil
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -45,7 +72,8 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectValue(scanAddress, "id", knownvalue.StringRegexp(scanIDPattern)),
 					expectString(scanAddress, "status", "completed"),
-					expectString(scanAddress, "tenant_id", testTenant),
+					// The tenant as requested (the provider's default), not its resolved ID.
+					expectString(scanAddress, "tenant_id", "me"),
 					expectString(scanAddress, "scan_type", "compliance"),
 					expectValue(scanAddress, "score", knownvalue.Float64Exact(87.5)),
 					expectValue(scanAddress, "completed_at", knownvalue.NotNull()),
@@ -53,12 +81,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 					expectValue(scanAddress, "wait_for_completion", knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("total"), knownvalue.Int64Exact(200)),
 					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("failed_by_severity").AtMapKey("critical"),
-						knownvalue.Int64Func(func(v int64) error {
-							if v < 0 {
-								return fmt.Errorf("negative count %d", v)
-							}
-							return nil
-						})),
+						knownvalue.Int64Func(criticalFailures)),
 				},
 				Check: func(*terraform.State) error {
 					if n := sim.ScanCount(testTenant); n != 1 {
@@ -219,7 +242,11 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 				Config: scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Replace, not Create: the timed-out scan was in state, tainted.
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
+						expectPriorStateString(scanAddress, "id", func() string { return firstScanID(sim) }),
+						expectPriorStateString(scanAddress, "status", func() string { return "queued" }),
+					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
 			},
@@ -230,7 +257,7 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 // Without waiting, apply records the queued scan; turning waiting on later
 // waits in place for the same scan.
 func TestAccScanResource_noWait(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 4 * time.Second})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -241,6 +268,25 @@ func TestAccScanResource_noWait(t *testing.T) {
 					expectString(scanAddress, "status", "queued"),
 					expectValue(scanAddress, "score", knownvalue.Null()),
 					expectValue(scanAddress, "summary", knownvalue.Null()),
+				},
+			},
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(scanAddress, tfjsonpath.New("score")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectString(scanAddress, "status", "completed"),
+					expectValue(scanAddress, "score", knownvalue.NotNull()),
+				},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 1 {
+						return fmt.Errorf("simulator holds %d scans, want 1: waiting must not start a new scan", n)
+					}
+					return nil
 				},
 			},
 		},
@@ -353,6 +399,111 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 				return fmt.Errorf("rejected input still started %d scans", n)
 			}
 			return nil
+		},
+	})
+}
+
+// The tenant is part of what a scan is: changing the provider's tenant
+// replaces a scan that relies on it, and spelling out the default does not.
+func TestAccScanResource_tenantFollowsProvider(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	withProviderTenant := func(tenant, body string) string {
+		return fmt.Sprintf(`
+provider "aether365" {
+  base_url  = %q
+  api_key   = %q
+  tenant_id = %q
+}
+
+resource "aether365_scan" "test" {
+%s
+}
+`, sim.URL, testAPIKey, tenant, body)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            withProviderTenant("me", `scan_type = "compliance"`),
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "tenant_id", "me")},
+			},
+			{
+				Config: withProviderTenant("me", "scan_type = \"compliance\"\ntenant_id = \"me\""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: withProviderTenant("fabrikam", `scan_type = "compliance"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
+						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("tenant_id"), knownvalue.StringExact("fabrikam")),
+					},
+				},
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount("fabrikam"); n != 1 {
+						return fmt.Errorf("fabrikam holds %d scans, want 1", n)
+					}
+					return nil
+				},
+			},
+			{
+				// Import a scan of another tenant as TENANT/SCAN_ID.
+				ResourceName: scanAddress,
+				ImportState:  true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return "fabrikam/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
+				},
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				ResourceName:  scanAddress,
+				ImportState:   true,
+				ImportStateId: "northwind/scn_000000000000000000000000",
+				ExpectError:   regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible|Cannot import non-existent remote object`),
+			},
+			{
+				ResourceName: scanAddress,
+				ImportState:  true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return "contoso/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
+				},
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Belongs to Another Tenant.*fabrikam/scn_`),
+			},
+		},
+	})
+}
+
+// Switching fail_on_scan_failure on for a recorded failed scan asks for a
+// passing scan, so it plans a new one.
+func TestAccScanResource_failOnFailureSwitchedOnRescans(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "failed")},
+			},
+			{
+				PreConfig: func() { sim.SetScanOutcome("completed") },
+				Config:    scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
+			},
+			{
+				// On a completed scan the same switch is only a local setting.
+				Config: scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionUpdate)},
+				},
+			},
 		},
 	})
 }
