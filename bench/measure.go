@@ -181,8 +181,8 @@ func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) 
 // 60 s ... and so returns at the first multiple of 30 s at or after the scan
 // finishes.
 func SeedTimeToResult(scanDuration time.Duration) time.Duration {
-	polls := (scanDuration + SeedPollInterval - 1) / SeedPollInterval
-	return polls * SeedPollInterval
+	polls := int64((scanDuration + SeedPollInterval - 1) / SeedPollInterval)
+	return time.Duration(polls) * SeedPollInterval
 }
 
 // seedRequest is what the seed's requests.get/post(...).json()["data"] does,

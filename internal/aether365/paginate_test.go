@@ -328,10 +328,10 @@ func TestPaginateFailingPageCancelsTheRest(t *testing.T) {
 	var cancelled atomic.Int32
 	fetch := func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 		meta := PageMeta{Total: 1000, Page: page, Limit: 100, TotalPages: 10}
-		switch {
-		case page == 1:
+		switch page {
+		case 1:
 			return resultsFor(1, 100), meta, nil
-		case page == 3:
+		case 3:
 			time.Sleep(5 * time.Millisecond)
 			return nil, PageMeta{}, boom
 		}

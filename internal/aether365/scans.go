@@ -82,14 +82,9 @@ func (c *Client) getScan(ctx context.Context, id string) (*Scan, *apiResponse, e
 
 // ListScans lists a tenant's scans, newest first: GET /tenants/{tenant}/scans.
 func (c *Client) ListScans(ctx context.Context, tenant string, opts ListScansOptions) ([]Scan, error) {
-	scans, _, err := c.listScans(ctx, tenant, opts)
-	return scans, err
-}
-
-func (c *Client) listScans(ctx context.Context, tenant string, opts ListScansOptions) ([]Scan, PageMeta, error) {
 	pageSize, err := effectivePageSize(opts.PageSize, opts.MaxItems)
 	if err != nil {
-		return nil, PageMeta{}, err
+		return nil, err
 	}
 	path := tenantPath(tenant) + "/scans"
 	filters := url.Values{}
@@ -103,13 +98,14 @@ func (c *Client) listScans(ctx context.Context, tenant string, opts ListScansOpt
 		}
 		return []Scan(scans), resp.Meta, nil
 	}
-	return Paginate(ctx, fetch, PaginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	scans, _, err := Paginate(ctx, fetch, PaginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	return scans, err
 }
 
 // LatestScan returns the newest scan matching status and scanType (empty
 // means any) with a single request. No match is an error wrapping ErrNoScan.
 func (c *Client) LatestScan(ctx context.Context, tenant, status, scanType string) (*Scan, error) {
-	scans, _, err := c.listScans(ctx, tenant, ListScansOptions{Status: status, ScanType: scanType, MaxItems: 1})
+	scans, err := c.ListScans(ctx, tenant, ListScansOptions{Status: status, ScanType: scanType, MaxItems: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -140,11 +140,11 @@ output "scan" {
 		return fmt.Errorf("the seed's Python loop: %w", seed.err)
 	}
 	rep.P1.Seed = seed
-	real := <-realDone
-	if real.err != nil {
-		return fmt.Errorf("real-time waits: %w", real.err)
+	realTime := <-realDone
+	if realTime.err != nil {
+		return fmt.Errorf("real-time waits: %w", realTime.err)
 	}
-	for _, run := range real.runs {
+	for _, run := range realTime.runs {
 		rep.P1.RealWaits = append(rep.P1.RealWaits, realWait{
 			ScanS: run.ScanDuration.Seconds(), TimeToResultS: run.TimeToResult.Seconds(),
 			LatenessS: run.Lateness().Seconds(), Polls: run.Polls,
