@@ -157,9 +157,12 @@ func latestScan(ctx context.Context, pd *providerData, tenant, status, scanType 
 		if t := scanType.ValueString(); t != "" {
 			kind = " " + t
 		}
+		advice := "run one first (with the aether365_scan resource or in Aether365), or relax scan_type"
+		if wantStatus != aether365.ScanStatusCompleted {
+			advice = "check status and scan_type, or read the latest completed scan instead"
+		}
 		diags.AddError("No Matching Aether365 Scan",
-			fmt.Sprintf("There is no %s%s scan in tenant %q; run one first (with the aether365_scan resource or "+
-				"in Aether365), or relax status/scan_type.", wantStatus, kind, tenantID))
+			fmt.Sprintf("There is no %s%s scan in tenant %q; %s.", wantStatus, kind, tenantID, advice))
 		return nil, false
 	}
 	if err != nil {

@@ -427,9 +427,9 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 
 // Delete forgets the scan. Aether365 keeps scans as history and offers no way
 // to delete one, which is what users auditing their posture expect.
-func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
+func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var id types.String
-	_ = req.State.GetAttribute(ctx, path.Root("id"), &id)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
 	tflog.Info(ctx, "Removing Aether365 scan from state; the scan and its results stay in Aether365 as history",
 		map[string]any{"scan_id": id.ValueString()})
 }
