@@ -319,7 +319,7 @@ func postUntilAnswered(client *http.Client, baseURL, key string) (string, error)
 		}
 		var env struct {
 			Success bool     `json:"success"`
-			Data    testScan `json:"data"`
+			Data    scanView `json:"data"`
 		}
 		if json.Unmarshal(body, &env) != nil || !env.Success || env.Data.ID == "" {
 			continue

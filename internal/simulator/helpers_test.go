@@ -61,18 +61,6 @@ type testEnvelope struct {
 	Error   *errorBody      `json:"error"`
 }
 
-type testScan struct {
-	ID            string       `json:"id"`
-	TenantID      string       `json:"tenant_id"`
-	ScanType      string       `json:"scan_type"`
-	Status        string       `json:"status"`
-	Score         *float64     `json:"score"`
-	CreatedAt     string       `json:"created_at"`
-	StartedAt     *string      `json:"started_at"`
-	CompletedAt   *string      `json:"completed_at"`
-	FailureReason *string      `json:"failure_reason"`
-	Summary       *summaryView `json:"summary"`
-}
 
 type request struct {
 	method  string
@@ -159,18 +147,18 @@ func expectStatus(t testing.TB, resp response, status int, code string) {
 }
 
 // createScan posts a scan for key's "me" and returns it.
-func createScan(t testing.TB, h http.Handler, key, scanType string) testScan {
+func createScan(t testing.TB, h http.Handler, key, scanType string) scanView {
 	t.Helper()
 	resp := call(t, h, request{method: "POST", path: "/tenants/me/scans", key: key, body: `{"scan_type":"` + scanType + `"}`})
 	expectStatus(t, resp, http.StatusCreated, "")
-	return decode[testScan](t, resp)
+	return decode[scanView](t, resp)
 }
 
-func getScan(t testing.TB, h http.Handler, key, id string) testScan {
+func getScan(t testing.TB, h http.Handler, key, id string) scanView {
 	t.Helper()
 	resp := call(t, h, request{method: "GET", path: "/scans/" + id, key: key})
 	expectStatus(t, resp, http.StatusOK, "")
-	return decode[testScan](t, resp)
+	return decode[scanView](t, resp)
 }
 
 // allResults pages through a scan's results, as the demo key, with the

@@ -20,7 +20,7 @@ func TestIdempotentReplay(t *testing.T) {
 	if first.Header.Get("Idempotent-Replayed") != "" {
 		t.Error("the first request is not a replay")
 	}
-	original := decode[testScan](t, first)
+	original := decode[scanView](t, first)
 
 	// Same request, differently spelled: same tenant (me = tenant-a), same type.
 	for _, replay := range []struct{ path, body string }{
@@ -29,7 +29,7 @@ func TestIdempotentReplay(t *testing.T) {
 	} {
 		resp := postWithKey(t, sim, keyMSP, replay.path, replay.body, "run-42")
 		expectStatus(t, resp, http.StatusCreated, "")
-		if resp.Header.Get("Idempotent-Replayed") != "true" || decode[testScan](t, resp).ID != original.ID {
+		if resp.Header.Get("Idempotent-Replayed") != "true" || decode[scanView](t, resp).ID != original.ID {
 			t.Errorf("replay of %s %s: header %q, body %s", replay.path, replay.body, resp.Header.Get("Idempotent-Replayed"), resp.Body)
 		}
 	}
@@ -48,7 +48,7 @@ func TestIdempotentReplay(t *testing.T) {
 	// Keys are scoped per API key: key A's "run-42" is a new scan.
 	other := postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
 	expectStatus(t, other, http.StatusCreated, "")
-	if other.Header.Get("Idempotent-Replayed") != "" || decode[testScan](t, other).ID == original.ID {
+	if other.Header.Get("Idempotent-Replayed") != "" || decode[scanView](t, other).ID == original.ID {
 		t.Errorf("another API key replayed the MSP key's scan: %s", other.Body)
 	}
 
@@ -66,7 +66,7 @@ func TestIdempotentReplay(t *testing.T) {
 	sim.ForgetScan(original.ID)
 	fresh := postWithKey(t, sim, keyMSP, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
 	expectStatus(t, fresh, http.StatusCreated, "")
-	if fresh.Header.Get("Idempotent-Replayed") != "" || decode[testScan](t, fresh).ID == original.ID {
+	if fresh.Header.Get("Idempotent-Replayed") != "" || decode[scanView](t, fresh).ID == original.ID {
 		t.Errorf("key of a forgotten scan: %s", fresh.Body)
 	}
 
@@ -97,7 +97,7 @@ func TestConcurrentIdempotentPostsCreateOneScan(t *testing.T) {
 		if resp.Header.Get("Idempotent-Replayed") == "" {
 			fresh++
 		}
-		if id := decode[testScan](t, resp).ID; id != decode[testScan](t, responses[0]).ID {
+		if id := decode[scanView](t, resp).ID; id != decode[scanView](t, responses[0]).ID {
 			t.Fatalf("concurrent duplicates got different scans: %s", id)
 		}
 	}

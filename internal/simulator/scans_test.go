@@ -14,7 +14,7 @@ func TestScanLifecycleFollowsTheClock(t *testing.T) {
 
 	resp := call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: `{"scan_type": "compliance"}`})
 	expectStatus(t, resp, http.StatusCreated, "")
-	scan := decode[testScan](t, resp)
+	scan := decode[scanView](t, resp)
 	if !strings.HasPrefix(scan.ID, "scn_") || len(scan.ID) != 4+24 {
 		t.Errorf("id = %q, want scn_ and 24 hex digits", scan.ID)
 	}
@@ -45,7 +45,7 @@ func TestScanLifecycleFollowsTheClock(t *testing.T) {
 		fake.Advance(step.advance)
 		resp := call(t, sim, request{method: "GET", path: "/scans/" + scan.ID, key: DemoAPIKey})
 		expectStatus(t, resp, http.StatusOK, "")
-		got := decode[testScan](t, resp)
+		got := decode[scanView](t, resp)
 		if got.Status != step.wantStatus || resp.Header.Get("Retry-After") != step.wantRetryAfter {
 			t.Fatalf("at %s: status %s Retry-After %q, want %s %q", fake.Now().Format(time.TimeOnly),
 				got.Status, resp.Header.Get("Retry-After"), step.wantStatus, step.wantRetryAfter)
@@ -209,7 +209,7 @@ func TestListScansNewestFirstWithFilters(t *testing.T) {
 		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans" + query, key: DemoAPIKey})
 		expectStatus(t, resp, http.StatusOK, "")
 		var ids []string
-		for _, scan := range decode[[]testScan](t, resp) {
+		for _, scan := range decode[[]scanView](t, resp) {
 			ids = append(ids, scan.ID)
 		}
 		return ids, resp.Env.Meta
@@ -295,7 +295,7 @@ func TestScoreSummaryAndResultsAgree(t *testing.T) {
 }
 
 // checkScanAgreesWithResults recomputes score and summary from the results.
-func checkScanAgreesWithResults(t *testing.T, scan testScan, results []resultView) {
+func checkScanAgreesWithResults(t *testing.T, scan scanView, results []resultView) {
 	t.Helper()
 	counts := map[string]int{}
 	failedBy := map[string]int{}
@@ -417,7 +417,7 @@ func TestForgetScan(t *testing.T) {
 		t.Errorf("ScanCount = %d, want 1", got)
 	}
 	resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey})
-	if scans := decode[[]testScan](t, resp); len(scans) != 1 || scans[0].ID != kept.ID {
+	if scans := decode[[]scanView](t, resp); len(scans) != 1 || scans[0].ID != kept.ID {
 		t.Errorf("list after ForgetScan = %+v", scans)
 	}
 	// A new scan never reuses a forgotten id.

@@ -90,7 +90,7 @@ func TestEveryRouteIsTenantScoped(t *testing.T) {
 	}
 	// Key B's own lists stay its own, whatever it filters by.
 	for _, path := range []string{"/tenants/me/scans", "/tenants/tenant-b/scans?scan_type=compliance"} {
-		if scans := decode[[]testScan](t, call(t, sim, request{method: "GET", path: path, key: keyB})); len(scans) != 0 {
+		if scans := decode[[]scanView](t, call(t, sim, request{method: "GET", path: path, key: keyB})); len(scans) != 0 {
 			t.Errorf("key B lists %d scans of another tenant at %s", len(scans), path)
 		}
 	}

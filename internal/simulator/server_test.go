@@ -109,14 +109,14 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	resp := call(t, sim, request{method: "POST", path: "/tenants/tenant-b/scans", key: keyMSP, body: `{"scan_type":"email"}`})
 	expectStatus(t, resp, http.StatusCreated, "")
-	if got := decode[testScan](t, resp); got.TenantID != "tenant-b" {
+	if got := decode[scanView](t, resp); got.TenantID != "tenant-b" {
 		t.Errorf("scan for tenant-b landed in %s", got.TenantID)
 	}
 	if a, b := sim.ScanCount("tenant-a"), sim.ScanCount("tenant-b"); a != 2 || b != 2 {
 		t.Errorf("ScanCount a=%d b=%d, want 2 and 2", a, b)
 	}
 	// Lists never mix tenants.
-	list := decode[[]testScan](t, call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: keyB}))
+	list := decode[[]scanView](t, call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: keyB}))
 	for _, scan := range list {
 		if scan.TenantID != "tenant-b" {
 			t.Errorf("key B's list holds %+v", scan)
