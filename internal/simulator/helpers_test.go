@@ -61,7 +61,6 @@ type testEnvelope struct {
 	Error   *errorBody      `json:"error"`
 }
 
-
 type request struct {
 	method  string
 	path    string
