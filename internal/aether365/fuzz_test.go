@@ -2,6 +2,7 @@ package aether365
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -69,6 +70,9 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	})
 }
 
+// checkDecodeOutcome is what any answer may lead to, decoded alone or
+// through a whole client call: success only on 2xx, otherwise a typed error
+// that never holds the API key.
 func checkDecodeOutcome(t *testing.T, status int, err error) {
 	t.Helper()
 	if err == nil {
@@ -84,7 +88,7 @@ func checkDecodeOutcome(t *testing.T, status int, err error) {
 	switch {
 	case errors.As(err, &apiErr):
 		if status >= 200 && status <= 299 {
-			t.Fatalf("APIError with HTTP %d", status)
+			t.Fatalf("APIError %+v with HTTP %d", apiErr, status)
 		}
 		if apiErr.Code == "" {
 			t.Fatalf("APIError without a code")
@@ -97,8 +101,12 @@ func checkDecodeOutcome(t *testing.T, status int, err error) {
 		if malformed.transient && (status < 200 || (status > 299 && status < 500) || status > 599) {
 			t.Fatalf("malformed HTTP %d counted as transient: %v", status, err)
 		}
+	case errors.Is(err, ErrInconsistentPages):
+		// Only whole list calls get here: the pager rejected the pages.
 	default:
 		t.Fatalf("unexpected error type %T: %v", err, err)
 	}
-	_ = err.Error()
+	if strings.Contains(err.Error(), testAPIKey) {
+		t.Fatalf("error %q holds the API key", err)
+	}
 }
