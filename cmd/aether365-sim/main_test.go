@@ -99,7 +99,7 @@ func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
 	if !strings.Contains(log, "demo key "+simulator.DemoAPIKey) {
 		t.Errorf("stderr does not tell the newcomer the demo key:\n%s", log)
 	}
-	requestLine := regexp.MustCompile(`(?m)^\S+ POST /tenants/me/scans 201 \S+ req_[0-9a-f]+$`)
+	requestLine := regexp.MustCompile(`(?m)^time=\S+Z msg=request method=POST path=/tenants/me/scans status=201 duration=\S+ request_id=req_[0-9a-f]+ api_key=\*\*\*$`)
 	if !requestLine.MatchString(log) {
 		t.Errorf("stderr lacks the request line (method, path, status, duration):\n%s", log)
 	}
