@@ -54,9 +54,10 @@ type Config struct {
 	// ScoreSequence, when not empty, scores each tenant's scans in turn: the
 	// n-th scan of a tenant created to complete scores ScoreSequence[n-1],
 	// the last score repeating. A lower score fails a superset of the
-	// controls a higher one fails (same seed, tenant and scan type), so a
-	// baseline and a regressed scan differ by new failures only. It cannot
-	// be combined with Score.
+	// results a higher one fails (same seed, tenant and scan type; with 150
+	// results or more and scores of 2 and above), so a baseline and a
+	// regressed scan differ by new failures. Failed scans do not use up a
+	// score. It cannot be combined with Score.
 	ScoreSequence []float64
 	// ScanOutcome is OutcomeCompleted (the default when empty) or OutcomeFailed.
 	ScanOutcome string
@@ -88,8 +89,9 @@ type Config struct {
 	// clock.Real{}. Share a clock.Fake with the client to play long scans
 	// instantly.
 	Clock clock.Clock
-	// RequestLog receives one line per request (method, path, status,
-	// duration, request id); nil disables it. It never contains the API key.
+	// RequestLog receives one logfmt line per request (method, path, status,
+	// duration, request_id, the key masked, an injected fault); nil disables
+	// it. It never contains the API key, the query string or a body.
 	RequestLog io.Writer
 }
 
