@@ -95,16 +95,32 @@ type Config struct {
 	RequestLog io.Writer
 }
 
-// ConfigError is an invalid Config: Fields names the fields at fault (the sum
-// of several rates names all of them) and Problem says what is accepted, so
-// cmd/aether365-sim can name its flags instead of the Go fields.
+// ConfigError is an invalid Config: Fields names the fields at fault (a sum
+// of rates names all of them) and Problem says what is accepted. Describe
+// lets cmd/aether365-sim name its flags instead of the Go fields.
 type ConfigError struct {
 	Fields  []string
 	Problem string
+	// joiner joins the names of Fields: " + " for a sum, " and " for
+	// fields that exclude each other.
+	joiner string
 }
 
 func (e *ConfigError) Error() string {
-	return "simulator: " + strings.Join(e.Fields, " + ") + " " + e.Problem
+	return "simulator: " + e.Describe(func(field string) string { return field })
+}
+
+// Describe is the message with each field named by name(field).
+func (e *ConfigError) Describe(name func(field string) string) string {
+	names := make([]string, len(e.Fields))
+	for i, field := range e.Fields {
+		names[i] = name(field)
+	}
+	joiner := e.joiner
+	if joiner == "" {
+		joiner = " + "
+	}
+	return strings.Join(names, joiner) + " " + e.Problem
 }
 
 func invalid(field, format string, args ...any) *ConfigError {
@@ -134,7 +150,7 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Score != nil && len(c.ScoreSequence) > 0 {
-		return &ConfigError{Fields: []string{"Score", "ScoreSequence"}, Problem: "cannot be combined: set one of them"}
+		return &ConfigError{Fields: []string{"Score", "ScoreSequence"}, Problem: "cannot be combined: set one of them", joiner: " and "}
 	}
 	if err := validateOutcome(c.ScanOutcome); err != nil {
 		return err

@@ -43,7 +43,11 @@ func TestConfigErrorsNameTheFields(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want a ConfigError naming %v", tc.cfg, err, tc.fields)
 			continue
 		}
-		if !strings.HasPrefix(err.Error(), "simulator: "+strings.Join(tc.fields, " + ")+" ") || strings.Contains(err.Error(), "S3cr") {
+		joiner := " + "
+		if len(tc.fields) == 2 {
+			joiner = " and "
+		}
+		if !strings.HasPrefix(err.Error(), "simulator: "+strings.Join(tc.fields, joiner)+" ") || strings.Contains(err.Error(), "S3cr") {
 			t.Errorf("message %q", err)
 		}
 	}
