@@ -143,4 +143,3 @@ func waitForHangUp(conn net.Conn) error {
 		return nil // EOF or reset: the server hung up
 	}
 }
-
