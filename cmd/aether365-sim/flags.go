@@ -200,7 +200,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		return nil
 	})
 	flags.StringVar(&opts.config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
-	flags.Var(durationValue{&opts.config.Latency}, "latency", "delay `D` added to every response, such as 250ms (default 0)")
+	flags.Var(durationValue{&opts.config.Latency}, "latency", "delay `D` added to every response, such as 250ms")
 	flags.Float64Var(&opts.config.ErrorRate, "error-rate", 0, "fraction `F` (0-1) of requests answered 503 SERVICE_UNAVAILABLE")
 	flags.Float64Var(&opts.config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
 	flags.Float64Var(&opts.config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
