@@ -34,10 +34,14 @@ type exchange struct {
 
 type exchangeKey struct{}
 
-// exchangeOf returns the request's exchange; every layer runs inside
-// withExchange, so it is always there.
+// exchangeOf returns the request's exchange. Every layer runs inside
+// withExchange, so it is there; a blank one keeps a wiring mistake from
+// turning into a panic on every request.
 func exchangeOf(r *http.Request) *exchange {
-	return r.Context().Value(exchangeKey{}).(*exchange)
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{requestID: newRequestID(), started: time.Now()}
 }
 
 // withExchange gives the request its ID (the X-Request-Id header), routes
