@@ -144,3 +144,14 @@ func TestScoreSequenceFlag(t *testing.T) {
 		t.Errorf("parsed config rejected: %v", err)
 	}
 }
+
+// The simulator guide's key file works as the guide says.
+func TestGuideKeyFile(t *testing.T) {
+	opts, err := parseFlags([]string{"--api-key-file", "../../examples/guides/simulator/api-keys.txt"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(opts.config.APIKeys["ae_live_msp"], ","); got != "contoso,fabrikam,adatum" || len(opts.config.APIKeys) != 2 {
+		t.Errorf("keys %v", opts.config.APIKeys)
+	}
+}
