@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,57 +18,140 @@ import (
 
 const defaultListenAddress = "127.0.0.1:8365"
 
+// apiKeysEnv holds API keys, in the syntax of --api-key, separated by ';' or
+// newlines: a secret in the environment is not shown by ps, unlike a flag.
+const apiKeysEnv = "AETHER365_SIM_API_KEYS"
+
 // options is the parsed command line: where to listen and the simulator's
 // configuration.
 type options struct {
 	listenAddress string
 	config        simulator.Config
-	// usingDemoKey is set when no --api-key was given, so main can tell the
-	// user which key to use.
+	// usingDemoKey is set when no key was given in any way, so main can
+	// tell the user which key to use.
 	usingDemoKey bool
+	// seedGiven is unset when the seed was picked at random, so main can
+	// say which one to pass to repeat the run.
+	seedGiven   bool
+	showVersion bool
 }
 
-// apiKeysFlag collects repeated --api-key KEY[=TENANT,...] values. Set never
-// fails, because the flag package would echo the rejected value, key and
-// all, to the terminal (and CI logs); the first problem is kept and
-// reported by parseFlags, naming the flag by position instead of by key.
-type apiKeysFlag struct {
-	keys    map[string][]string
-	given   int
-	problem error
+// apiKeys collects keys from --api-key, --api-key-file and apiKeysEnv. No
+// message ever quotes a key: a rejected entry is named by where it came
+// from (the flag's position, the file's line, the variable's entry).
+type apiKeys struct {
+	keys map[string][]string
 }
 
-func (f *apiKeysFlag) String() string { return "" }
-
-func (f *apiKeysFlag) Set(value string) error {
-	f.given++
-	if f.problem != nil {
-		return nil //nolint:nilerr // the first problem is already kept; parseFlags reports it
-	}
-	key, tenantList, hasTenants := strings.Cut(value, "=")
+// add parses one KEY[=TENANT,...] entry; where names it in errors.
+func (k *apiKeys) add(where, entry string) error {
+	key, tenantList, hasTenants := strings.Cut(entry, "=")
 	tenants := []string{simulator.DemoTenant}
 	if hasTenants {
 		tenants = strings.Split(tenantList, ",")
 	}
 	switch {
 	case key == "":
-		f.problem = fmt.Errorf("invalid --api-key #%d: want KEY or KEY=TENANT[,TENANT...], got an empty key", f.given)
+		return fmt.Errorf("invalid %s: want KEY or KEY=TENANT[,TENANT...], got an empty key", where)
 	case slices.Contains(tenants, ""):
-		f.problem = fmt.Errorf("invalid --api-key #%d: want KEY=TENANT[,TENANT...] with no empty tenant", f.given)
-	case f.keys[key] != nil:
-		f.problem = fmt.Errorf("invalid --api-key #%d: the same key was given before", f.given)
-	default:
-		f.keys[key] = tenants
+		return fmt.Errorf("invalid %s: want KEY=TENANT[,TENANT...] with no empty tenant", where)
+	case k.keys[key] != nil:
+		return fmt.Errorf("invalid %s: the same key was given before", where)
+	}
+	k.keys[key] = tenants
+	return nil
+}
+
+// addFile reads one entry per line; blank lines and lines starting with '#'
+// are skipped, surrounding spaces are trimmed.
+func (k *apiKeys) addFile(path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--api-key-file: %w", err)
+	}
+	defer file.Close()
+	scanner := bufio.NewScanner(file)
+	for line := 1; scanner.Scan(); line++ {
+		entry := strings.TrimSpace(scanner.Text())
+		if entry == "" || strings.HasPrefix(entry, "#") {
+			continue
+		}
+		if err := k.add(fmt.Sprintf("--api-key-file %s line %d", path, line), entry); err != nil {
+			return err
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		return fmt.Errorf("--api-key-file %s: %w", path, err)
 	}
 	return nil
 }
 
-// parseFlags parses args (without the program name) and reports syntax
-// errors on stderr. Ranges (a negative duration, an error rate above 1) are
-// left to simulator.New, the one place that knows them.
-func parseFlags(args []string, stderr io.Writer) (options, error) {
+// addEnv reads entries separated by ';' or newlines; blank entries are
+// skipped.
+func (k *apiKeys) addEnv(value string) error {
+	entries := strings.FieldsFunc(value, func(r rune) bool { return r == ';' || r == '\n' || r == '\r' })
+	for i, entry := range entries {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		if err := k.add(fmt.Sprintf("%s entry #%d", apiKeysEnv, i+1), entry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apiKeyFlag is --api-key. Set never fails, because the flag package would
+// echo the rejected value, key and all, to the terminal (and CI logs); the
+// first problem is kept and reported by parseFlags.
+type apiKeyFlag struct {
+	keys    *apiKeys
+	given   int
+	problem error
+}
+
+func (f *apiKeyFlag) String() string { return "" }
+
+func (f *apiKeyFlag) Set(value string) error {
+	f.given++
+	if f.problem == nil {
+		f.problem = f.keys.add(fmt.Sprintf("--api-key #%d", f.given), value)
+	}
+	return nil
+}
+
+// durationValue is a duration flag whose error says that a unit is needed,
+// the usual mistake ("5" for "5s").
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Set(value string) error {
+	d, err := time.ParseDuration(value)
+	if err == nil {
+		*v.d = d
+		return nil
+	}
+	if _, numberErr := strconv.ParseFloat(value, 64); numberErr == nil {
+		return errors.New("a duration needs a unit, such as 5s, 500ms or 2m")
+	}
+	return errors.New("want a duration such as 5s, 500ms or 2m")
+}
+
+// parseFlags parses args (without the program name) and the key variable
+// (read with getenv), and reports syntax errors on stderr. Ranges (a negative
+// duration, an error rate above 1) are left to simulator.New, the one place
+// that knows them.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	opts := options{}
-	apiKeys := &apiKeysFlag{keys: map[string][]string{}}
+	keys := &apiKeys{keys: map[string][]string{}}
+	keyFlag := &apiKeyFlag{keys: keys}
+	var keyFile string
 	flags := flag.NewFlagSet("aether365-sim", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
@@ -74,9 +160,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 
 	flags.StringVar(&opts.listenAddress, "listen", defaultListenAddress, "`ADDR` (host:port) to listen on; port 0 picks a free port")
-	flags.Var(apiKeys, "api-key", "accept API `KEY[=TENANT,...]`; repeatable; the first tenant is the key's \"me\" (default tenant "+
-		simulator.DemoTenant+"); without any, the demo key "+simulator.DemoAPIKey+" is accepted")
-	flags.DurationVar(&opts.config.ScanDuration, "scan-duration", 5*time.Second, "time from creating a scan to its completion (queued for the first tenth)")
+	flags.Var(keyFlag, "api-key", "accept API `KEY[=TENANT,...]`; repeatable; the first tenant is the key's \"me\" (default tenant "+
+		simulator.DemoTenant+"); without any key (here, in --api-key-file or in "+apiKeysEnv+"), the demo key "+simulator.DemoAPIKey+" is accepted")
+	flags.StringVar(&keyFile, "api-key-file", "", "read API keys from `FILE`, one KEY[=TENANT,...] a line; blank lines and lines starting with # are skipped. "+
+		apiKeysEnv+" holds more, separated by ; or newlines. Unlike --api-key, neither shows the keys in ps")
+	opts.config.ScanDuration = 5 * time.Second
+	flags.Var(durationValue{&opts.config.ScanDuration}, "scan-duration", "time `D` from creating a scan to its completion (queued for the first tenth), such as 5s or 2m")
 	opts.config.ResultsPerScan = simulator.DefaultResultsPerScan
 	flags.Func("results", fmt.Sprintf("`N` results per completed scan, 1 to %d (default %d)", simulator.MaxResultsPerScan, simulator.DefaultResultsPerScan),
 		func(value string) error {
@@ -88,7 +177,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			opts.config.ResultsPerScan = n
 			return nil
 		})
-	flags.Func("score", "score `S` (0-100) every scan completes with; default: derived per scan from --seed", func(value string) error {
+	flags.Func("score", fmt.Sprintf("score `S` (0-100) every scan completes with; default: derived per scan from --seed, %v to %v",
+		simulator.DefaultScoreMin, simulator.DefaultScoreMax), func(value string) error {
 		score, err := strconv.ParseFloat(value, 64)
 		if err != nil {
 			return errors.New("want a number from 0 to 100")
@@ -96,31 +186,93 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		opts.config.Score = &score
 		return nil
 	})
+	flags.Func("score-sequence", "scores `S1,S2,...` of each tenant's scans in turn, the last repeating (e.g. 88,71: a baseline, then a regression "+
+		"whose failures include the baseline's)", func(value string) error {
+		var scores []float64
+		for _, field := range strings.Split(value, ",") {
+			score, err := strconv.ParseFloat(strings.TrimSpace(field), 64)
+			if err != nil {
+				return errors.New("want comma-separated scores from 0 to 100, such as 88,71")
+			}
+			scores = append(scores, score)
+		}
+		opts.config.ScoreSequence = scores
+		return nil
+	})
 	flags.StringVar(&opts.config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
-	flags.DurationVar(&opts.config.Latency, "latency", 0, "delay added to every response")
+	flags.Var(durationValue{&opts.config.Latency}, "latency", "delay `D` added to every response, such as 250ms")
 	flags.Float64Var(&opts.config.ErrorRate, "error-rate", 0, "fraction `F` (0-1) of requests answered 503 SERVICE_UNAVAILABLE")
 	flags.Float64Var(&opts.config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
 	flags.Float64Var(&opts.config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
 		"(in turn: a proxy's HTML 502, truncated JSON, an empty 200, success:false with 200); the three rates add up to at most 1")
 	flags.Float64Var(&opts.config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED")
-	flags.Int64Var(&opts.config.Seed, "seed", 0, "seed `N` for ids, results, scores and injected errors: same seed, same data")
+	flags.Func("seed", "seed `N` for ids, results, scores and injected errors: same seed, same data (default: random, printed at start)", func(value string) error {
+		seed, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return errors.New("want an integer")
+		}
+		opts.config.Seed, opts.seedGiven = seed, true
+		return nil
+	})
+	flags.BoolVar(&opts.showVersion, "version", false, "print the version and exit")
 
 	if err := flags.Parse(args); err != nil {
 		return opts, err
-	}
-	if apiKeys.problem != nil {
-		fmt.Fprintln(stderr, apiKeys.problem)
-		return opts, apiKeys.problem
 	}
 	if flags.NArg() > 0 {
 		err := fmt.Errorf("unexpected argument %q; all settings are flags", flags.Arg(0))
 		fmt.Fprintln(stderr, err)
 		return opts, err
 	}
-	if len(apiKeys.keys) > 0 {
-		opts.config.APIKeys = apiKeys.keys
+	problem := keyFlag.problem
+	if problem == nil && keyFile != "" {
+		problem = keys.addFile(keyFile)
+	}
+	if problem == nil {
+		problem = keys.addEnv(getenv(apiKeysEnv))
+	}
+	if problem != nil {
+		fmt.Fprintln(stderr, problem)
+		return opts, problem
+	}
+	if len(keys.keys) > 0 {
+		opts.config.APIKeys = keys.keys
 	} else {
 		opts.usingDemoKey = true
 	}
+	if !opts.seedGiven {
+		// Random per process, so a restarted simulator never hands out the
+		// previous run's scan IDs, which old Terraform state still holds.
+		opts.config.Seed = rand.Int64()
+	}
 	return opts, nil
+}
+
+// flagOf names a simulator.Config field by the flag that sets it.
+func flagOf(field string) string {
+	switch field {
+	case "APIKeys":
+		return "API key"
+	case "ScanDuration":
+		return "--scan-duration"
+	case "ResultsPerScan":
+		return "--results"
+	case "Score":
+		return "--score"
+	case "ScoreSequence":
+		return "--score-sequence"
+	case "ScanOutcome":
+		return "--scan-outcome"
+	case "Latency":
+		return "--latency"
+	case "ErrorRate":
+		return "--error-rate"
+	case "ResetRate":
+		return "--reset-rate"
+	case "MalformedRate":
+		return "--malformed-rate"
+	case "RateLimit":
+		return "--rate-limit"
+	}
+	return field
 }

@@ -99,7 +99,7 @@ func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
 	if !strings.Contains(log, "demo key "+simulator.DemoAPIKey) {
 		t.Errorf("stderr does not tell the newcomer the demo key:\n%s", log)
 	}
-	requestLine := regexp.MustCompile(`(?m)^\S+ POST /tenants/me/scans 201 \S+ req_[0-9a-f]+$`)
+	requestLine := regexp.MustCompile(`(?m)^time=\S+Z msg=request method=POST path=/tenants/me/scans status=201 duration=\S+ request_id=req_[0-9a-f]+ api_key=\*\*\*$`)
 	if !requestLine.MatchString(log) {
 		t.Errorf("stderr lacks the request line (method, path, status, duration):\n%s", log)
 	}
@@ -131,6 +131,12 @@ func TestRunRejectsBadFlagsWithExitCode2(t *testing.T) {
 		{"--latency", "-5ms"},
 		{"--rate-limit", "-1"},
 		{"--seed", "x"},
+		{"--scan-duration", "5"},
+		{"--score-sequence", "88,x"},
+		{"--score-sequence", "88,101"},
+		{"--score-sequence", ""},
+		{"--score", "50", "--score-sequence", "90"},
+		{"--api-key-file", "/nonexistent/keys"},
 		{"--api-key", ""},
 		{"--api-key", "ae_live_x="},
 		{"--api-key", "ae_live_x=a,,b"},
@@ -155,6 +161,9 @@ func TestRunRejectsBadFlagsWithExitCode2(t *testing.T) {
 	}
 }
 
+// noEnv is an environment without the key variable.
+func noEnv(string) string { return "" }
+
 func TestHelpExitsZero(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"--help"}, io.Discard, &stderr); code != exitOK || !strings.Contains(stderr.String(), "-api-key") {
@@ -171,7 +180,7 @@ func TestParseFlags(t *testing.T) {
 		"--scan-duration", "10m", "--results", "10000", "--score", "87.5", "--scan-outcome", "failed",
 		"--latency", "250ms", "--error-rate", "0.1", "--rate-limit", "5", "--seed", "42",
 		"--reset-rate", "0.05", "--malformed-rate", "0.2",
-	}, io.Discard)
+	}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,14 +207,14 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("parsed config rejected: %v", err)
 	}
 
-	defaults, err := parseFlags(nil, io.Discard)
+	defaults, err := parseFlags(nil, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := defaults.config
 	if defaults.listenAddress != "127.0.0.1:8365" || !defaults.usingDemoKey || d.APIKeys != nil || d.ScanDuration != 5*time.Second ||
-		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || d.Seed != 0 ||
-		d.ResetRate != 0 || d.MalformedRate != 0 {
+		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || defaults.seedGiven ||
+		d.ResetRate != 0 || d.MalformedRate != 0 || d.ScoreSequence != nil || defaults.showVersion {
 		t.Errorf("defaults %+v", defaults)
 	}
 }

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -22,6 +21,11 @@ const (
 const (
 	DefaultResultsPerScan = 150
 	MaxResultsPerScan     = 100000
+	// DefaultScoreMin and DefaultScoreMax bound the scores derived when
+	// neither Score nor ScoreSequence is set: healthy scores that pass the
+	// thresholds of the guides (75 and 80), so a first try is green.
+	DefaultScoreMin = 85.0
+	DefaultScoreMax = 96.0
 )
 
 // Scan outcomes a simulator can be told to produce.
@@ -44,8 +48,17 @@ type Config struct {
 	// DefaultResultsPerScan, at most MaxResultsPerScan.
 	ResultsPerScan int
 	// Score, when set, is the score every completed scan reports; results are
-	// generated to match it. nil derives a score per scan from Seed.
+	// generated to match it. nil derives a score per scan from Seed, between
+	// DefaultScoreMin and DefaultScoreMax.
 	Score *float64
+	// ScoreSequence, when not empty, scores each tenant's scans in turn: the
+	// n-th scan of a tenant created to complete scores ScoreSequence[n-1],
+	// the last score repeating. A lower score fails a superset of the
+	// results a higher one fails (same seed, tenant and scan type; with 150
+	// results or more and scores of 2 and above), so a baseline and a
+	// regressed scan differ by new failures. Failed scans do not use up a
+	// score. It cannot be combined with Score.
+	ScoreSequence []float64
 	// ScanOutcome is OutcomeCompleted (the default when empty) or OutcomeFailed.
 	ScanOutcome string
 	// Latency is added to every response, in real time (a client deadline
@@ -67,39 +80,63 @@ type Config struct {
 	// RateLimit is the number of requests per second each API key may make
 	// (token bucket, burst max(1, RateLimit)); 0 means unlimited.
 	RateLimit float64
-	// Seed makes ids, results, derived scores and injected errors repeatable.
+	// Seed makes ids, results, derived scores and injected errors repeatable:
+	// the same seed and the same requests give the same data. cmd/aether365-sim
+	// picks a random one unless --seed is given, so a restarted simulator
+	// never hands out the IDs of the previous run again.
 	Seed int64
 	// Clock is the time source scan progress is derived from; nil means
 	// clock.Real{}. Share a clock.Fake with the client to play long scans
 	// instantly.
 	Clock clock.Clock
-	// RequestLog receives one line per request (method, path, status,
-	// duration, request id); nil disables it. It never contains the API key.
+	// RequestLog receives one logfmt line per request (method, path, status,
+	// duration, request_id, the key masked, an injected fault); nil disables
+	// it. It never contains the API key, the query string or a body.
 	RequestLog io.Writer
 }
 
-// validate reports the first invalid field with what would be accepted, so
-// cmd/aether365-sim can pass the message straight to the user.
+// ConfigError is an invalid Config: Fields names the fields at fault (a sum
+// of rates names all of them) and Problem says what is accepted. Describe
+// lets cmd/aether365-sim name its flags instead of the Go fields.
+type ConfigError struct {
+	Fields  []string
+	Problem string
+	// joiner joins the names of Fields: " + " for a sum, " and " for
+	// fields that exclude each other.
+	joiner string
+}
+
+func (e *ConfigError) Error() string {
+	return "simulator: " + e.Describe(func(field string) string { return field })
+}
+
+// Describe is the message with each field named by name(field).
+func (e *ConfigError) Describe(name func(field string) string) string {
+	names := make([]string, len(e.Fields))
+	for i, field := range e.Fields {
+		names[i] = name(field)
+	}
+	joiner := e.joiner
+	if joiner == "" {
+		joiner = " + "
+	}
+	return strings.Join(names, joiner) + " " + e.Problem
+}
+
+func invalid(field, format string, args ...any) *ConfigError {
+	return &ConfigError{Fields: []string{field}, Problem: fmt.Sprintf(format, args...)}
+}
+
+// validate reports the first invalid field with what would be accepted.
 func (c *Config) validate() error {
-	for key, tenants := range c.APIKeys {
-		if key == "" || strings.ContainsAny(key, " \t\r\n") {
-			return errors.New("simulator: API keys must be non-empty and contain no whitespace")
-		}
-		if len(tenants) == 0 {
-			return fmt.Errorf("simulator: API key %s has no tenant", maskKey(key))
-		}
-		for _, tenant := range tenants {
-			if !validTenantID(tenant) {
-				return fmt.Errorf("simulator: tenant ID %q of API key %s must be 1-128 letters, digits, '.', '-' or '_' and not %q",
-					tenant, maskKey(key), tenantMe)
-			}
-		}
+	if err := validateAPIKeys(c.APIKeys); err != nil {
+		return err
 	}
 	if c.ScanDuration < 0 {
-		return fmt.Errorf("simulator: ScanDuration must not be negative, got %s", c.ScanDuration)
+		return invalid("ScanDuration", "must not be negative, got %s", c.ScanDuration)
 	}
 	if c.ResultsPerScan < 0 || c.ResultsPerScan > MaxResultsPerScan {
-		return fmt.Errorf("simulator: ResultsPerScan must be between 1 and %d (0 means %d), got %d",
+		return invalid("ResultsPerScan", "must be between 1 and %d (0 means %d), got %d",
 			MaxResultsPerScan, DefaultResultsPerScan, c.ResultsPerScan)
 	}
 	if c.Score != nil {
@@ -107,32 +144,59 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	for _, score := range c.ScoreSequence {
+		if math.IsNaN(score) || score < 0 || score > 100 {
+			return invalid("ScoreSequence", "must hold scores between 0 and 100, got %v", score)
+		}
+	}
+	if c.Score != nil && len(c.ScoreSequence) > 0 {
+		return &ConfigError{Fields: []string{"Score", "ScoreSequence"}, Problem: "cannot be combined: set one of them", joiner: " and "}
+	}
 	if err := validateOutcome(c.ScanOutcome); err != nil {
 		return err
 	}
 	if c.Latency < 0 {
-		return fmt.Errorf("simulator: Latency must not be negative, got %s", c.Latency)
+		return invalid("Latency", "must not be negative, got %s", c.Latency)
 	}
 	for _, rate := range []struct {
 		name  string
 		value float64
 	}{{"ErrorRate", c.ErrorRate}, {"ResetRate", c.ResetRate}, {"MalformedRate", c.MalformedRate}} {
 		if math.IsNaN(rate.value) || rate.value < 0 || rate.value > 1 {
-			return fmt.Errorf("simulator: %s must be between 0 and 1, got %v", rate.name, rate.value)
+			return invalid(rate.name, "must be between 0 and 1, got %v", rate.value)
 		}
 	}
 	if sum := c.ErrorRate + c.ResetRate + c.MalformedRate; sum > 1+1e-9 {
-		return fmt.Errorf("simulator: ErrorRate + ResetRate + MalformedRate must be at most 1 (each request gets at most one fault), got %v", sum)
+		return &ConfigError{Fields: []string{"ErrorRate", "ResetRate", "MalformedRate"},
+			Problem: fmt.Sprintf("must be at most 1 (each request gets at most one fault), got %v", sum)}
 	}
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
-		return fmt.Errorf("simulator: RateLimit must be a non-negative number of requests per second, got %v", c.RateLimit)
+		return invalid("RateLimit", "must be a non-negative number of requests per second, got %v", c.RateLimit)
+	}
+	return nil
+}
+
+func validateAPIKeys(apiKeys map[string][]string) error {
+	for key, tenants := range apiKeys {
+		if key == "" || strings.ContainsAny(key, " \t\r\n") {
+			return invalid("APIKeys", "must be non-empty and contain no whitespace")
+		}
+		if len(tenants) == 0 {
+			return invalid("APIKeys", "%s has no tenant", maskKey(key))
+		}
+		for _, tenant := range tenants {
+			if !validTenantID(tenant) {
+				return invalid("APIKeys", "%s: tenant ID %q must be 1-128 letters, digits, '.', '-' or '_' and not %q",
+					maskKey(key), tenant, tenantMe)
+			}
+		}
 	}
 	return nil
 }
 
 func validateScore(score float64) error {
 	if math.IsNaN(score) || score < 0 || score > 100 {
-		return fmt.Errorf("simulator: Score must be between 0 and 100, got %v", score)
+		return invalid("Score", "must be between 0 and 100, got %v", score)
 	}
 	return nil
 }
@@ -142,7 +206,7 @@ func validateOutcome(outcome string) error {
 	case "", OutcomeCompleted, OutcomeFailed:
 		return nil
 	}
-	return fmt.Errorf("simulator: ScanOutcome must be %q or %q, got %q", OutcomeCompleted, OutcomeFailed, outcome)
+	return invalid("ScanOutcome", "must be %q or %q, got %q", OutcomeCompleted, OutcomeFailed, outcome)
 }
 
 // validTenantID keeps tenant IDs printable and path-safe; "me" is reserved
@@ -161,11 +225,18 @@ func validTenantID(tenant string) bool {
 	return true
 }
 
-// maskKey names a key in an error message by its non-secret prefix only
-// ("ae_live_***"); which key is meant follows from the tenant named with it.
+// maskKey names a key in messages and logs without giving away any of its
+// secret part: the first maskedKeyPrefix characters of a key of at least
+// maskedKeyMinLen characters (so at most a quarter of it), nothing of a
+// shorter one.
 func maskKey(key string) string {
-	if len(key) <= 8 {
+	if len(key) < maskedKeyMinLen {
 		return "***"
 	}
-	return key[:8] + "***"
+	return key[:maskedKeyPrefix] + "***"
 }
+
+const (
+	maskedKeyPrefix = 4
+	maskedKeyMinLen = 4 * maskedKeyPrefix
+)

@@ -109,7 +109,11 @@
 //     Content-Length; an empty body with 200; an error envelope (success:
 //     false, SERVICE_UNAVAILABLE) with 200. Stats.InjectedMalformed.
 //
-// The request log marks these lines with a trailing "fault=error",
+// The request log (Config.RequestLog) has one logfmt line per request:
+// time, msg=request, method, path (escaped, never the query), status,
+// duration, request_id, api_key (masked: at most 4 characters, none of a key
+// shorter than 16) when one was sent, and fault last. It marks faulted lines
+// with a trailing "fault=error",
 // "fault=reset" or "fault=malformed-html|malformed-truncated|malformed-empty|
 // malformed-error-with-200"; a reset line shows the status the request was
 // processed with before its answer was dropped. 429 lines (the rate limit)
@@ -122,20 +126,32 @@
 // t + d/10 (started_at), running until t + d (completed_at), then completed
 // or failed per ScanOutcome. With d = 0 the POST response already shows the
 // final status. Knobs changed with SetScore, SetScanOutcome, SetScanDuration
-// and SetResultsPerScan apply to scans created afterwards.
+// SetScoreSequence and SetResultsPerScan apply to scans created afterwards.
 //
 // # Generated data
 //
 // Results come from a catalogue of about 50 Microsoft 365 controls (AAD-,
 // EXO-, SPO-, TMS-, MDO-, PUR-) in catalogue order. A scan with more results
 // than its catalogue slice repeats the controls on simulated objects, named
-// in the title ("... (user-0042)"), keeping control_id. Every id, outcome and
-// derived score is a function of Seed and the scan's creation index (0, 1,
-// 2... across all tenants), so two simulators with the same seed that get the
+// in the title ("... (user-0042)"), keeping control_id. Every id and derived
+// score is a function of Seed and the scan's creation index (0, 1, 2...
+// across all tenants), so two simulators with the same seed that get the
 // same requests serve the same data. A completed scan's outcomes are
 // generated once, on first read, and kept (one byte per result).
 //
-// The target score is Config.Score, or derived per scan (62.0 to 96.0).
+// Which results fail depends on Seed, the tenant and the scan type, not on
+// the scan: each tenant has a fixed order of weakest results, and a scan's
+// failures are the first ones down that order, then its warnings and
+// unscored results. So a lower score fails everything a higher one fails
+// (with 150 results or more and scores of 2 and above), and results matched
+// by control_id and title across two scans show new and resolved failures
+// that follow the change of score.
+//
+// The target score is Config.Score; else the tenant's next score of
+// Config.ScoreSequence (its n-th scan created to complete gets the n-th, the
+// last repeating; failed scans do not use one up); else derived per scan,
+// DefaultScoreMin to DefaultScoreMax (85.0 to 96.0), so that a first gate
+// at the guides' thresholds (75, 80) passes.
 // Outcome counts are chosen so the computed score equals the target rounded
 // to one decimal when the number of results allows it (always with 1,000 or
 // more; with 150, targets within 0.6 of 0 or 100 cannot be hit and the

@@ -64,13 +64,10 @@ func (k malformedKind) logName() string {
 const proxyErrorPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
 	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>edge-proxy</center>\r\n</body>\r\n</html>\r\n"
 
-// drawFault decides the fault of one request. It draws from the seeded
-// stream only when some rate is set, and the ErrorRate band comes first, so a
-// simulator with only ErrorRate fails the same requests it always did.
+// drawFault decides the fault of one request. withFaults draws only when
+// some rate is set, and the ErrorRate band comes first, so a simulator with
+// only ErrorRate fails the same requests it always did.
 func (s *Server) drawFault() fault {
-	if s.errorRate <= 0 && s.resetRate <= 0 && s.malformedRate <= 0 {
-		return faultNone
-	}
 	s.errorRNGMu.Lock()
 	u := s.errorRNG.Float64()
 	s.errorRNGMu.Unlock()
@@ -89,9 +86,42 @@ func (s *Server) drawFault() fault {
 func (s *Server) nextMalformedKind() malformedKind {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	kind := malformedKind(s.stats.InjectedMalformed % int(malformedKinds))
+	kind := s.sequence.nextMalformed
+	s.sequence.nextMalformed = (kind + 1) % malformedKinds
 	s.stats.InjectedMalformed++
 	return kind
+}
+
+// withFaults injects the fault drawn for the request. A reset or a
+// malformed answer processes the request in full first, into a buffer, so
+// its effect (a created scan) is real and only the answer is lost or broken.
+func (s *Server) withFaults(next http.Handler) http.Handler {
+	if s.errorRate <= 0 && s.resetRate <= 0 && s.malformedRate <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := exchangeOf(r)
+		switch s.drawFault() {
+		case faultError:
+			s.count(func(stats *Stats) { stats.InjectedErrors++ })
+			ex.fault = logFaultError
+			writeError(w, ex.requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+				Message: "the service is temporarily unavailable (simulated by --error-rate); retry later", RetryAfterSeconds: 1})
+		case faultReset:
+			processed := newBufferedResponse(w.Header())
+			next.ServeHTTP(processed, r)
+			s.count(func(stats *Stats) { stats.InjectedResets++ })
+			ex.fault, ex.droppedStatus, ex.reset = logFaultReset, processed.answeredStatus(), true
+		case faultMalformed:
+			processed := newBufferedResponse(w.Header())
+			next.ServeHTTP(processed, r)
+			kind := s.nextMalformedKind()
+			ex.fault = kind.logName()
+			writeMalformed(w, kind, processed, ex.requestID)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 // bufferedResponse holds the answer of a request whose answer a fault is
@@ -112,6 +142,13 @@ func (b *bufferedResponse) WriteHeader(status int) {
 	if b.status == 0 {
 		b.status = status
 	}
+}
+
+func (b *bufferedResponse) answeredStatus() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
 }
 
 func (b *bufferedResponse) Write(p []byte) (int, error) {

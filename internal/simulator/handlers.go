@@ -156,13 +156,9 @@ func describeJSONType(kind reflect.Kind) string {
 // be held. The creation index, not the time, drives every generated value,
 // so two simulators with the same seed create the same scans.
 func (s *Server) newScanLocked(tenant, scanType string, now time.Time) *scanRecord {
-	// The creation index is the number of scans created before this one.
-	index := s.stats.ScansCreated
+	index := s.sequence.nextScanIndex
+	s.sequence.nextScanIndex++
 	s.stats.ScansCreated++
-	target := derivedScore(s.seed, index)
-	if s.score != nil {
-		target = *s.score
-	}
 	scan := &scanRecord{
 		id:            scanID(s.seed, index),
 		creationIndex: index,
@@ -172,13 +168,32 @@ func (s *Server) newScanLocked(tenant, scanType string, now time.Time) *scanReco
 		duration:      s.scanDuration,
 		outcome:       s.scanOutcome,
 		resultCount:   s.resultsPerScan,
-		targetScore:   target,
+		targetScore:   s.nextTargetScoreLocked(tenant, index),
 		failureReason: failureReasonFor(s.seed, index),
 		seed:          s.seed,
 	}
 	s.scans[scan.id] = scan
 	s.scansByTenant[tenant] = append(s.scansByTenant[tenant], scan)
 	return scan
+}
+
+// nextTargetScoreLocked is the score of a scan about to be created: the
+// fixed score, else the tenant's next score of the sequence (its n-th scan
+// created to complete gets the n-th score, the last one repeating), else
+// one derived from the seed. s.mu must be held.
+func (s *Server) nextTargetScoreLocked(tenant string, index int) float64 {
+	if s.scanOutcome != OutcomeCompleted {
+		return derivedScore(s.seed, index) // never reported: the scan fails
+	}
+	completedBefore := s.sequence.completedByTenant[tenant]
+	s.sequence.completedByTenant[tenant]++
+	switch {
+	case s.score != nil:
+		return *s.score
+	case len(s.scoreSequence) > 0:
+		return s.scoreSequence[min(completedBefore, len(s.scoreSequence)-1)]
+	}
+	return derivedScore(s.seed, index)
 }
 
 func (s *Server) getScan(w http.ResponseWriter, caller principal, id string) *apiError {

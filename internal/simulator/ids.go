@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 )
 
 // Domains keep the pseudo-random streams derived from one seed independent:
@@ -14,7 +15,7 @@ const (
 	streamResultIDTag
 	streamResultIDPermutation
 	streamScore
-	streamOutcomeShuffle
+	streamWeakness
 	streamOutcomeMix
 	streamFailureReason
 	streamErrorInjection
@@ -38,6 +39,13 @@ func derive(seed int64, stream uint64, indexes ...uint64) uint64 {
 		x = splitmix64(x ^ index)
 	}
 	return x
+}
+
+// hashName turns a name (a tenant, a scan type) into an index for derive.
+func hashName(name string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return h.Sum64()
 }
 
 // scanID is "scn_" and 24 hex digits. The first 8 digits count up from a

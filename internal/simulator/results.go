@@ -3,7 +3,7 @@ package simulator
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
+	"slices"
 )
 
 // outcome is a result's "result" field, stored as a byte so a 100,000-result
@@ -59,21 +59,34 @@ func scoreTenths(passed, scored int) int64 {
 // or error so that the score is target rounded to one decimal when n allows
 // it, and otherwise as close as n allows (with 150 results the nearest
 // scores to 0 are 0 and 0.7). It prefers to leave 2-5% of the results
-// unscored (skipped or errored), as real scans do, and never more than half.
-func planOutcomes(n int, target float64, seed int64, scanIndex int) outcomeCounts {
-	mix := derive(seed, streamOutcomeMix, uint64(scanIndex))
+// unscored (skipped or errored), as real scans do, and never more than half;
+// mix picks the shares within those bounds. For one n and mix, the number
+// of failures never falls as the target falls, which is what keeps the
+// failures of a tenant's scans nested (see posture).
+func planOutcomes(n int, target float64, mix uint64) outcomeCounts {
 	preferredScored := n - n*int(20+mix%31)/1000
 	minScored := max(1, (n+1)/2)
 	targetTenths := int64(math.Round(target * 10))
+	// About 15-30% of the results that do not pass warn instead of failing.
+	warningPercent := 15 + int((mix>>8)%16)
+	failed := int(float64(preferredScored) * (100 - target) / 100 * float64(100-warningPercent) / 100)
 
-	bestScored, bestPassed := n, 0
+	// The search prefers the scored counts that leave room for those
+	// failures, a tenth off the target at worst; only when none of them comes
+	// that close (very low scores of small scans) does it give some failures
+	// up to hit the target.
+	bestScored, bestPassed := -1, 0
 	bestDistance := int64(math.MaxInt64)
+	roomForFailures := true
 	consider := func(scored int) bool {
 		if scored < minScored || scored > n {
 			return false
 		}
 		passed := int(math.Round(target * float64(scored) / 100))
 		passed = min(max(passed, 0), scored)
+		if roomForFailures && scored-passed < failed {
+			return false
+		}
 		distance := scoreTenths(passed, scored) - targetTenths
 		if distance < 0 {
 			distance = -distance
@@ -83,20 +96,27 @@ func planOutcomes(n int, target float64, seed int64, scanIndex int) outcomeCount
 		}
 		return distance == 0
 	}
-	for step := 0; step <= n; step++ {
-		if consider(preferredScored-step) || consider(preferredScored+step) {
-			break
+	search := func() {
+		for step := 0; step <= n; step++ {
+			if consider(preferredScored-step) || consider(preferredScored+step) {
+				return
+			}
 		}
+	}
+	search()
+	if bestDistance > 1 {
+		roomForFailures = false
+		search()
 	}
 
 	notPassed := bestScored - bestPassed
-	warning := notPassed * int(15+(mix>>8)%16) / 100
+	failed = min(failed, notPassed)
 	unscored := n - bestScored
 	skipped := (unscored*2 + 2) / 3
 	return outcomeCounts{
 		passed:  bestPassed,
-		failed:  notPassed - warning,
-		warning: warning,
+		failed:  failed,
+		warning: notPassed - failed,
 		skipped: skipped,
 		errored: unscored - skipped,
 	}
@@ -112,33 +132,69 @@ type scanResults struct {
 	failedBy   [5]int // failed results by severity rank
 }
 
-func generateResults(seed int64, scanIndex int, scanType string, n int, target float64) *scanResults {
-	controls := controlsForScanType(scanType)
+// posture is what stays the same between the scans of one tenant and scan
+// type: which results are its weakest, and the shares of warnings and
+// unscored results. A tenant's scans differ only in how far down that order
+// the failures reach, so a lower score fails a superset of what a higher
+// one fails, as a real tenant's posture drifts: "new failures" between two
+// scans are then the difference of their scores, not noise.
+type posture struct {
+	seed     int64
+	tenant   string
+	scanType string
+}
+
+func (p posture) mix() uint64 {
+	return derive(p.seed, streamOutcomeMix, hashName(p.tenant), hashName(p.scanType))
+}
+
+// positionBits holds a result position (below MaxResultsPerScan) in the low
+// bits of a sort key whose high bits are the position's weakness.
+const positionBits = 17
+
+// weakestFirst returns the positions 0..n-1, weakest first. A position's
+// weakness does not depend on n, so scans with more results keep the order
+// of those with fewer.
+func (p posture) weakestFirst(n int) []int {
+	keys := make([]uint64, n)
+	tenant, scanType := hashName(p.tenant), hashName(p.scanType)
+	for position := range n {
+		weakness := derive(p.seed, streamWeakness, tenant, scanType, uint64(position))
+		keys[position] = weakness<<positionBits | uint64(position)
+	}
+	slices.Sort(keys)
+	order := make([]int, n)
+	for i, key := range keys {
+		order[i] = int(key & (1<<positionBits - 1))
+	}
+	return order
+}
+
+func generateResults(p posture, n int, target float64) *scanResults {
+	controls := controlsForScanType(p.scanType)
 	generated := &scanResults{
 		controls:   controls,
 		severities: make([]uint8, len(controls)),
-		outcomes:   make([]outcome, 0, n),
-		counts:     planOutcomes(n, target, seed, scanIndex),
+		outcomes:   make([]outcome, n), // all outcomePassed
+		counts:     planOutcomes(n, target, p.mix()),
 	}
 	for i, c := range controls {
 		generated.severities[i] = severityRank(c.Severity)
 	}
-	appendN := func(o outcome, count int) {
-		for range count {
-			generated.outcomes = append(generated.outcomes, o)
+	// Down the weakness order: failures first, so they are nested across
+	// scores; then warnings and the unscored results.
+	order := p.weakestFirst(n)
+	next := 0
+	assign := func(o outcome, count int) {
+		for _, position := range order[next : next+count] {
+			generated.outcomes[position] = o
 		}
+		next += count
 	}
-	appendN(outcomePassed, generated.counts.passed)
-	appendN(outcomeFailed, generated.counts.failed)
-	appendN(outcomeWarning, generated.counts.warning)
-	appendN(outcomeSkipped, generated.counts.skipped)
-	appendN(outcomeError, generated.counts.errored)
-
-	shuffleSeed := derive(seed, streamOutcomeShuffle, uint64(scanIndex))
-	rng := rand.New(rand.NewPCG(shuffleSeed, ^shuffleSeed))
-	rng.Shuffle(len(generated.outcomes), func(i, j int) {
-		generated.outcomes[i], generated.outcomes[j] = generated.outcomes[j], generated.outcomes[i]
-	})
+	assign(outcomeFailed, generated.counts.failed)
+	assign(outcomeWarning, generated.counts.warning)
+	assign(outcomeError, generated.counts.errored)
+	assign(outcomeSkipped, generated.counts.skipped)
 
 	for i, o := range generated.outcomes {
 		if o == outcomeFailed {

@@ -71,7 +71,7 @@ func (s *scanRecord) statusAt(now time.Time) string {
 // call it for a completed scan.
 func (s *scanRecord) results() *scanResults {
 	s.generateOnce.Do(func() {
-		s.generated = generateResults(s.seed, s.creationIndex, s.scanType, s.resultCount, s.targetScore)
+		s.generated = generateResults(posture{seed: s.seed, tenant: s.tenant, scanType: s.scanType}, s.resultCount, s.targetScore)
 	})
 	return s.generated
 }
@@ -169,11 +169,13 @@ func (s *scanRecord) retryAfterSeconds(now time.Time) int {
 	return max(seconds, 1)
 }
 
-// derivedScore is a scan's target score when Config.Score is not set:
-// 62.0 to 96.0, so with the seed's thresholds (80 and 75) some scans pass
-// and some do not.
+// derivedScore is a scan's target score when neither Config.Score nor
+// Config.ScoreSequence is set: DefaultScoreMin to DefaultScoreMax, above the
+// thresholds of the seed and the guides (80 and 75), so a newcomer's first
+// gate passes; --score and --score-sequence produce failing ones.
 func derivedScore(seed int64, creationIndex int) float64 {
-	return 62 + float64(derive(seed, streamScore, uint64(creationIndex))%341)/10
+	const steps = int((DefaultScoreMax-DefaultScoreMin)*10) + 1
+	return DefaultScoreMin + float64(derive(seed, streamScore, uint64(creationIndex))%uint64(steps))/10
 }
 
 func failureReasonFor(seed int64, creationIndex int) string {

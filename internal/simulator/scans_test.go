@@ -338,7 +338,7 @@ func TestPlanOutcomesHitsTheTarget(t *testing.T) {
 				continue // a sample is enough for the large case
 			}
 			target := float64(tenths) / 10
-			counts := planOutcomes(n, target, 1, tenths)
+			counts := planOutcomes(n, target, derive(1, streamOutcomeMix, uint64(tenths)))
 			if total := counts.scored() + counts.skipped + counts.errored; total != n || counts.scored()*2 < n {
 				t.Fatalf("n=%d target=%v: counts %+v", n, target, counts)
 			}
@@ -360,21 +360,21 @@ func TestPlanOutcomesHitsTheTarget(t *testing.T) {
 	}
 }
 
-func TestDerivedScoresSpreadAroundTheSeedThresholds(t *testing.T) {
-	below, above := 0, 0
-	for i := range 200 {
-		score := derivedScore(42, i)
-		if score < 62 || score > 96 {
-			t.Fatalf("derived score %v out of 62..96", score)
-		}
-		if score < 75 {
-			below++
-		} else {
-			above++
+// A newcomer's first gate must pass: the guides' thresholds are 75 and 80.
+func TestDefaultScoresPassTheGuidesThresholds(t *testing.T) {
+	for seed := range int64(50) {
+		for i := range 20 {
+			score := derivedScore(seed, i)
+			if score < DefaultScoreMin || score > DefaultScoreMax || score < 85 {
+				t.Fatalf("seed %d scan %d: derived score %v out of %v..%v", seed, i, score, DefaultScoreMin, DefaultScoreMax)
+			}
 		}
 	}
-	if below == 0 || above == 0 {
-		t.Errorf("derived scores all on one side of 75: %d below, %d above", below, above)
+	sim, _ := newTestServer(t, Config{})
+	for range 5 {
+		if scan := createScan(t, sim, DemoAPIKey, "compliance"); *scan.Score < 85 {
+			t.Errorf("a default simulator's scan scored %v, below the guides' thresholds", *scan.Score)
+		}
 	}
 }
 

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+func TestAPIKeysFromFileAndEnvironment(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(keyFile, []byte("# MSP keys\n\nae_live_msp=contoso,fabrikam,adatum\n  ae_live_solo  \n# ae_live_commented=x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(name string) string {
+		if name == apiKeysEnv {
+			return "ae_live_env1=northwind; ae_live_env2\nae_live_env3=tailspin;;"
+		}
+		return ""
+	}
+	opts, err := parseFlags([]string{"--api-key", "ae_live_flag=woodgrove", "--api-key-file", keyFile}, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ae_live_flag": "woodgrove",
+		"ae_live_msp":  "contoso,fabrikam,adatum",
+		"ae_live_solo": simulator.DemoTenant,
+		"ae_live_env1": "northwind",
+		"ae_live_env2": simulator.DemoTenant,
+		"ae_live_env3": "tailspin",
+	}
+	if len(opts.config.APIKeys) != len(want) || opts.usingDemoKey {
+		t.Errorf("keys %v, usingDemoKey %v", opts.config.APIKeys, opts.usingDemoKey)
+	}
+	for key, tenants := range want {
+		if got := strings.Join(opts.config.APIKeys[key], ","); got != tenants {
+			t.Errorf("%s: tenants %q, want %q", key, got, tenants)
+		}
+	}
+
+	// The environment alone replaces the demo key too.
+	envOnly, err := parseFlags(nil, env, io.Discard)
+	if err != nil || envOnly.usingDemoKey || len(envOnly.config.APIKeys) != 3 {
+		t.Errorf("environment only: %v, %+v", err, envOnly)
+	}
+}
+
+func TestAPIKeyProblemsNameTheSourceNotTheKey(t *testing.T) {
+	badFile := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(badFile, []byte("# comment\nae_live_s3cr3t=a\nae_live_s3cr3t=b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"--api-key-file", badFile}, "", "--api-key-file " + badFile + " line 3: the same key was given before"},
+		{nil, "ae_live_s3cr3t=a;ae_live_s3cr3t=", apiKeysEnv + " entry #2: want KEY=TENANT"},
+		{[]string{"--api-key", "ae_live_s3cr3t"}, "ae_live_s3cr3t", apiKeysEnv + " entry #1: the same key was given before"},
+	} {
+		var stderr bytes.Buffer
+		_, err := parseFlags(tc.args, func(string) string { return tc.env }, &stderr)
+		if err == nil || !strings.Contains(stderr.String(), tc.want) || strings.Contains(stderr.String(), "s3cr3t") {
+			t.Errorf("%q / %q: err %v, stderr %q; want it to say %q and never the key", tc.args, tc.env, err, stderr.String(), tc.want)
+		}
+	}
+}
+
+// Validation errors from the command line name flags, not Go fields.
+func TestValidationMessagesNameFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--error-rate", "0.5", "--reset-rate", "0.6"}, "--error-rate + --reset-rate + --malformed-rate must be at most 1"},
+		{[]string{"--scan-outcome", "finished"}, `--scan-outcome must be "completed" or "failed", got "finished"`},
+		{[]string{"--score", "50", "--score-sequence", "90"}, "--score and --score-sequence cannot be combined"},
+		{[]string{"--score-sequence", "90,101"}, "--score-sequence must hold scores between 0 and 100, got 101"},
+		{[]string{"--results", "100001"}, "--results must be between 1 and 100000"},
+		{[]string{"--scan-duration", "5"}, `invalid value "5" for flag -scan-duration: a duration needs a unit, such as 5s, 500ms or 2m`},
+		{[]string{"--latency", "soon"}, "want a duration such as 5s"},
+	} {
+		var stderr bytes.Buffer
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel()
+		code := run(stopped, append([]string{"--listen", "127.0.0.1:0"}, tc.args...), io.Discard, &stderr)
+		if code != exitBadUsage || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+		for _, field := range []string{"ErrorRate", "ScanOutcome", "ScoreSequence", "ResultsPerScan"} {
+			if strings.Contains(stderr.String(), field) {
+				t.Errorf("%q: stderr names the Go field %s: %q", tc.args, field, stderr.String())
+			}
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &stdout, &stderr); code != exitOK || stdout.String() != "aether365-sim dev\n" {
+		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// Without --seed, each process hands out other scan IDs, so state left by a
+// previous run never refreshes onto an unrelated scan; with --seed, the same.
+func TestScanIDsAreRandomPerProcessUnlessSeeded(t *testing.T) {
+	firstScanID := func(args ...string) string {
+		t.Helper()
+		opts, err := parseFlags(append([]string{"--scan-duration", "0s"}, args...), noEnv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim, err := simulator.New(opts.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return createScanID(t, sim)
+	}
+	if a, b := firstScanID(), firstScanID(); a == b {
+		t.Errorf("two unseeded simulators both started with scan %s", a)
+	}
+	if a, b := firstScanID("--seed", "0"), firstScanID("--seed", "0"); a != b {
+		t.Errorf("--seed 0 gave scans %s and %s", a, b)
+	}
+	if a, b := firstScanID("--seed", "1"), firstScanID("--seed", "0"); a == b {
+		t.Errorf("--seed 1 and --seed 0 gave the same scan %s", a)
+	}
+}
+
+func TestScoreSequenceFlag(t *testing.T) {
+	opts, err := parseFlags([]string{"--score-sequence", "88, 71.5"}, noEnv, io.Discard)
+	if err != nil || len(opts.config.ScoreSequence) != 2 || opts.config.ScoreSequence[0] != 88 || opts.config.ScoreSequence[1] != 71.5 {
+		t.Fatalf("--score-sequence 88,71.5: %v, %v", err, opts.config.ScoreSequence)
+	}
+	if _, err := simulator.New(opts.config); err != nil {
+		t.Errorf("parsed config rejected: %v", err)
+	}
+}
+
+// The simulator guide's key file works as the guide says.
+func TestGuideKeyFile(t *testing.T) {
+	opts, err := parseFlags([]string{"--api-key-file", "../../examples/guides/simulator/api-keys.txt"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(opts.config.APIKeys["ae_live_msp"], ","); got != "contoso,fabrikam,adatum" || len(opts.config.APIKeys) != 2 {
+		t.Errorf("keys %v", opts.config.APIKeys)
+	}
+}

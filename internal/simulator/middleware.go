@@ -1,0 +1,144 @@
+package simulator
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+)
+
+// exchange is what the layers of one request share: who it is, where it is
+// going and what a layer decided about its answer. withExchange creates it;
+// the other layers read it from the request's context.
+type exchange struct {
+	requestID string
+	started   time.Time
+	route     match
+	// escapedPath is what the request log shows: never the query string.
+	escapedPath string
+	// presentedKey is the bearer token as sent, "" when there is none or it
+	// is malformed; authErr says what is wrong with the header.
+	presentedKey string
+	authErr      *apiError
+	// caller is set by withAuthentication for the API behind it.
+	caller principal
+
+	// fault names the injected fault that replaced the answer, for the log;
+	// droppedStatus is the status of an answer a reset dropped, and reset
+	// asks withExchange to drop the connection once the log line is written.
+	fault         string
+	droppedStatus int
+	reset         bool
+}
+
+type exchangeKey struct{}
+
+// exchangeOf returns the request's exchange. Every layer runs inside
+// withExchange, so it is there; a blank one keeps a wiring mistake from
+// turning into a panic on every request.
+func exchangeOf(r *http.Request) *exchange {
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{requestID: newRequestID(), started: time.Now()}
+}
+
+// withExchange gives the request its ID (the X-Request-Id header), routes
+// it, counts it, and drops the connection at the very end when a reset was
+// injected, so that whoever sees the reset also finds it in the log.
+func (s *Server) withExchange(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := &exchange{
+			requestID:   newRequestID(),
+			started:     time.Now(),
+			escapedPath: r.URL.EscapedPath(),
+		}
+		ex.route = matchRoute(r.Method, ex.escapedPath)
+		ex.presentedKey, ex.authErr = bearerToken(r.Header.Get("Authorization"))
+		w.Header().Set("X-Request-Id", ex.requestID)
+		s.count(func(stats *Stats) {
+			stats.Requests++
+			stats.ByRoute[ex.route.route.statsKey()]++
+		})
+
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+
+		if ex.reset {
+			resetConnection(w)
+		}
+	})
+}
+
+// withRecover is a last resort: a handler bug must still produce an
+// envelope. http.ErrAbortHandler keeps its meaning (abort the response).
+func withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		recorder := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			recovered := recover()
+			if recovered == nil {
+				return
+			}
+			if recovered == http.ErrAbortHandler {
+				panic(recovered)
+			}
+			if !recorder.wroteHeader {
+				writeError(recorder, exchangeOf(r).requestID, &apiError{Status: http.StatusInternalServerError, Code: codeInternal,
+					Message: "the simulator hit an unexpected error; this is a simulator bug"})
+			}
+		}()
+		next.ServeHTTP(recorder, r)
+	})
+}
+
+// withLatency delays every answer. Latency is spent on the wall clock even
+// when scans run on a fake one: it stands for the network, which benchmarks
+// measure in real time.
+func (s *Server) withLatency(next http.Handler) http.Handler {
+	if s.latency <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := (clock.Real{}).Sleep(r.Context(), s.latency); err != nil {
+			writeError(w, exchangeOf(r).requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+				Message: "the request was cancelled while the simulator delayed it", RetryAfterSeconds: 1})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status for the request log and for the
+// recover layer, which must not write a second header.
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.wroteHeader {
+		return
+	}
+	r.status, r.wroteHeader = status, true
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection underneath.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// answeredStatus is the status the client got, 200 when nothing was written.
+func (r *statusRecorder) answeredStatus() int {
+	if !r.wroteHeader {
+		return http.StatusOK
+	}
+	return r.status
+}

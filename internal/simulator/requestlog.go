@@ -1,0 +1,78 @@
+package simulator
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// newRequestLogger writes one logfmt line per request to w, or returns nil
+// for a nil w. Time is UTC and the level is left out: every line is the same
+// kind of event.
+func newRequestLogger(w io.Writer) *slog.Logger {
+	if w == nil {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, attr slog.Attr) slog.Attr {
+			if len(groups) > 0 {
+				return attr
+			}
+			switch attr.Key {
+			case slog.LevelKey:
+				return slog.Attr{}
+			case slog.TimeKey:
+				return slog.Time(slog.TimeKey, attr.Value.Time().UTC())
+			}
+			return attr
+		},
+	}))
+}
+
+// Request log fields; fault comes last, so `fault=reset$` finds a line.
+const (
+	logMessage      = "request"
+	logKeyMethod    = "method"
+	logKeyPath      = "path"
+	logKeyStatus    = "status"
+	logKeyDuration  = "duration"
+	logKeyRequestID = "request_id"
+	logKeyAPIKey    = "api_key"
+	logKeyFault     = "fault"
+)
+
+// withRequestLog logs each request once it is answered: the method, the
+// escaped path (never the query string, headers or body), the status, the
+// duration, the request ID, the presented key masked, and the injected fault
+// that replaced the answer, if any. For a reset, the status is that of the
+// answer that was processed and then dropped.
+func (s *Server) withRequestLog(next http.Handler) http.Handler {
+	if s.requestLog == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		recorder := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(recorder, r)
+
+		ex := exchangeOf(r)
+		status := recorder.answeredStatus()
+		if ex.reset {
+			status = ex.droppedStatus
+		}
+		attrs := make([]slog.Attr, 0, 7)
+		attrs = append(attrs,
+			slog.String(logKeyMethod, r.Method),
+			slog.String(logKeyPath, ex.escapedPath),
+			slog.Int(logKeyStatus, status),
+			slog.Duration(logKeyDuration, time.Since(ex.started).Round(time.Microsecond)),
+			slog.String(logKeyRequestID, ex.requestID))
+		if ex.presentedKey != "" {
+			attrs = append(attrs, slog.String(logKeyAPIKey, maskKey(ex.presentedKey)))
+		}
+		if ex.fault != "" {
+			attrs = append(attrs, slog.String(logKeyFault, ex.fault))
+		}
+		s.requestLog.LogAttrs(r.Context(), slog.LevelInfo, logMessage, attrs...)
+	})
+}
