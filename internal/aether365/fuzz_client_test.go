@@ -79,7 +79,7 @@ func FuzzClientResponses(f *testing.F) {
 		c, err := New(Config{
 			BaseURL:      "http://127.0.0.1:1",
 			APIKey:       testAPIKey,
-			MaxRetries:   1,
+			MaxRetries:   new(1),
 			RetryWaitMin: time.Microsecond,
 			RetryWaitMax: time.Microsecond,
 			HTTPClient:   &http.Client{Transport: fixedAnswer{status: code, contentType: contentType, body: body}},
