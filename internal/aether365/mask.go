@@ -20,24 +20,25 @@ type secretMask struct {
 
 const maskReplacement = "***"
 
-// minCutPrefixRunes is the shortest key prefix masked at the very end of a
-// body that was cut short: shorter ones say nothing about the key, and would
-// mask the last letter of many ordinary bodies.
-const minCutPrefixRunes = 4
+// minMaskedPrefixRunes: a run of the key's first characters this long or
+// longer is masked wherever it appears, as a whole key is, because a server
+// or a cut (of a body, by a proxy, by the snippet limit) may leave only part
+// of it. Shorter runs say nothing useful about the key, and masking them
+// would blank ordinary words.
+const minMaskedPrefixRunes = 6
 
 func newSecretMask(key string) secretMask {
 	return secretMask{key: []rune(key)}
 }
 
-// apply masks every complete occurrence of the key in s.
-func (m secretMask) apply(s string) string { return m.mask(s, -1, false) }
+// apply masks every occurrence of the key, or of a long prefix of it, in s.
+func (m secretMask) apply(s string) string { return m.mask(s, -1) }
 
-// applyCut masks as apply does and also a key prefix left at the end of s by
-// a cut, and stops once the output has limit bytes (limit < 0: no limit).
+// applyCut masks as apply does and stops once the output has limit bytes.
 // Masking before truncating means no cut can leave part of the key behind.
-func (m secretMask) applyCut(s string, limit int) string { return m.mask(s, limit, true) }
+func (m secretMask) applyCut(s string, limit int) string { return m.mask(s, limit) }
 
-func (m secretMask) mask(s string, limit int, cut bool) string {
+func (m secretMask) mask(s string, limit int) string {
 	if len(m.key) == 0 {
 		if limit >= 0 && len(s) > limit {
 			return s[:limit]
@@ -49,8 +50,7 @@ func (m secretMask) mask(s string, limit int, cut bool) string {
 		if limit >= 0 && b.Len() >= limit {
 			break
 		}
-		end, full := m.matchAt(s, i)
-		if full || (cut && end == len(s)) {
+		if end := m.matchAt(s, i); end > i {
 			b.WriteString(maskReplacement)
 			i = end
 			continue
@@ -65,37 +65,37 @@ func (m secretMask) mask(s string, limit int, cut bool) string {
 	return out
 }
 
-// matchAt reports where the key ends if it starts at s[i] (full), or, when s
-// ends inside a match of at least minCutPrefixRunes characters, len(s).
-// Otherwise end is -1. Several encodings of one character may match at the
-// same place (a raw "%" and "%25"), so it follows every possibility at once.
-func (m secretMask) matchAt(s string, i int) (end int, full bool) {
+// matchAt returns where the longest match of the key, or of a prefix of at
+// least minMaskedPrefixRunes of it (a prefix cut by the end of s included),
+// starting at s[i] ends; -1 when there is none. Several encodings of one
+// character may match at the same place (a raw "%" and "%25"), so it
+// follows every possibility at once.
+func (m secretMask) matchAt(s string, i int) int {
+	threshold := min(minMaskedPrefixRunes, len(m.key))
 	positions := []int{i}
-	cutInside := false
+	best := -1
 	for k, r := range m.key {
 		var next []int
 		for _, p := range positions {
 			for _, form := range runeForms(s, p, r) {
 				if form.cut {
-					cutInside = cutInside || k+1 >= min(minCutPrefixRunes, len(m.key))
+					if k+1 >= threshold {
+						best = len(s)
+					}
 					continue
 				}
 				next = appendUnique(next, form.end)
 			}
 		}
 		if len(next) == 0 {
-			positions = nil
 			break
 		}
 		positions = next
+		if k+1 >= threshold {
+			best = max(best, slices.Max(positions))
+		}
 	}
-	if len(positions) > 0 {
-		return slices.Max(positions), true
-	}
-	if cutInside {
-		return len(s), false
-	}
-	return -1, false
+	return best
 }
 
 func appendUnique(list []int, v int) []int {

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -327,6 +328,11 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest, err error) error {
 	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		return &AttemptTimeoutError{Method: req.method, Path: req.path, Timeout: c.attemptTimeout}
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		// A refused redirect's URL is the server's Location, which may echo the key.
+		urlErr.URL = c.mask.apply(urlErr.URL)
 	}
 	masked := &maskedError{text: c.mask.apply(err.Error()), err: err}
 	if classify(err) == failureUnlikelyToHeal {
