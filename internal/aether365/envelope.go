@@ -48,6 +48,13 @@ type dataTarget interface {
 	validate() error
 }
 
+// wrappedTarget is a dataTarget that carries more than the data (what was
+// asked for); the data itself is decoded into decodeInto's result, so that
+// field paths in errors read "data.score", not "data.Scan.score".
+type wrappedTarget interface {
+	decodeInto() any
+}
+
 // decodeEnvelope turns a response body into data (decoded into out), the
 // list meta (when list is set), an *APIError, or a *MalformedResponseError.
 // It never returns a nil error with out left unset.
@@ -99,6 +106,9 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 		return nil, newMalformed(lostInTransit, "", "not a JSON envelope")
 	}
 	env := envelope{Data: out}
+	if w, ok := out.(wrappedTarget); ok {
+		env.Data = w.decodeInto()
+	}
 	decodeErr := decodeSingleJSON(trimmed, &env)
 	var (
 		typeErr *json.UnmarshalTypeError

@@ -87,6 +87,7 @@ type oneScan struct {
 	wantID string
 }
 
+func (s *oneScan) decodeInto() any { return &s.Scan }
 func (s *oneScan) present() bool { return (*scanData)(&s.Scan).present() }
 
 func (s *oneScan) validate() error {
