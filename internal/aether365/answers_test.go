@@ -56,10 +56,10 @@ func TestScoresOutsideZeroToHundredAreRejected(t *testing.T) {
 
 func TestWrongTypedFieldsSayWhichAndWhatWasExpected(t *testing.T) {
 	for body, want := range map[string][]string{
-		`{"success":true,"data":{"id":"scn_1","status":"completed","score":"85"}}`: {"data.score", "string", "a number"},
-		`{"success":true,"data":{"id":"scn_1","status":"completed","score":1e309}}`: {"data.score", "1e309", "a number"},
-		`{"success":true,"data":{"id":"scn_1","status":"completed","created_at":"yesterday"}}`: {"yesterday", "RFC 3339"},
-		`{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":10,"totalPages":-1}}`: {"meta.totalPages", "-1", "0 or more"},
+		`{"success":true,"data":{"id":"scn_1","status":"completed","score":"85"}}`:              {"data.score", "string", "a number"},
+		`{"success":true,"data":{"id":"scn_1","status":"completed","score":1e309}}`:             {"data.score", "1e309", "a number"},
+		`{"success":true,"data":{"id":"scn_1","status":"completed","created_at":"yesterday"}}`:  {"yesterday", "RFC 3339"},
+		`{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":10,"totalPages":-1}}`:     {"meta.totalPages", "-1", "0 or more"},
 		`{"success":true,"data":[],"meta":{"total":"many","page":1,"limit":10,"totalPages":1}}`: {"meta.total", "a whole number"},
 	} {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {

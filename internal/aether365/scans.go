@@ -88,7 +88,7 @@ type oneScan struct {
 }
 
 func (s *oneScan) decodeInto() any { return &s.Scan }
-func (s *oneScan) present() bool { return (*scanData)(&s.Scan).present() }
+func (s *oneScan) present() bool   { return (*scanData)(&s.Scan).present() }
 
 func (s *oneScan) validate() error {
 	if err := validateScan("data", &s.Scan); err != nil {
