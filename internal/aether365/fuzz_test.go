@@ -10,7 +10,7 @@ import (
 // each response shape. It must never panic, and must never report success
 // without real data.
 func FuzzDecodeEnvelope(f *testing.F) {
-	seeds := []struct {
+	corpus := []struct {
 		status int
 		body   string
 	}{
@@ -30,7 +30,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{200, "\xff\xfe\x00"},
 		{-1, `{"success":true,"data":{"id":"x","status":"y"}}`},
 	}
-	for _, s := range seeds {
+	for _, s := range corpus {
 		f.Add(s.status, []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
