@@ -2,12 +2,14 @@ package aether365
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -75,13 +77,17 @@ func FuzzKeyNeverLeaks(f *testing.F) {
 			}
 		}))
 		defer srv.Close()
-		c, err := New(Config{BaseURL: srv.URL, APIKey: key, MaxRetries: new(1), Logger: logger, Clock: newRecordingClock()})
+		c, err := New(Config{BaseURL: srv.URL, APIKey: key, MaxRetries: new(1), Logger: logger, Clock: newRecordingClock(),
+			HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 		if err != nil {
 			t.Skip("key not accepted:", err)
 		}
 		_, err = c.GetScan(context.Background(), "scn_1")
 		if err == nil {
 			return
+		}
+		if errors.Is(err, ErrAttemptTimeout) {
+			t.Fatalf("the client hung on this answer: %v", err)
 		}
 		for _, out := range []string{err.Error(), logger.String()} {
 			if leak := keyPrefixLeak(out, key); leak != "" {
