@@ -165,7 +165,7 @@ func TestSlowDripBodyNamesThePerAttemptTimeout(t *testing.T) {
 		hits.inc()
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, `{"success":true,`)
-		w.(http.Flusher).Flush()
+		_ = http.NewResponseController(w).Flush()
 		select {
 		case <-release:
 		case <-r.Context().Done():

@@ -92,7 +92,7 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 			transient:   transient,
 		}
 	}
-	malformed := func(format string, args ...any) error { return newMalformed(false, "", format, args...) }
+	malformed := func(problem string) error { return newMalformed(false, "", "%s", problem) }
 	ok2xx := info.status >= 200 && info.status <= 299
 	// lostInTransit: a body that cannot be the API's own answer, with a
 	// status a proxy or a cut connection would produce.

@@ -211,7 +211,7 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 		}
 	}
 	maxRetries := c.maxRetries
-	if req.noRetries || !(req.method == http.MethodGet || req.idempotencyKey != "") {
+	if retryable := req.method == http.MethodGet || req.idempotencyKey != ""; req.noRetries || !retryable {
 		maxRetries = 0
 	}
 	fields := func(n int, extra map[string]any) map[string]any {
@@ -224,7 +224,7 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 
 	for n := 1; ; n++ {
 		if err := c.waitForRateLimit(ctx); err != nil {
-			return &apiResponse{Attempts: n - 1}, c.finalError(req, n-1, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
+			return &apiResponse{Attempts: n - 1}, c.finalError(n-1, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
 		}
 		c.log(ctx, LogTrace, "aether365: sending request", fields(n, nil))
 		started := time.Now()
@@ -240,28 +240,28 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 			return r, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return r, c.finalError(req, n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, ctxErr))
+			return r, c.finalError(n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, ctxErr))
 		}
 		c.log(ctx, LogDebug, "aether365: request failed", fields(n, map[string]any{
 			logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldError: a.err.Error(),
 			logFieldDuration: time.Since(started).String(),
 		}))
 		if n > classify(a.err).retryBudget(maxRetries) {
-			return r, c.finalError(req, n, "", a.err)
+			return r, c.finalError(n, "", a.err)
 		}
 		wait := c.retryDelay(n-1, a.retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && wait > time.Until(deadline) {
 			c.log(ctx, LogWarn, "aether365: not retrying, the wait would pass the deadline", fields(n, map[string]any{
 				logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldWait: wait.String(),
 			}))
-			return r, c.finalError(req, n, fmt.Sprintf("not retrying: waiting %s would pass the context deadline", wait), a.err)
+			return r, c.finalError(n, fmt.Sprintf("not retrying: waiting %s would pass the context deadline", wait), a.err)
 		}
 		c.log(ctx, LogWarn, "aether365: retrying request", fields(n, map[string]any{
 			logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldWait: wait.String(),
 			logFieldError: a.err.Error(),
 		}))
 		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return r, c.finalError(req, n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
+			return r, c.finalError(n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
 		}
 	}
 }
@@ -344,7 +344,7 @@ func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest,
 
 // finalError adds how many attempts were made, and why retrying stopped
 // early, keeping err matchable with errors.Is / errors.As.
-func (c *Client) finalError(_ apiRequest, attempts int, stopReason string, err error) error {
+func (c *Client) finalError(attempts int, stopReason string, err error) error {
 	switch {
 	case stopReason != "":
 		return fmt.Errorf("%w (after %d attempt(s); %s)", err, attempts, stopReason)

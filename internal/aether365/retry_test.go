@@ -223,7 +223,7 @@ func TestConnectionErrorsExhausted(t *testing.T) {
 	if errors.As(err, &apiErr) {
 		t.Errorf("a connection error became an APIError: %v", err)
 	}
-	if !(classify(err) != failurePermanent) {
+	if classify(err) == failurePermanent {
 		t.Errorf("connection error %v is not transient", err)
 	}
 	if !strings.Contains(err.Error(), "after 3 attempts") {
