@@ -42,6 +42,21 @@ func TestGetScanRejectsAnAnswerAboutAnotherScan(t *testing.T) {
 	wantMalformedField(t, err, "data.id", "scn_other")
 }
 
+func TestGetTenantScanRejectsAScanOfAnotherTenant(t *testing.T) {
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusCompleted)) // tenant "demo"
+	})
+	_, err := c.GetTenantScan(context.Background(), "tnt_other", "scn_1")
+	wantMalformedField(t, err, "data.tenant_id", "demo", "tnt_other")
+	_, err = c.WaitForScan(context.Background(), "scn_1", WaitOptions{Tenant: "tnt_other"})
+	wantMalformedField(t, err, "data.tenant_id", "demo")
+	for _, tenant := range []string{"", DefaultTenant, "demo"} {
+		if _, err := c.GetTenantScan(context.Background(), tenant, "scn_1"); err != nil {
+			t.Errorf("tenant %q: %v", tenant, err)
+		}
+	}
+}
+
 func TestScoresOutsideZeroToHundredAreRejected(t *testing.T) {
 	for _, score := range []float64{-1, 100.5, 1e300} {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {

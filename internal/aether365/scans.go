@@ -61,18 +61,30 @@ func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey
 // GetScan reads one scan: GET /scans/{id}. An answer about another scan is
 // a *MalformedResponseError naming data.id, never returned as this one.
 func (c *Client) GetScan(ctx context.Context, id string) (*Scan, error) {
-	scan, _, err := c.getScan(ctx, id, false)
+	scan, _, err := c.getScan(ctx, "", id, false)
+	return scan, err
+}
+
+// GetTenantScan is GetScan for a scan known to belong to tenant: an answer
+// about a scan of another tenant is a *MalformedResponseError naming
+// data.tenant_id. tenant "" or DefaultTenant checks nothing more than
+// GetScan, since "me" is not a tenant ID the answer can be compared with.
+func (c *Client) GetTenantScan(ctx context.Context, tenant, id string) (*Scan, error) {
+	scan, _, err := c.getScan(ctx, tenant, id, false)
 	return scan, err
 }
 
 // getScan also returns the response (for its Retry-After hint), which is
 // non-nil whenever a response arrived, even with an error. noRetries makes
 // it a single attempt.
-func (c *Client) getScan(ctx context.Context, id string, noRetries bool) (*Scan, *apiResponse, error) {
+func (c *Client) getScan(ctx context.Context, tenant, id string, noRetries bool) (*Scan, *apiResponse, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, nil, errors.New("aether365: a scan ID is required")
 	}
 	scan := oneScan{wantID: id}
+	if tenant != DefaultTenant {
+		scan.wantTenant = tenant
+	}
 	resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: "/scans/" + url.PathEscape(id), noRetries: noRetries}, &scan)
 	if err != nil {
 		return nil, resp, err
@@ -84,7 +96,7 @@ func (c *Client) getScan(ctx context.Context, id string, noRetries bool) (*Scan,
 // set, is the scan that was asked for.
 type oneScan struct {
 	Scan
-	wantID string
+	wantID, wantTenant string
 }
 
 func (s *oneScan) decodeInto() any { return &s.Scan }
@@ -96,6 +108,9 @@ func (s *oneScan) validate() error {
 	}
 	if s.wantID != "" && s.ID != s.wantID {
 		return badField("data.id", "is %q, but scan %q was asked for: the answer is about another scan", s.ID, s.wantID)
+	}
+	if s.wantTenant != "" && s.TenantID != s.wantTenant {
+		return badField("data.tenant_id", "is %q, but the scan was asked for in tenant %q", s.TenantID, s.wantTenant)
 	}
 	return nil
 }

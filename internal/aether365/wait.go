@@ -22,6 +22,9 @@ const (
 
 // WaitOptions tunes WaitForScan.
 type WaitOptions struct {
+	// Tenant, when set to a tenant ID (not DefaultTenant), makes every poll
+	// check that the scan belongs to it, as GetTenantScan does.
+	Tenant string
 	// MinInterval is the shortest wait between polls without a hint
 	// (default 1s); a hint of 0 waits a quarter of it.
 	MinInterval time.Duration
@@ -108,7 +111,7 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 		return jitter(min(max(now.Sub(start)/unhintedDivisor, opts.MinInterval), opts.MaxUnhintedInterval))
 	}
 	for {
-		scan, resp, err := c.getScan(ctx, id, true)
+		scan, resp, err := c.getScan(ctx, opts.Tenant, id, true)
 		now := c.clock.Now()
 		var wait time.Duration
 		if err != nil {
