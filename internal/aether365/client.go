@@ -82,7 +82,9 @@ type Config struct {
 	// (default 30s).
 	RetryWaitMax time.Duration
 	// HTTPClient is optional; only its Transport and Timeout are reused
-	// (tests, proxies). Redirect policy and cookies are always the client's own.
+	// (tests, proxies). Its Timeout, when set, replaces DefaultAttemptTimeout
+	// as the bound on each attempt. Redirect policy and cookies are always the
+	// client's own.
 	HTTPClient *http.Client
 	// Logger receives structured log events; optional.
 	Logger Logger

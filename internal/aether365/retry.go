@@ -1,6 +1,7 @@
 package aether365
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -273,7 +274,7 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 	defer cancel()
 	var body io.Reader
 	if payload != nil {
-		body = strings.NewReader(string(payload))
+		body = bytes.NewReader(payload)
 	}
 	httpReq, err := http.NewRequestWithContext(attemptCtx, req.method, c.endpoint(req.path, req.query), body)
 	if err != nil {
