@@ -162,23 +162,33 @@ func New(cfg Config) (*Client, error) {
 		attemptTimeout:  DefaultAttemptTimeout,
 		mask:            newSecretMask(cfg.APIKey),
 	}
+	if err := c.setLimits(cfg); err != nil {
+		return nil, err
+	}
+	c.setTransport(cfg.HTTPClient)
+	return c, nil
+}
+
+// setLimits applies the Config's retry, read, paging and rate limits and
+// their defaults.
+func (c *Client) setLimits(cfg Config) error {
 	if cfg.MaxRetries != nil {
 		if *cfg.MaxRetries < 0 {
-			return nil, &ConfigError{Field: "MaxRetries", Message: "must not be negative"}
+			return &ConfigError{Field: "MaxRetries", Message: "must not be negative"}
 		}
 		c.maxRetries = *cfg.MaxRetries
 	}
 	switch {
 	case cfg.MaxReadBytes < 0:
-		return nil, &ConfigError{Field: "MaxReadBytes", Message: "must not be negative"}
+		return &ConfigError{Field: "MaxReadBytes", Message: "must not be negative"}
 	case cfg.MaxReadBytes > 0:
 		c.maxReadBytes = cfg.MaxReadBytes
 	}
 	if c.retryWaitMin < 0 {
-		return nil, &ConfigError{Field: "RetryWaitMin", Message: "must not be negative"}
+		return &ConfigError{Field: "RetryWaitMin", Message: "must not be negative"}
 	}
 	if c.retryWaitMax < 0 {
-		return nil, &ConfigError{Field: "RetryWaitMax", Message: "must not be negative"}
+		return &ConfigError{Field: "RetryWaitMax", Message: "must not be negative"}
 	}
 	if c.retryWaitMin == 0 {
 		c.retryWaitMin = defaultRetryWaitMin
@@ -187,42 +197,47 @@ func New(cfg Config) (*Client, error) {
 		c.retryWaitMax = max(defaultRetryWaitMax, c.retryWaitMin)
 	}
 	if c.retryWaitMin > c.retryWaitMax {
-		return nil, &ConfigError{Field: "RetryWaitMin", Message: fmt.Sprintf("%s is more than RetryWaitMax %s", c.retryWaitMin, c.retryWaitMax)}
+		return &ConfigError{Field: "RetryWaitMin", Message: fmt.Sprintf("%s is more than RetryWaitMax %s", c.retryWaitMin, c.retryWaitMax)}
 	}
 	if c.clock == nil {
 		c.clock = clock.Real{}
 	}
 	if c.pageConcurrency < 0 {
-		return nil, &ConfigError{Field: "PageConcurrency", Message: "must not be negative"}
+		return &ConfigError{Field: "PageConcurrency", Message: "must not be negative"}
 	}
 	if c.pageConcurrency == 0 {
 		c.pageConcurrency = defaultPageConcurrency
 	}
 	switch {
 	case cfg.RequestsPerSecond < 0:
-		return nil, &ConfigError{Field: "RequestsPerSecond", Message: "must not be negative"}
+		return &ConfigError{Field: "RequestsPerSecond", Message: "must not be negative"}
 	case cfg.RequestsPerSecond > 0:
 		burst := max(1, int(cfg.RequestsPerSecond))
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), burst)
 	}
 
+	return nil
+}
+
+// setTransport builds the http.Client: the caller's transport (or a pooled
+// one) with this package's redirect policy. The per-attempt timeout is a
+// context deadline set by send, not http.Client.Timeout, so that it can be
+// told from the caller's own.
+func (c *Client) setTransport(httpClient *http.Client) {
 	var transport http.RoundTripper
-	if cfg.HTTPClient != nil {
-		transport = cfg.HTTPClient.Transport
-		if cfg.HTTPClient.Timeout > 0 {
-			c.attemptTimeout = cfg.HTTPClient.Timeout
+	if httpClient != nil {
+		transport = httpClient.Transport
+		if httpClient.Timeout > 0 {
+			c.attemptTimeout = httpClient.Timeout
 		}
 	}
 	if transport == nil {
 		transport = cleanhttp.DefaultPooledTransport()
 	}
-	// The per-attempt timeout is a context deadline set by send, not
-	// http.Client.Timeout, so that it can be told from the caller's own.
 	c.httpClient = &http.Client{
 		Transport:     transport,
 		CheckRedirect: refuseCrossHostRedirect,
 	}
-	return c, nil
 }
 
 func parseBaseURL(raw string, allowInsecureHTTP bool) (*url.URL, error) {

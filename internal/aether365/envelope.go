@@ -79,7 +79,7 @@ type wrappedTarget interface {
 // non-envelope body with a 1xx, 3xx or 4xx status (a 404 page means a wrong
 // base_url, which no retry fixes). The same request would get the same answer.
 func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, mask secretMask) (*PageMeta, error) {
-	newMalformed := func(transient bool, field string, format string, args ...any) error {
+	var newMalformed malformedFunc = func(transient bool, field, format string, args ...any) error {
 		return &MalformedResponseError{
 			StatusCode:  info.status,
 			ContentType: info.contentType,
@@ -123,26 +123,7 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 	}
 
 	if !*env.Success {
-		if env.Error == nil || env.Error.Code == "" {
-			return nil, malformed(`error envelope without "error.code"`)
-		}
-		if ok2xx {
-			return nil, newMalformed(isTemporaryCode(env.Error.Code), "", "error envelope %s with a success status", mask.apply(env.Error.Code))
-		}
-		requestID := env.Error.RequestID
-		if requestID == "" {
-			requestID = info.requestID
-		}
-		// A server (or a proxy) that echoes the Authorization header back in
-		// its message must not put the key into errors, diagnostics or logs.
-		return nil, &APIError{
-			StatusCode: info.status,
-			Code:       mask.apply(env.Error.Code),
-			Message:    mask.apply(env.Error.Message),
-			RequestID:  mask.apply(requestID),
-			Method:     info.method,
-			Path:       info.path,
-		}
+		return nil, errorEnvelope(info, env.Error, ok2xx, newMalformed, mask)
 	}
 
 	if !ok2xx {
@@ -169,13 +150,40 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 	return env.Meta, nil
 }
 
-func fieldMalformed(newMalformed func(bool, string, string, ...any) error, err error, mask secretMask) error {
+func fieldMalformed(newMalformed malformedFunc, err error, mask secretMask) error {
 	field := ""
 	var fieldErr *fieldError
 	if errors.As(err, &fieldErr) {
 		field = fieldErr.field
 	}
 	return newMalformed(false, field, "%s", mask.apply(err.Error()))
+}
+
+// errorEnvelope turns a "success": false envelope into the error it reports.
+// malformedFunc builds a *MalformedResponseError about the response at hand.
+type malformedFunc func(transient bool, field, format string, args ...any) error
+
+func errorEnvelope(info responseInfo, e *envelopeError, ok2xx bool, newMalformed malformedFunc, mask secretMask) error {
+	if e == nil || e.Code == "" {
+		return newMalformed(false, "", "%s", `error envelope without "error.code"`)
+	}
+	if ok2xx {
+		return newMalformed(isTemporaryCode(e.Code), "", "error envelope %s with a success status", mask.apply(e.Code))
+	}
+	requestID := e.RequestID
+	if requestID == "" {
+		requestID = info.requestID
+	}
+	// A server (or a proxy) that echoes the Authorization header back in
+	// its message must not put the key into errors, diagnostics or logs.
+	return &APIError{
+		StatusCode: info.status,
+		Code:       mask.apply(e.Code),
+		Message:    mask.apply(e.Message),
+		RequestID:  mask.apply(requestID),
+		Method:     info.method,
+		Path:       info.path,
+	}
 }
 
 // describeFieldError names the field a well-formed envelope got wrong and

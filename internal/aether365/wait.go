@@ -97,92 +97,114 @@ func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 // error wrapping ctx.Err() or the last poll's error, so the caller can
 // report the scan's last status.
 func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (*Scan, error) {
-	opts = opts.withDefaults(c.maxRetries)
-	var (
-		last        *Scan
-		errorsInRow int
-		start       = c.clock.Now()
-		// promised is when the last hint on a running scan said it would be
-		// done; distrust is set once a poll at or after it found it unfinished.
-		promised time.Time
-		distrust bool
-	)
-	unhinted := func(now time.Time) time.Duration {
-		return jitter(min(max(now.Sub(start)/unhintedDivisor, opts.MinInterval), opts.MaxUnhintedInterval))
-	}
+	w := &scanWait{c: c, id: id, opts: opts.withDefaults(c.maxRetries), start: c.clock.Now()}
 	for {
-		scan, resp, err := c.getScan(ctx, opts.Tenant, id, true)
-		now := c.clock.Now()
+		scan, resp, err := c.getScan(ctx, w.opts.Tenant, id, true)
 		var wait time.Duration
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return last, waitInterrupted(id, last, ctxErr)
+				return w.last, waitInterrupted(id, w.last, ctxErr)
 			}
-			kind := classify(err)
-			limit := opts.MaxConsecutiveErrors
-			if kind == failureUnlikelyToHeal {
-				limit = min(limit, 2)
+			if wait, err = w.failedPoll(ctx, err, resp); err != nil {
+				return w.last, err
 			}
-			errorsInRow++
-			if kind == failurePermanent {
-				return last, fmt.Errorf("aether365: waiting for scan %s%s: %w", id, lastStatusNote(last), err)
-			}
-			if errorsInRow >= limit {
-				return last, fmt.Errorf("aether365: waiting for scan %s%s: giving up after %d failed polls in a row: %w", id, lastStatusNote(last), errorsInRow, err)
-			}
-			c.log(ctx, LogWarn, "aether365: status poll failed while waiting for scan; the wait goes on", map[string]any{
-				logFieldScanID:  id,
-				logFieldError:   err.Error(),
-				"failed_in_row": errorsInRow,
-				"give_up_after": limit,
-			})
-			if opts.OnPollError != nil {
-				opts.OnPollError(ctx, err, errorsInRow, limit)
-			}
-			retryAfter := ""
-			if resp != nil && resp.Header != nil {
-				retryAfter = resp.Header.Get("Retry-After")
-			}
-			wait = c.retryDelay(errorsInRow-1, retryAfter)
 		} else {
-			errorsInRow = 0
-			previous := ""
-			if last != nil {
-				previous = last.Status
-			}
-			last = scan
-			if scan.Status != previous {
-				c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
-					logFieldScanID:    id,
-					logFieldScanState: scan.Status,
-					"previous_status": previous,
-				})
-				if opts.OnStatusChange != nil {
-					opts.OnStatusChange(ctx, previous, scan)
-				}
-			}
+			w.seen(ctx, scan)
 			if scan.IsTerminal() {
 				return scan, nil
 			}
-			hint, hinted := retryAfterHint(resp, now)
-			switch {
-			case !hinted:
-				wait = unhinted(now)
-			default:
-				if !promised.IsZero() && !now.Before(promised) {
-					distrust = true
-				}
-				promised = now.Add(hint)
-				wait = min(max(hint, opts.MinInterval/4), opts.MaxInterval)
-				if distrust {
-					wait = max(wait, unhinted(now))
-				}
-			}
+			wait = w.nextWait(resp)
 		}
 		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return last, waitInterrupted(id, last, err)
+			return w.last, waitInterrupted(id, w.last, err)
 		}
 	}
+}
+
+// scanWait is the state of one WaitForScan.
+type scanWait struct {
+	c           *Client
+	id          string
+	opts        WaitOptions
+	start       time.Time
+	last        *Scan
+	errorsInRow int
+	// promised is when the last hint on a running scan said it would be
+	// done; distrust is set once a poll at or after it found it unfinished.
+	promised time.Time
+	distrust bool
+}
+
+// failedPoll counts a failed poll and returns the wait before the next, or
+// the error that ends the wait.
+func (w *scanWait) failedPoll(ctx context.Context, err error, resp *apiResponse) (time.Duration, error) {
+	kind := classify(err)
+	limit := w.opts.MaxConsecutiveErrors
+	if kind == failureUnlikelyToHeal {
+		limit = min(limit, 2)
+	}
+	w.errorsInRow++
+	if kind == failurePermanent {
+		return 0, fmt.Errorf("aether365: waiting for scan %s%s: %w", w.id, lastStatusNote(w.last), err)
+	}
+	if w.errorsInRow >= limit {
+		return 0, fmt.Errorf("aether365: waiting for scan %s%s: giving up after %d failed polls in a row: %w",
+			w.id, lastStatusNote(w.last), w.errorsInRow, err)
+	}
+	w.c.log(ctx, LogWarn, "aether365: status poll failed while waiting for scan; the wait goes on", map[string]any{
+		logFieldScanID:  w.id,
+		logFieldError:   err.Error(),
+		"failed_in_row": w.errorsInRow,
+		"give_up_after": limit,
+	})
+	if w.opts.OnPollError != nil {
+		w.opts.OnPollError(ctx, err, w.errorsInRow, limit)
+	}
+	retryAfter := ""
+	if resp != nil && resp.Header != nil {
+		retryAfter = resp.Header.Get("Retry-After")
+	}
+	return w.c.retryDelay(w.errorsInRow-1, retryAfter), nil
+}
+
+// seen records a successful poll and reports a status change.
+func (w *scanWait) seen(ctx context.Context, scan *Scan) {
+	w.errorsInRow = 0
+	previous := ""
+	if w.last != nil {
+		previous = w.last.Status
+	}
+	w.last = scan
+	if scan.Status == previous {
+		return
+	}
+	w.c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
+		logFieldScanID:    w.id,
+		logFieldScanState: scan.Status,
+		"previous_status": previous,
+	})
+	if w.opts.OnStatusChange != nil {
+		w.opts.OnStatusChange(ctx, previous, scan)
+	}
+}
+
+// nextWait is the wait after a poll that found the scan unfinished.
+func (w *scanWait) nextWait(resp *apiResponse) time.Duration {
+	now := w.c.clock.Now()
+	unhinted := jitter(min(max(now.Sub(w.start)/unhintedDivisor, w.opts.MinInterval), w.opts.MaxUnhintedInterval))
+	hint, hinted := retryAfterHint(resp, now)
+	if !hinted {
+		return unhinted
+	}
+	if !w.promised.IsZero() && !now.Before(w.promised) {
+		w.distrust = true
+	}
+	w.promised = now.Add(hint)
+	wait := min(max(hint, w.opts.MinInterval/4), w.opts.MaxInterval)
+	if w.distrust {
+		wait = max(wait, unhinted)
+	}
+	return wait
 }
 
 func retryAfterHint(resp *apiResponse, now time.Time) (time.Duration, bool) {
