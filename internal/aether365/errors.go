@@ -231,13 +231,21 @@ type ReadLimitError struct {
 
 // Error says how to stay within the cap or raise it.
 func (e *ReadLimitError) Error() string {
-	return fmt.Sprintf("aether365: %s %s: the answer is larger than the %d MiB read limit (%d MiB read so far); "+
-		"narrow the query (filters such as result or severity, or max_results) or raise the limit (max_read_mib)",
-		e.Method, e.Path, e.Limit>>20, e.Read>>20)
+	return fmt.Sprintf("aether365: %s %s: the answer is larger than the read limit of %s (%.1f MiB read when it "+
+		"was passed); narrow the query (filters such as result or severity, or max_results) or raise the limit (max_read_mib)",
+		e.Method, e.Path, mib(e.Limit), float64(e.Read)/(1<<20))
 }
 
 // Is reports whether target is ErrReadLimit.
 func (e *ReadLimitError) Is(target error) bool { return target == ErrReadLimit }
+
+// mib writes a byte count in MiB, exactly when it is whole.
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+}
 
 const maxSnippetBytes = 200
 
