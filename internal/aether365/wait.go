@@ -92,7 +92,11 @@ func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 // request retry's own wait (Retry-After, or RetryWaitMin·2ⁿ capped at
 // RetryWaitMax); the first one is logged as a warning at once, naming the
 // bound. Any other error (404, 401, 403, validation, a malformed scan) ends
-// the wait at once. When the wait ends without a terminal scan — the context
+// the wait at once. With the defaults, an API where nothing answers ends
+// the wait after 2 polls about half a second apart, and one that keeps
+// failing after 5 polls with at most 4 waits of RetryWaitMax (30 s) between
+// them; each poll is bounded by the per-attempt timeout. When the wait ends
+// without a terminal scan — the context
 // is done, or errors — the last scan seen (nil if none) is returned with an
 // error wrapping ctx.Err() or the last poll's error, so the caller can
 // report the scan's last status.
