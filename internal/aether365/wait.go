@@ -15,8 +15,10 @@ const (
 	// just after a poll at t is then seen at most max(MinInterval, t/4) late,
 	// and t is less than the scan's duration d, so every scan is seen at most
 	// max(1 s, d/4) late. The cost is a geometric schedule (1 s apart up to
-	// 4 s, then ×1.25): about 28 polls for a ten-minute scan, and no schedule
-	// with that lateness bound for every d can take fewer.
+	// 4 s, then ×1.25): at most 28 polls for a ten-minute scan, and no
+	// schedule with that lateness bound for every d can take fewer (after a
+	// poll at t the next must come by max(t+1 s, 1.25·t), and from 0 that
+	// passes 600 s only at the 28th poll).
 	unhintedDivisor = 4
 )
 
@@ -79,7 +81,7 @@ func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 // Config.Clock) for the server's Retry-After hint when the response has one,
 // clamped to [MinInterval/4, MaxInterval]; otherwise for a quarter of the
 // time waited so far, clamped to [MinInterval, MaxUnhintedInterval] (see
-// unhintedDivisor), shortened by jitter. A hint on a running scan is a
+// unhintedDivisor), the first of these shortened by jitter. A hint on a running scan is a
 // promise ("done in N seconds"): it lets the wait see a scan finish within
 // moments while the 30 s cap keeps a long scan to about one poll per 30 s.
 // Once a promise is broken (the scan is still running at or after the
@@ -104,6 +106,7 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 	w := &scanWait{c: c, id: id, opts: opts.withDefaults(c.maxRetries), start: c.clock.Now()}
 	for {
 		scan, resp, err := c.getScan(ctx, w.opts.Tenant, id, true)
+		w.polls++
 		var wait time.Duration
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
@@ -132,6 +135,7 @@ type scanWait struct {
 	opts        WaitOptions
 	start       time.Time
 	last        *Scan
+	polls       int
 	errorsInRow int
 	// promised is when the last hint on a running scan said it would be
 	// done; distrust is set once a poll at or after it found it unfinished.
@@ -195,7 +199,13 @@ func (w *scanWait) seen(ctx context.Context, scan *Scan) {
 // nextWait is the wait after a poll that found the scan unfinished.
 func (w *scanWait) nextWait(resp *apiResponse) time.Duration {
 	now := w.c.clock.Now()
-	unhinted := jitter(min(max(now.Sub(w.start)/unhintedDivisor, w.opts.MinInterval), w.opts.MaxUnhintedInterval))
+	unhinted := min(max(now.Sub(w.start)/unhintedDivisor, w.opts.MinInterval), w.opts.MaxUnhintedInterval)
+	if w.polls == 1 {
+		// Only the first wait is jittered: the schedule follows the time
+		// since the start, so waits started together stay apart from then
+		// on, and no later poll is spent on jitter.
+		unhinted = jitter(unhinted)
+	}
 	hint, hinted := retryAfterHint(resp, now)
 	if !hinted {
 		return unhinted

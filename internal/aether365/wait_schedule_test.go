@@ -87,8 +87,8 @@ func TestWaitForScanLatenessAndPollsWithAndWithoutHints(t *testing.T) {
 	tests := []struct {
 		duration time.Duration
 		// maxPollsBare bounds the polls without hints: the geometric schedule
-		// (1 s apart up to 4 s, then a quarter of the time waited, less up to
-		// a tenth of jitter).
+		// (1 s apart up to 4 s, then a quarter of the time waited), which is
+		// the fewest polls that keep the lateness bound for every duration.
 		maxPollsBare int
 		// pollsHinted is today's exact count with hints.
 		pollsHinted int
@@ -97,7 +97,7 @@ func TestWaitForScanLatenessAndPollsWithAndWithoutHints(t *testing.T) {
 		{5 * time.Second, 7, 2},
 		{10 * time.Second, 11, 2},
 		{time.Minute, 19, 3},
-		{10 * time.Minute, 30, 21},
+		{10 * time.Minute, 28, 21},
 	}
 	for _, tt := range tests {
 		t.Run(tt.duration.String(), func(t *testing.T) {

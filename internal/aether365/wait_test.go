@@ -341,8 +341,8 @@ func TestWaitForScanRetryAfterOneForeverCostsNoMoreThanBackoff(t *testing.T) {
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := polls.get(); n > 30 {
-		t.Errorf("%d polls for a 10-minute scan with a constant 1 s hint, want at most the 30 of no hint", n)
+	if n := polls.get(); n > 28 {
+		t.Errorf("%d polls for a 10-minute scan with a constant 1 s hint, want at most the 28 of no hint", n)
 	}
 }
 
