@@ -5,18 +5,17 @@
 package aether365
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cleanhttp "github.com/hashicorp/go-cleanhttp"
-	retryablehttp "github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/time/rate"
 
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
@@ -28,15 +27,32 @@ const DefaultBaseURL = "https://api.aether365.io"
 // DefaultTenant is the API key's own tenant.
 const DefaultTenant = "me"
 
+// DefaultMaxRetries is how many times a temporary failure is retried when
+// Config.MaxRetries is nil.
+const DefaultMaxRetries = 4
+
+// DefaultAttemptTimeout bounds one HTTP attempt (sending, headers and the
+// whole body) so that a hung or dripping connection cannot hold a caller
+// whose context has no deadline. Config.HTTPClient.Timeout replaces it.
+const DefaultAttemptTimeout = 60 * time.Second
+
+// DefaultMaxReadBytes caps the response bytes one read may take in total:
+// one request, or every page of one listing (256 MiB, about 350,000 results
+// with their long texts). Config.MaxReadBytes raises it.
+const DefaultMaxReadBytes int64 = 256 << 20
+
 const (
-	defaultMaxRetries      = 4
-	defaultRetryWaitMin    = 500 * time.Millisecond
-	defaultRetryWaitMax    = 30 * time.Second
+	defaultRetryWaitMin = 500 * time.Millisecond
+	defaultRetryWaitMax = 30 * time.Second
+	// defaultPageConcurrency: reading N pages takes about
+	// 1 + ceil((N-1)/concurrency) round trips: for 100 pages, 4 gives 26
+	// (3.8x faster than one page at a time), 8 gives 14 (7x), 16 gives 8
+	// (12x). 8 is the smallest power of two with a clear margin over 5x, and
+	// keeps a wave of requests (8) below the burst of any per-second limit of
+	// 8 or more; under a tighter limit RequestsPerSecond paces every worker,
+	// and 429s are retried after the server's Retry-After.
 	defaultPageConcurrency = 8
-	// defaultAttemptTimeout bounds one HTTP attempt (headers and body) so a
-	// hung connection cannot block a caller whose context has no deadline.
-	defaultAttemptTimeout = 60 * time.Second
-	// maxResponseBytes caps how much of a response body is read.
+	// maxResponseBytes caps how much of one response body is read.
 	maxResponseBytes = 16 << 20
 	maxRedirects     = 10
 	userAgentProduct = "aether365-go"
@@ -56,30 +72,41 @@ type Config struct {
 	// AllowInsecureHTTP permits http:// to non-loopback hosts. Loopback
 	// (127.0.0.0/8, ::1, localhost) http is always allowed.
 	AllowInsecureHTTP bool
-	// MaxRetries is how many times a retryable request is retried: default 4
-	// when 0; negative means never retry.
-	MaxRetries int
+	// MaxRetries is how many times a temporary failure is retried (see
+	// "Retry policy" in retry.go); nil means DefaultMaxRetries, a pointer to 0
+	// means never. WaitForScan tolerates MaxRetries+1 failed polls in a row.
+	MaxRetries *int
 	// RetryWaitMin is the first retry's backoff base (default 500ms).
 	RetryWaitMin time.Duration
 	// RetryWaitMax caps every retry wait, including a server's Retry-After
 	// (default 30s).
 	RetryWaitMax time.Duration
 	// HTTPClient is optional; only its Transport and Timeout are reused
-	// (tests, proxies). Redirect policy and cookies are always the client's own.
+	// (tests, proxies). Its Timeout, when set, replaces DefaultAttemptTimeout
+	// as the bound on each attempt. Redirect policy and cookies are always the
+	// client's own.
 	HTTPClient *http.Client
 	// Logger receives structured log events; optional.
 	Logger Logger
-	// Clock is used by WaitForScan to sleep between polls; default clock.Real{}.
-	// Retries inside a single request use real timers.
+	// Clock is what every wait reads and spends time through: the waits
+	// between a request's retries and between WaitForScan's polls. Default
+	// clock.Real{}; tests share a clock.Fake with the simulator so that no
+	// test sleeps. (The per-attempt timeout and RequestsPerSecond run on real
+	// time: they bound the network, not a wait.)
 	Clock clock.Clock
 	// RequestsPerSecond, when positive, rate-limits every request (and
 	// retry) made through this Client, shared across goroutines.
 	RequestsPerSecond float64
 	// PageConcurrency is how many pages are fetched in parallel after page 1
 	// (default 8: at most 8 requests in flight, the first value at which
-	// 10,000 results read at least 5x faster than page by page; see
-	// defaultPaginateConcurrency). RequestsPerSecond still paces them all.
+	// 10,000 results read at least 5x faster than page by page).
+	// RequestsPerSecond still paces them all.
 	PageConcurrency int
+	// MaxReadBytes caps the response bytes of one read: a single request, or
+	// all pages of one listing together (default DefaultMaxReadBytes). A read
+	// that passes it fails with a *ReadLimitError instead of holding an
+	// unbounded answer in memory.
+	MaxReadBytes int64
 }
 
 // Client talks to the Aether365 API. It is safe for concurrent use; create
@@ -97,6 +124,9 @@ type Client struct {
 	limiter         *rate.Limiter
 	pageConcurrency int
 	maxBodyBytes    int64
+	maxReadBytes    int64
+	attemptTimeout  time.Duration
+	mask            secretMask
 }
 
 // New validates cfg and returns a Client. A missing key is ErrMissingAPIKey,
@@ -121,25 +151,44 @@ func New(cfg Config) (*Client, error) {
 		baseURL:         base,
 		apiKey:          cfg.APIKey,
 		userAgent:       strings.TrimSpace(strings.TrimSpace(cfg.UserAgent) + " " + userAgentProduct),
-		maxRetries:      cfg.MaxRetries,
+		maxRetries:      DefaultMaxRetries,
 		retryWaitMin:    cfg.RetryWaitMin,
 		retryWaitMax:    cfg.RetryWaitMax,
 		logger:          cfg.Logger,
 		clock:           cfg.Clock,
 		pageConcurrency: cfg.PageConcurrency,
 		maxBodyBytes:    maxResponseBytes,
+		maxReadBytes:    DefaultMaxReadBytes,
+		attemptTimeout:  DefaultAttemptTimeout,
+		mask:            newSecretMask(cfg.APIKey),
+	}
+	if err := c.setLimits(cfg); err != nil {
+		return nil, err
+	}
+	c.setTransport(cfg.HTTPClient)
+	return c, nil
+}
+
+// setLimits applies the Config's retry, read, paging and rate limits and
+// their defaults.
+func (c *Client) setLimits(cfg Config) error {
+	if cfg.MaxRetries != nil {
+		if *cfg.MaxRetries < 0 {
+			return &ConfigError{Field: "MaxRetries", Message: "must not be negative"}
+		}
+		c.maxRetries = *cfg.MaxRetries
 	}
 	switch {
-	case c.maxRetries == 0:
-		c.maxRetries = defaultMaxRetries
-	case c.maxRetries < 0:
-		c.maxRetries = 0
+	case cfg.MaxReadBytes < 0:
+		return &ConfigError{Field: "MaxReadBytes", Message: "must not be negative"}
+	case cfg.MaxReadBytes > 0:
+		c.maxReadBytes = cfg.MaxReadBytes
 	}
 	if c.retryWaitMin < 0 {
-		return nil, &ConfigError{Field: "RetryWaitMin", Message: "must not be negative"}
+		return &ConfigError{Field: "RetryWaitMin", Message: "must not be negative"}
 	}
 	if c.retryWaitMax < 0 {
-		return nil, &ConfigError{Field: "RetryWaitMax", Message: "must not be negative"}
+		return &ConfigError{Field: "RetryWaitMax", Message: "must not be negative"}
 	}
 	if c.retryWaitMin == 0 {
 		c.retryWaitMin = defaultRetryWaitMin
@@ -148,31 +197,38 @@ func New(cfg Config) (*Client, error) {
 		c.retryWaitMax = max(defaultRetryWaitMax, c.retryWaitMin)
 	}
 	if c.retryWaitMin > c.retryWaitMax {
-		return nil, &ConfigError{Field: "RetryWaitMin", Message: fmt.Sprintf("%s is more than RetryWaitMax %s", c.retryWaitMin, c.retryWaitMax)}
+		return &ConfigError{Field: "RetryWaitMin", Message: fmt.Sprintf("%s is more than RetryWaitMax %s", c.retryWaitMin, c.retryWaitMax)}
 	}
 	if c.clock == nil {
 		c.clock = clock.Real{}
 	}
 	if c.pageConcurrency < 0 {
-		return nil, &ConfigError{Field: "PageConcurrency", Message: "must not be negative"}
+		return &ConfigError{Field: "PageConcurrency", Message: "must not be negative"}
 	}
 	if c.pageConcurrency == 0 {
 		c.pageConcurrency = defaultPageConcurrency
 	}
 	switch {
 	case cfg.RequestsPerSecond < 0:
-		return nil, &ConfigError{Field: "RequestsPerSecond", Message: "must not be negative"}
+		return &ConfigError{Field: "RequestsPerSecond", Message: "must not be negative"}
 	case cfg.RequestsPerSecond > 0:
 		burst := max(1, int(cfg.RequestsPerSecond))
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), burst)
 	}
 
+	return nil
+}
+
+// setTransport builds the http.Client: the caller's transport (or a pooled
+// one) with this package's redirect policy. The per-attempt timeout is a
+// context deadline set by send, not http.Client.Timeout, so that it can be
+// told from the caller's own.
+func (c *Client) setTransport(httpClient *http.Client) {
 	var transport http.RoundTripper
-	timeout := defaultAttemptTimeout
-	if cfg.HTTPClient != nil {
-		transport = cfg.HTTPClient.Transport
-		if cfg.HTTPClient.Timeout > 0 {
-			timeout = cfg.HTTPClient.Timeout
+	if httpClient != nil {
+		transport = httpClient.Transport
+		if httpClient.Timeout > 0 {
+			c.attemptTimeout = httpClient.Timeout
 		}
 	}
 	if transport == nil {
@@ -180,10 +236,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.httpClient = &http.Client{
 		Transport:     transport,
-		Timeout:       timeout,
 		CheckRedirect: refuseCrossHostRedirect,
 	}
-	return c, nil
 }
 
 func parseBaseURL(raw string, allowInsecureHTTP bool) (*url.URL, error) {
@@ -192,7 +246,13 @@ func parseBaseURL(raw string, allowInsecureHTTP bool) (*url.URL, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, &ConfigError{Field: "BaseURL", Message: fmt.Sprintf("%q is not a valid URL: %v", raw, err)}
+		// The parse error quotes the input, which may carry credentials.
+		why := "it could not be parsed"
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			why = urlErr.Err.Error()
+		}
+		return nil, &ConfigError{Field: "BaseURL", Message: fmt.Sprintf("%q is not a valid URL: %s", redactUnparsedURL(raw), why)}
 	}
 	bad := func(why string) error {
 		return &ConfigError{Field: "BaseURL", Message: fmt.Sprintf("%q %s", u.Redacted(), why)}
@@ -238,13 +298,34 @@ func isHeaderSafe(s string) bool {
 	return true
 }
 
+// redactUnparsedURL hides the userinfo of a URL that url.Parse rejected:
+// everything between "://" and the last "@" before the path.
+func redactUnparsedURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	rest, scheme := raw, ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		return scheme + "xxxxx:xxxxx" + rest[at:]
+	}
+	return raw
+}
+
+// errTooManyRedirects: a redirect loop, which no retry ends.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
 // errRefusedRedirect is returned when a response redirects to another host
 // or scheme: following it could hand the API key to someone else.
 var errRefusedRedirect = errors.New("refusing to follow a redirect to another host or scheme")
 
 func refuseCrossHostRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		return errTooManyRedirects
 	}
 	from := via[0].URL
 	if req.URL.Scheme != from.Scheme || !strings.EqualFold(req.URL.Host, from.Host) {
@@ -266,6 +347,11 @@ type apiRequest struct {
 	idempotencyKey string
 	// list says that data is an array and meta is required.
 	list bool
+	// noRetries: one attempt only (WaitForScan counts failed polls itself).
+	noRetries bool
+	// budget is the read's byte allowance, shared by the pages of a listing;
+	// nil means a budget for this request alone.
+	budget *readBudget
 }
 
 // apiResponse is what the caller learns besides the decoded data. Header is
@@ -288,60 +374,41 @@ func (c *Client) endpoint(path string, query url.Values) string {
 	return u.String()
 }
 
-// do sends req (retrying as the retry policy allows), reads the envelope and
-// decodes its data into out. It never returns a zero value without an error.
-func (c *Client) do(ctx context.Context, req apiRequest, out any) (*apiResponse, error) {
-	var payload []byte
-	if req.body != nil {
-		var err error
-		if payload, err = json.Marshal(req.body); err != nil {
-			return nil, fmt.Errorf("aether365: %s %s: encoding request body: %w", req.method, req.path, err)
-		}
-	}
-	var rawBody any
-	if payload != nil {
-		rawBody = payload
-	}
-	httpReq, err := retryablehttp.NewRequestWithContext(ctx, req.method, c.endpoint(req.path, req.query), rawBody)
-	if err != nil {
-		return nil, fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err)
-	}
-	httpReq.Header.Set("Authorization", "Bearer "+c.apiKey)
-	httpReq.Header.Set("User-Agent", c.userAgent)
-	httpReq.Header.Set("Accept", "application/json")
-	if payload != nil {
-		httpReq.Header.Set("Content-Type", "application/json")
-	}
-	if req.idempotencyKey != "" {
-		httpReq.Header.Set("Idempotency-Key", req.idempotencyKey)
-	}
+// readBudget is what is left of one read's byte allowance (Config.MaxReadBytes),
+// shared by every page of a listing and safe for concurrent use.
+type readBudget struct {
+	limit int64
+	used  atomic.Int64
+}
 
-	call := c.newCall(ctx, req, out)
-	httpReq.SetResponseHandler(call.readBody)
-	if err := call.waitForRateLimit(ctx); err != nil {
-		return nil, call.annotate(fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
-	}
+func (c *Client) newReadBudget() *readBudget { return &readBudget{limit: c.maxReadBytes} }
 
-	resp, err := call.retryClient().Do(httpReq)
+// readCapped reads one body: at most c.maxBodyBytes (a larger body is a
+// MalformedResponseError rather than a silent truncation), and no more than
+// is left of the read's budget (a *ReadLimitError).
+func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *readBudget) ([]byte, error) {
+	if budget == nil {
+		budget = c.newReadBudget()
+	}
+	limit := min(c.maxBodyBytes, max(budget.limit-budget.used.Load(), 0))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	used := budget.used.Add(int64(len(body)))
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
-		}
-		var malformed *MalformedResponseError
-		if !errors.As(err, &malformed) {
-			err = fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err)
-		}
-		return call.response(nil), call.annotate(err)
+		return nil, err
 	}
-	defer func() { _ = resp.Body.Close() }()
-
-	meta, err := call.decoded(resp)
-	r := call.response(resp)
-	if meta != nil {
-		r.Meta = *meta
+	if int64(len(body)) <= limit {
+		return body, nil
 	}
-	if err != nil {
-		return r, call.annotate(err)
+	if used > budget.limit {
+		return nil, &ReadLimitError{Method: info.method, Path: info.path, Limit: budget.limit, Read: used}
 	}
-	return r, nil
+	return nil, &MalformedResponseError{
+		StatusCode:  info.status,
+		ContentType: info.contentType,
+		Snippet:     snippet(body, c.mask),
+		Method:      info.method,
+		Path:        info.path,
+		RequestID:   info.requestID,
+		Err:         fmt.Errorf("body is larger than the %d-byte limit for one response", c.maxBodyBytes),
+	}
 }

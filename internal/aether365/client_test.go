@@ -153,27 +153,27 @@ func TestCrossHostRedirectNeverCarriesKey(t *testing.T) {
 	if n := hits.get(); n != 1 {
 		t.Errorf("a refused redirect was retried: %d requests", n)
 	}
-	if isTransientError(err) {
+	if classify(err) != failurePermanent {
 		t.Errorf("a refused redirect counts as transient")
 	}
 }
 
 func TestSameHostRedirectIsFollowed(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/scans/old" {
-			http.Redirect(w, r, "/scans/new", http.StatusMovedPermanently)
+		if !strings.HasPrefix(r.URL.Path, "/v2/") {
+			http.Redirect(w, r, "/v2"+r.URL.Path, http.StatusMovedPermanently)
 			return
 		}
 		if r.Header.Get("Authorization") != "Bearer "+testAPIKey {
 			t.Errorf("Authorization lost on a same-host redirect")
 		}
-		writeData(w, http.StatusOK, testScan("new", ScanStatusQueued))
+		writeData(w, http.StatusOK, testScan("scn_moved", ScanStatusQueued))
 	})
-	scan, err := c.GetScan(context.Background(), "old")
+	scan, err := c.GetScan(context.Background(), "scn_moved")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scan.ID != "new" {
+	if scan.ID != "scn_moved" {
 		t.Errorf("scan = %+v", scan)
 	}
 }
@@ -214,7 +214,7 @@ func TestLogsAreStructuredAndNeverCarryTheKey(t *testing.T) {
 		switch e.msg {
 		case "aether365: retrying request":
 			retries++
-		case "aether365: received response":
+		case "aether365: received response", "aether365: request failed":
 			responses++
 			for _, f := range []string{logFieldStatus, logFieldRequestID, logFieldDuration} {
 				if _, ok := e.fields[f]; !ok {
@@ -223,7 +223,7 @@ func TestLogsAreStructuredAndNeverCarryTheKey(t *testing.T) {
 			}
 		}
 	}
-	if retries != 2 || responses != 2 {
-		t.Errorf("got %d retry and %d response events, want 2 and 2:\n%s", retries, responses, logger)
+	if retries != 2 || responses != 3 {
+		t.Errorf("got %d retry and %d outcome events, want 2 and 3:\n%s", retries, responses, logger)
 	}
 }

@@ -6,18 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"reflect"
+	"time"
 )
 
 // envelope is every response body:
 //
 //	{"success": true,  "data": <object|array>, "meta": {...}}
 //	{"success": false, "error": {"code": "SNAKE_CASE", "message": "...", "request_id": "req_..."}}
+//
+// Data holds the caller's decoding target (a pointer), so the data is
+// decoded straight into it in the same pass as the envelope: a page of
+// results is read once, not first into raw JSON and then again.
 type envelope struct {
-	Success *bool           `json:"success"`
-	Data    json.RawMessage `json:"data"`
-	Meta    *PageMeta       `json:"meta"`
-	Error   *envelopeError  `json:"error"`
+	Success *bool          `json:"success"`
+	Data    any            `json:"data"`
+	Meta    *PageMeta      `json:"meta"`
+	Error   *envelopeError `json:"error"`
 }
 
 type envelopeError struct {
@@ -35,10 +40,19 @@ type responseInfo struct {
 	requestID   string
 }
 
-// validatable is implemented by decoded data that can tell whether it is
-// plausible (a scan without an ID is not).
-type validatable interface {
+// dataTarget is implemented by every decoding target: it can tell whether
+// "data" was there at all, and whether what arrived is plausible (a scan
+// without an ID is not).
+type dataTarget interface {
+	present() bool
 	validate() error
+}
+
+// wrappedTarget is a dataTarget that carries more than the data (what was
+// asked for); the data itself is decoded into decodeInto's result, so that
+// field paths in errors read "data.score", not "data.Scan.score".
+type wrappedTarget interface {
+	decodeInto() any
 }
 
 // decodeEnvelope turns a response body into data (decoded into out), the
@@ -47,37 +61,38 @@ type validatable interface {
 //
 // A MalformedResponseError is marked transient when the body says that the
 // API's answer was lost on the way rather than that the API gave a wrong
-// one; retry.go retries those (see "Retry policy" there):
+// one; classify retries those (see "Retry policy" in retry.go):
 //
 //   - with a 2xx or 5xx status, a body that is empty, not JSON at all (an
 //     HTML error or login page from a proxy, binary), or JSON cut short or
 //     garbled: something between us and the API answered, or the body was
 //     cut. The API itself never sends any of these.
 //   - an error envelope ("success": false) with a 2xx status whose code is
-//     itself transient (RATE_LIMITED, SERVICE_UNAVAILABLE, as for 429/503):
+//     itself temporary (RATE_LIMITED, SERVICE_UNAVAILABLE, as for 429/503):
 //     gateways that rewrite an upstream failure into a 200 do this. With any
 //     other code the status is wrong but the verdict is not, and asking again
 //     gets the same answer.
 //
 // Everything else malformed is permanent: a complete JSON envelope of the
-// wrong shape (no "success", data of the wrong type, an implausible scan,
+// wrong shape (no "success", a field of the wrong type, an implausible scan,
 // trailing data, an envelope contradicting an error status), and any
 // non-envelope body with a 1xx, 3xx or 4xx status (a 404 page means a wrong
 // base_url, which no retry fixes). The same request would get the same answer.
-func decodeEnvelope(info responseInfo, body []byte, out any, list bool, secret string) (*PageMeta, error) {
-	newMalformed := func(transient bool, format string, args ...any) error {
+func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, mask secretMask) (*PageMeta, error) {
+	var newMalformed malformedFunc = func(transient bool, field, format string, args ...any) error {
 		return &MalformedResponseError{
 			StatusCode:  info.status,
 			ContentType: info.contentType,
-			Snippet:     snippet(body, secret),
+			Snippet:     snippet(body, mask),
 			Method:      info.method,
 			Path:        info.path,
 			RequestID:   info.requestID,
+			Field:       field,
 			Err:         fmt.Errorf(format, args...),
 			transient:   transient,
 		}
 	}
-	malformed := func(format string, args ...any) error { return newMalformed(false, format, args...) }
+	malformed := func(problem string) error { return newMalformed(false, "", "%s", problem) }
 	ok2xx := info.status >= 200 && info.status <= 299
 	// lostInTransit: a body that cannot be the API's own answer, with a
 	// status a proxy or a cut connection would produce.
@@ -85,81 +100,138 @@ func decodeEnvelope(info responseInfo, body []byte, out any, list bool, secret s
 
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, newMalformed(lostInTransit, "empty body where a JSON envelope was expected")
+		return nil, newMalformed(lostInTransit, "", "empty body where a JSON envelope was expected")
 	}
 	if trimmed[0] != '{' {
-		return nil, newMalformed(lostInTransit, "not a JSON envelope")
+		return nil, newMalformed(lostInTransit, "", "not a JSON envelope")
 	}
-	var env envelope
-	if err := decodeSingleJSON(trimmed, &env); err != nil {
-		return nil, newMalformed(lostInTransit && isCutOrGarbledJSON(err), "invalid JSON envelope: %v", err)
+	env := envelope{Data: out}
+	if w, ok := out.(wrappedTarget); ok {
+		env.Data = w.decodeInto()
+	}
+	decodeErr := decodeSingleJSON(trimmed, &env)
+	var (
+		typeErr *json.UnmarshalTypeError
+		timeErr *time.ParseError
+	)
+	isFieldErr := errors.As(decodeErr, &typeErr) || errors.As(decodeErr, &timeErr)
+	if decodeErr != nil && !isFieldErr {
+		return nil, newMalformed(lostInTransit && isCutOrGarbledJSON(decodeErr), "", "invalid JSON envelope: %s", mask.apply(decodeErr.Error()))
 	}
 	if env.Success == nil {
 		return nil, malformed(`envelope has no boolean "success" field`)
 	}
 
 	if !*env.Success {
-		if env.Error == nil || env.Error.Code == "" {
-			return nil, malformed(`error envelope without "error.code"`)
-		}
-		if ok2xx {
-			return nil, newMalformed(isTransientCode(env.Error.Code), "error envelope %s with a success status", maskSecret(env.Error.Code, secret))
-		}
-		requestID := env.Error.RequestID
-		if requestID == "" {
-			requestID = info.requestID
-		}
-		// A server (or a proxy) that echoes the Authorization header back in
-		// its message must not put the key into errors, diagnostics or logs.
-		return nil, &APIError{
-			StatusCode: info.status,
-			Code:       maskSecret(env.Error.Code, secret),
-			Message:    maskSecret(env.Error.Message, secret),
-			RequestID:  maskSecret(requestID, secret),
-			Method:     info.method,
-			Path:       info.path,
-		}
+		return nil, errorEnvelope(info, env.Error, ok2xx, newMalformed, mask)
 	}
 
 	if !ok2xx {
 		return nil, malformed("success envelope with an error status")
 	}
-	data := bytes.TrimSpace(env.Data)
-	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
+	if isFieldErr {
+		field, problem := describeFieldError(typeErr, timeErr)
+		return nil, newMalformed(false, field, "%s", mask.apply(problem))
+	}
+	if !out.present() {
 		return nil, malformed(`success envelope without "data"`)
 	}
+	if err := out.validate(); err != nil {
+		return nil, fieldMalformed(newMalformed, err, mask)
+	}
 	if list {
-		if data[0] != '[' {
-			return nil, malformed(`"data" is not a list`)
-		}
 		if env.Meta == nil {
 			return nil, malformed(`list response without "meta"`)
 		}
-	} else if data[0] != '{' {
-		return nil, malformed(`"data" is not an object`)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return nil, malformed(`decoding "data": %v`, err)
-	}
-	if v, ok := out.(validatable); ok {
-		if err := v.validate(); err != nil {
-			return nil, malformed(`implausible "data": %v`, err)
-		}
-	}
-	if list {
 		if err := env.Meta.validate(); err != nil {
-			return nil, malformed(`implausible "meta": %v`, err)
+			return nil, fieldMalformed(newMalformed, err, mask)
 		}
 	}
 	return env.Meta, nil
 }
 
-// maskSecret replaces every occurrence of secret in s with "***".
-func maskSecret(s, secret string) string {
-	if secret == "" {
-		return s
+func fieldMalformed(newMalformed malformedFunc, err error, mask secretMask) error {
+	field := ""
+	var fieldErr *fieldError
+	if errors.As(err, &fieldErr) {
+		field = fieldErr.field
 	}
-	return strings.ReplaceAll(s, secret, "***")
+	return newMalformed(false, field, "%s", mask.apply(err.Error()))
+}
+
+// errorEnvelope turns a "success": false envelope into the error it reports.
+// malformedFunc builds a *MalformedResponseError about the response at hand.
+type malformedFunc func(transient bool, field, format string, args ...any) error
+
+func errorEnvelope(info responseInfo, e *envelopeError, ok2xx bool, newMalformed malformedFunc, mask secretMask) error {
+	if e == nil || e.Code == "" {
+		return newMalformed(false, "", "%s", `error envelope without "error.code"`)
+	}
+	if ok2xx {
+		return newMalformed(isTemporaryCode(e.Code), "", "error envelope %s with a success status", mask.apply(e.Code))
+	}
+	requestID := e.RequestID
+	if requestID == "" {
+		requestID = info.requestID
+	}
+	// A server (or a proxy) that echoes the Authorization header back in
+	// its message must not put the key into errors, diagnostics or logs.
+	return &APIError{
+		StatusCode: info.status,
+		Code:       mask.apply(e.Code),
+		Message:    mask.apply(e.Message),
+		RequestID:  mask.apply(requestID),
+		Method:     info.method,
+		Path:       info.path,
+	}
+}
+
+// describeFieldError names the field a well-formed envelope got wrong and
+// what was expected there.
+func describeFieldError(typeErr *json.UnmarshalTypeError, timeErr *time.ParseError) (field, problem string) {
+	if typeErr == nil {
+		return "data", fmt.Sprintf("a timestamp in \"data\" is %q, want an RFC 3339 time such as 2026-11-28T10:00:00Z", timeErr.Value)
+	}
+	field = typeErr.Field
+	if field == "" {
+		field = "(envelope)"
+	}
+	return field, fmt.Sprintf("field %q is %s, want %s", field, typeErr.Value, expectedJSON(typeErr.Type))
+}
+
+// expectedJSON says in JSON terms what a Go type wants.
+func expectedJSON(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Float32, reflect.Float64:
+		return "a number within the range of a 64-bit float"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.String()
+}
+
+// fieldError is a plausibility check that failed on one named field.
+type fieldError struct {
+	field string
+	msg   string
+}
+
+func (e *fieldError) Error() string { return fmt.Sprintf("field %q %s", e.field, e.msg) }
+
+func badField(field, format string, args ...any) error {
+	return &fieldError{field: field, msg: fmt.Sprintf(format, args...)}
 }
 
 // isCutOrGarbledJSON tells JSON that ends early or breaks the syntax (a body
@@ -167,16 +239,6 @@ func maskSecret(s, secret string) string {
 func isCutOrGarbledJSON(err error) bool {
 	var syntax *json.SyntaxError
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &syntax)
-}
-
-// isTransientCode reports whether an error code means "try again later",
-// as 429 and 503 do. INTERNAL_ERROR is not: a 500 is never retried either.
-func isTransientCode(code string) bool {
-	switch code {
-	case codeRateLimited, codeServiceUnavailable:
-		return true
-	}
-	return false
 }
 
 // decodeSingleJSON decodes exactly one JSON value; trailing data is an error.
@@ -192,8 +254,13 @@ func decodeSingleJSON(data []byte, v any) error {
 }
 
 func (m *PageMeta) validate() error {
-	if m.Total < 0 || m.Page < 0 || m.Limit < 0 || m.TotalPages < 0 {
-		return fmt.Errorf("negative value in %+v", *m)
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"meta.total", m.Total}, {"meta.page", m.Page}, {"meta.limit", m.Limit}, {"meta.totalPages", m.TotalPages}} {
+		if f.value < 0 {
+			return badField(f.name, "is %d, want 0 or more", f.value)
+		}
 	}
 	return nil
 }
@@ -205,12 +272,16 @@ type (
 	resultsData  []Result
 )
 
-func (s *scanData) validate() error { return validateScan((*Scan)(s)) }
+func (s *scanData) present() bool     { return s.ID != "" || s.Status != "" || !s.CreatedAt.IsZero() }
+func (l *scanListData) present() bool { return *l != nil }
+func (l *resultsData) present() bool  { return *l != nil }
+
+func (s *scanData) validate() error { return validateScan("data", (*Scan)(s)) }
 
 func (l *scanListData) validate() error {
 	for i := range *l {
-		if err := validateScan(&(*l)[i]); err != nil {
-			return fmt.Errorf("item %d: %w", i, err)
+		if err := validateScan(fmt.Sprintf("data[%d]", i), &(*l)[i]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -219,18 +290,20 @@ func (l *scanListData) validate() error {
 func (l *resultsData) validate() error {
 	for i, r := range *l {
 		if r.ID == "" {
-			return fmt.Errorf("item %d: result without an id", i)
+			return badField(fmt.Sprintf("data[%d].id", i), "is missing: a result without an id")
 		}
 	}
 	return nil
 }
 
-func validateScan(s *Scan) error {
+func validateScan(at string, s *Scan) error {
 	switch {
 	case s.ID == "":
-		return errors.New("scan without an id")
+		return badField(at+".id", "is missing: a scan without an id")
 	case s.Status == "":
-		return fmt.Errorf("scan %s without a status", s.ID)
+		return badField(at+".status", "is missing: scan %s without a status", s.ID)
+	case s.Score != nil && (*s.Score < 0 || *s.Score > 100):
+		return badField(at+".score", "is %v, want a score from 0 to 100", *s.Score)
 	}
 	return nil
 }

@@ -123,7 +123,7 @@ func TestMalformedResponses(t *testing.T) {
 				w.Header().Set("Content-Type", tt.contentType)
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.body)
-			}, func(cfg *Config) { cfg.MaxRetries = -1 })
+			}, func(cfg *Config) { cfg.MaxRetries = new(0) })
 			var err error
 			if tt.list {
 				_, err = c.ListScans(context.Background(), "", ListScansOptions{})
@@ -159,8 +159,10 @@ func TestMalformedResponses(t *testing.T) {
 			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrServiceUnavailable) {
 				t.Errorf("a malformed response matches an API sentinel")
 			}
-			if !isTransientError(err) {
-				t.Errorf("a malformed response should count as transient while waiting")
+			// One classification for retries and waits: a complete envelope
+			// of the wrong shape is the same answer the next time.
+			if got, want := classify(err) == failureTemporary, malformed.transient; got != want {
+				t.Errorf("classify says temporary=%v for a malformed response marked transient=%v", got, want)
 			}
 		})
 	}
@@ -195,31 +197,31 @@ func TestOversizedBody(t *testing.T) {
 
 func TestSnippet(t *testing.T) {
 	long := strings.Repeat("a", 500)
-	if got := snippet([]byte(long), ""); len(got) != maxSnippetBytes {
+	if got := snippet([]byte(long), secretMask{}); len(got) != maxSnippetBytes {
 		t.Errorf("len = %d", len(got))
 	}
-	if got := snippet([]byte("a\x00b\nc\xffd"), ""); got != "a?b c?d" {
+	if got := snippet([]byte("a\x00b\nc\xffd"), secretMask{}); got != "a?b c?d" {
 		t.Errorf("snippet = %q", got)
 	}
 	// A key straddling the cut is masked, not half-shown.
 	body := strings.Repeat("x", maxSnippetBytes-5) + testAPIKey + "tail"
-	if got := snippet([]byte(body), testAPIKey); strings.Contains(got, testAPIKey[:5]) {
+	if got := snippet([]byte(body), newSecretMask(testAPIKey)); strings.Contains(got, testAPIKey[:5]) {
 		t.Errorf("snippet %q shows part of the key", got)
 	}
-	if got := snippet([]byte(`{"echo":"Bearer `+testAPIKey+`"}`), testAPIKey); strings.Contains(got, testAPIKey) || !strings.Contains(got, "***") {
+	if got := snippet([]byte(`{"echo":"Bearer `+testAPIKey+`"}`), newSecretMask(testAPIKey)); strings.Contains(got, testAPIKey) || !strings.Contains(got, "***") {
 		t.Errorf("snippet %q", got)
 	}
-	if got := snippet([]byte("héllo wörld"), ""); got != "héllo wörld" {
+	if got := snippet([]byte("héllo wörld"), secretMask{}); got != "héllo wörld" {
 		t.Errorf("snippet = %q", got)
 	}
 }
 
 func TestDecodeValidResponses(t *testing.T) {
 	info := responseInfo{method: "GET", path: "/scans/scn_1", status: 200, contentType: "application/json"}
-	var scan scanData
+	var scan oneScan
 	meta, err := decodeEnvelope(info, []byte(`{"success":true,"data":{"id":"scn_1","status":"completed","score":87.5,
 		"created_at":"2026-11-28T10:00:00Z","summary":{"total":3,"passed":2,"failed":1,"failed_by_severity":{"critical":1}},
-		"future_field":true}}`), &scan, false, "")
+		"future_field":true}}`), &scan, false, secretMask{})
 	if err != nil || meta != nil {
 		t.Fatalf("meta %v, err %v", meta, err)
 	}
@@ -229,7 +231,7 @@ func TestDecodeValidResponses(t *testing.T) {
 
 	var results resultsData
 	info.path = "/scans/scn_1/results"
-	meta, err = decodeEnvelope(info, []byte(`{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":100,"totalPages":0}}`), &results, true, "")
+	meta, err = decodeEnvelope(info, []byte(`{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":100,"totalPages":0}}`), &results, true, secretMask{})
 	if err != nil || meta == nil || meta.Limit != 100 || results == nil || len(results) != 0 {
 		t.Errorf("results %v meta %v err %v", results, meta, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -35,6 +36,15 @@ var (
 	ErrServiceUnavailable = errors.New("service unavailable")
 	// ErrMalformedResponse matches a *MalformedResponseError.
 	ErrMalformedResponse = errors.New("malformed response")
+	// ErrUnreachable is wrapped by the error of a request that nothing
+	// answered: the connection was refused, the host name does not resolve,
+	// or there is no route to it. The message names the base URL; the fix is
+	// almost always base_url, so it is retried only once.
+	ErrUnreachable = errors.New("the API could not be reached")
+	// ErrReadLimit matches a *ReadLimitError.
+	ErrReadLimit = errors.New("read limit exceeded")
+	// ErrAttemptTimeout matches an *AttemptTimeoutError.
+	ErrAttemptTimeout = errors.New("request attempt timed out")
 )
 
 // API error codes as the service spells them.
@@ -138,6 +148,9 @@ type MalformedResponseError struct {
 	Path    string
 	// RequestID is the X-Request-Id response header, when there was one.
 	RequestID string
+	// Field names the envelope field that was wrong ("data.score",
+	// "meta.totalPages"), when one field was; "" otherwise.
+	Field string
 	// Err says what was wrong with the body.
 	Err error
 
@@ -185,25 +198,66 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("aether365: invalid configuration: %s: %s", e.Field, e.Message)
 }
 
+// AttemptTimeoutError is one attempt that got no complete answer within the
+// per-attempt timeout (Config.HTTPClient.Timeout, default
+// DefaultAttemptTimeout): a server that hangs or drips its body. It does not
+// match context.DeadlineExceeded, because raising the caller's timeout does
+// not help; it matches ErrAttemptTimeout.
+type AttemptTimeoutError struct {
+	Method  string
+	Path    string
+	Timeout time.Duration
+}
+
+// Error names the bound that was hit.
+func (e *AttemptTimeoutError) Error() string {
+	return fmt.Sprintf("aether365: %s %s: no complete answer within the per-request timeout of %s "+
+		"(the server accepted the request but did not finish answering)", e.Method, e.Path, e.Timeout)
+}
+
+// Is reports whether target is ErrAttemptTimeout.
+func (e *AttemptTimeoutError) Is(target error) bool { return target == ErrAttemptTimeout }
+
+// ReadLimitError is a read (one listing, over all its pages) whose response
+// bodies together passed Config.MaxReadBytes. It matches ErrReadLimit.
+type ReadLimitError struct {
+	Method string
+	Path   string
+	// Limit is the cap in bytes; Read is how many had been read when it was
+	// passed.
+	Limit int64
+	Read  int64
+}
+
+// Error says how to stay within the cap or raise it.
+func (e *ReadLimitError) Error() string {
+	return fmt.Sprintf("aether365: %s %s: the answer is larger than the read limit of %s (%.1f MiB read when it "+
+		"was passed); narrow the query (filters such as result or severity, or max_results) or raise the limit (max_read_mib)",
+		e.Method, e.Path, mib(e.Limit), float64(e.Read)/(1<<20))
+}
+
+// Is reports whether target is ErrReadLimit.
+func (e *ReadLimitError) Is(target error) bool { return target == ErrReadLimit }
+
+// mib writes a byte count in MiB, exactly when it is whole.
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+}
+
 const maxSnippetBytes = 200
 
 // snippet returns at most maxSnippetBytes of body as printable UTF-8, with
-// secret (the API key, should a server ever echo it) masked. Masking happens
-// before truncation so that no prefix of the secret survives the cut.
-func snippet(body []byte, secret string) string {
-	if limit := maxSnippetBytes + len(secret); len(body) > limit {
-		body = body[:limit]
-	}
-	if secret != "" {
-		body = []byte(strings.ReplaceAll(string(body), secret, "***"))
-	}
-	if len(body) > maxSnippetBytes {
-		body = body[:maxSnippetBytes]
-	}
+// the API key masked in every form (should a server ever echo it). Masking
+// happens before the cut, so that no prefix of the key survives it.
+func snippet(body []byte, mask secretMask) string {
+	masked := []byte(mask.applyCut(string(body), maxSnippetBytes))
 	var b strings.Builder
-	for len(body) > 0 {
-		r, size := utf8.DecodeRune(body)
-		body = body[size:]
+	for len(masked) > 0 {
+		r, size := utf8.DecodeRune(masked)
+		masked = masked[size:]
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteByte('?')

@@ -49,7 +49,7 @@ func (f fixedAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
 func FuzzClientResponses(f *testing.F) {
 	scan := `{"id":"scn_1","tenant_id":"demo","scan_type":"compliance","status":"completed","score":87.5,"created_at":"2026-11-28T10:00:00Z","summary":{"total":1,"failed_by_severity":{}}}`
 	result := `{"id":"res_1","control_id":"AAD-001","title":"MFA","category":"Identity","severity":"High","result":"Failed"}`
-	for _, seed := range []struct {
+	for _, entry := range []struct {
 		status      uint16
 		contentType string
 		body        string
@@ -72,14 +72,14 @@ func FuzzClientResponses(f *testing.F) {
 		{302, "", ``},
 		{204, "", ``},
 	} {
-		f.Add(seed.status, seed.contentType, []byte(seed.body))
+		f.Add(entry.status, entry.contentType, []byte(entry.body))
 	}
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte) {
 		code := 100 + int(status)%500
 		c, err := New(Config{
 			BaseURL:      "http://127.0.0.1:1",
 			APIKey:       testAPIKey,
-			MaxRetries:   1,
+			MaxRetries:   new(1),
 			RetryWaitMin: time.Microsecond,
 			RetryWaitMax: time.Microsecond,
 			HTTPClient:   &http.Client{Transport: fixedAnswer{status: code, contentType: contentType, body: body}},

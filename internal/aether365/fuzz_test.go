@@ -10,7 +10,7 @@ import (
 // each response shape. It must never panic, and must never report success
 // without real data.
 func FuzzDecodeEnvelope(f *testing.F) {
-	seeds := []struct {
+	corpus := []struct {
 		status int
 		body   string
 	}{
@@ -30,14 +30,14 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{200, "\xff\xfe\x00"},
 		{-1, `{"success":true,"data":{"id":"x","status":"y"}}`},
 	}
-	for _, s := range seeds {
+	for _, s := range corpus {
 		f.Add(s.status, []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		info := responseInfo{method: "GET", path: "/scans/x", status: status, contentType: "application/json"}
 
-		var scan scanData
-		meta, err := decodeEnvelope(info, body, &scan, false, testAPIKey)
+		var scan oneScan
+		meta, err := decodeEnvelope(info, body, &scan, false, newSecretMask(testAPIKey))
 		checkDecodeOutcome(t, status, err)
 		if err == nil {
 			if scan.ID == "" || scan.Status == "" {
@@ -49,7 +49,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 
 		var scans scanListData
-		meta, err = decodeEnvelope(info, body, &scans, true, testAPIKey)
+		meta, err = decodeEnvelope(info, body, &scans, true, newSecretMask(testAPIKey))
 		checkDecodeOutcome(t, status, err)
 		if err == nil {
 			if meta == nil || scans == nil {
@@ -63,7 +63,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 
 		var results resultsData
-		if _, err = decodeEnvelope(info, body, &results, true, testAPIKey); err == nil && results == nil {
+		if _, err = decodeEnvelope(info, body, &results, true, newSecretMask(testAPIKey)); err == nil && results == nil {
 			t.Fatalf("results success without data from %q", body)
 		}
 		checkDecodeOutcome(t, status, err)

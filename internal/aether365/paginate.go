@@ -4,31 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
-const (
-	// defaultPaginateConcurrency is the Client's default, so that Paginate and
-	// ListResults behave alike. Reading N pages takes about
-	// 1 + ceil((N-1)/concurrency) round trips: for 100 pages, 4 gives 26
-	// (3.8x faster than one page at a time), 8 gives 14 (7x), 16 gives 8
-	// (12x). 8 is the smallest power of two with a clear margin over 5x, and
-	// keeps a wave of requests (8) below the burst of any per-second limit of
-	// 8 or more; under a tighter limit the client-side RequestsPerSecond paces
-	// every worker, and 429s are retried after the server's Retry-After.
-	defaultPaginateConcurrency = defaultPageConcurrency
-	defaultMaxPages            = 10000
-)
+const defaultMaxPages = 10000
 
 // ErrInconsistentPages is wrapped by every error about a server whose pages
 // contradict each other.
 var ErrInconsistentPages = errors.New("inconsistent pagination")
 
-// PageFetcher fetches one page (1-based) of a list.
-type PageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, error)
+// pageFetcher fetches one page (1-based) of a list.
+type pageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, error)
 
-// PaginateOptions tunes Paginate.
-type PaginateOptions struct {
+// paginateOptions tunes paginate.
+type paginateOptions struct {
 	// Concurrency is how many pages are fetched at once after page 1 (default 8).
 	Concurrency int
 	// MaxItems stops once this many items are in hand (0 = no cap); exactly
@@ -38,28 +28,25 @@ type PaginateOptions struct {
 	MaxPages int
 }
 
-// ItemKeyer is implemented by list items that have a stable identity
-// (Scan and Result: their ID). Paginate uses it to catch a server that
+// itemKeyer is implemented by list items that have a stable identity
+// (Scan and Result: their ID). paginate uses it to catch a server that
 // serves the same item twice, for example repeating a page.
-type ItemKeyer interface {
-	ItemKey() string
+type itemKeyer interface {
+	itemKey() string
 }
 
-// ItemKey returns the scan's ID.
-func (s Scan) ItemKey() string { return s.ID }
+func (s Scan) itemKey() string   { return s.ID }
+func (r Result) itemKey() string { return r.ID }
 
-// ItemKey returns the result's ID.
-func (r Result) ItemKey() string { return r.ID }
-
-// Paginate returns every item of a list in page order, and the first page's
+// paginate returns every item of a list in page order, and the first page's
 // meta. It fetches page 1, then the remaining pages concurrently. It fails
 // rather than return a wrong list when the server is inconsistent: the page
 // count or total changing between pages, a page larger than the page size, an
-// item served twice (for items implementing ItemKeyer), more pages than
+// item served twice (for items implementing itemKeyer), more pages than
 // MaxPages, or a different number of items than the server's total.
-func Paginate[T any](ctx context.Context, fetch PageFetcher[T], opts PaginateOptions) ([]T, PageMeta, error) {
+func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOptions) ([]T, PageMeta, error) {
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = defaultPaginateConcurrency
+		opts.Concurrency = defaultPageConcurrency
 	}
 	if opts.MaxPages <= 0 {
 		opts.MaxPages = defaultMaxPages
@@ -121,8 +108,8 @@ func Paginate[T any](ctx context.Context, fetch PageFetcher[T], opts PaginateOpt
 }
 
 type pager[T any] struct {
-	fetch PageFetcher[T]
-	opts  PaginateOptions
+	fetch pageFetcher[T]
+	opts  paginateOptions
 	first PageMeta
 }
 
@@ -161,55 +148,30 @@ func (p *pager[T]) check(page int, items []T, meta PageMeta) error {
 // flight and returns them in page order. The first failure cancels the rest
 // and is the error returned.
 func (p *pager[T]) fetchRange(ctx context.Context, from, to int) ([][]T, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
 	results := make([][]T, to-from+1)
-	var (
-		mu       sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
+	group, groupCtx := errgroup.WithContext(ctx)
+	group.SetLimit(p.opts.Concurrency)
+	for page := from; page <= to; page++ {
+		if groupCtx.Err() != nil {
+			break
 		}
-	}
-
-	pages := make(chan int)
-	var wg sync.WaitGroup
-	for range min(p.opts.Concurrency, len(results)) {
-		wg.Go(func() {
-			for page := range pages {
-				items, meta, err := p.fetch(ctx, page)
-				if err == nil {
-					err = p.check(page, items, meta)
-				} else if page > 1 {
+		group.Go(func() error {
+			items, meta, err := p.fetch(groupCtx, page)
+			if err != nil {
+				if page > 1 {
 					err = fmt.Errorf("page %d of %d: %w", page, p.first.TotalPages, err)
 				}
-				if err != nil {
-					fail(err)
-					continue
-				}
-				results[page-from] = items
+				return err
 			}
+			if err := p.check(page, items, meta); err != nil {
+				return err
+			}
+			results[page-from] = items
+			return nil
 		})
 	}
-feed:
-	for page := from; page <= to; page++ {
-		select {
-		case pages <- page:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(pages)
-	wg.Wait()
-
-	if firstErr != nil {
-		return nil, firstErr
+	if err := group.Wait(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("aether365: listing pages %d-%d: %w", from, to, err)
@@ -218,7 +180,7 @@ feed:
 }
 
 // pageList accumulates pages in order and catches an item with a key
-// (ItemKeyer) served twice: the sign of a server repeating a page or a list
+// (itemKeyer) served twice: the sign of a server repeating a page or a list
 // shifting under us.
 type pageList[T any] struct {
 	items []T
@@ -231,11 +193,11 @@ func newPageList[T any]() *pageList[T] {
 
 func (l *pageList[T]) add(page int, items []T) error {
 	for _, item := range items {
-		keyer, ok := any(item).(ItemKeyer)
+		keyer, ok := any(item).(itemKeyer)
 		if !ok {
 			break
 		}
-		key := keyer.ItemKey()
+		key := keyer.itemKey()
 		if key == "" {
 			continue
 		}

@@ -172,7 +172,7 @@ func TestListResultsNotCompleted(t *testing.T) {
 }
 
 // intPages is a well-behaved PageFetcher over the integers 0..total-1.
-func intPages(total, pageSize int) PageFetcher[int] {
+func intPages(total, pageSize int) pageFetcher[int] {
 	return func(ctx context.Context, page int) ([]int, PageMeta, error) {
 		var items []int
 		for i := (page - 1) * pageSize; i < min(page*pageSize, total); i++ {
@@ -183,14 +183,14 @@ func intPages(total, pageSize int) PageFetcher[int] {
 }
 
 func TestPaginateWithoutItemKeys(t *testing.T) {
-	items, meta, err := Paginate(context.Background(), intPages(95, 10), PaginateOptions{})
+	items, meta, err := paginate(context.Background(), intPages(95, 10), paginateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(items) != 95 || items[94] != 94 || meta.TotalPages != 10 {
 		t.Errorf("items %v meta %+v", items, meta)
 	}
-	items, _, err = Paginate(context.Background(), intPages(95, 10), PaginateOptions{MaxItems: 33})
+	items, _, err = paginate(context.Background(), intPages(95, 10), paginateOptions{MaxItems: 33})
 	if err != nil || len(items) != 33 || items[32] != 32 {
 		t.Errorf("items %v err %v", items, err)
 	}
@@ -201,7 +201,7 @@ func TestPaginateResultsInPageOrderDespiteCompletionOrder(t *testing.T) {
 		time.Sleep(time.Duration(10-page) * 2 * time.Millisecond) // later pages finish first
 		return intPages(100, 10)(ctx, page)
 	}
-	items, _, err := Paginate(context.Background(), fetch, PaginateOptions{Concurrency: 9})
+	items, _, err := paginate(context.Background(), fetch, paginateOptions{Concurrency: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestPaginateNeverEndingServer(t *testing.T) {
 		items := []Result{{ID: fmt.Sprintf("res_%d", n)}}
 		return items, PageMeta{Total: n + 1, Page: page, Limit: 1, TotalPages: n + 1}, nil
 	}
-	_, _, err := Paginate(context.Background(), fetch, PaginateOptions{})
+	_, _, err := paginate(context.Background(), fetch, paginateOptions{})
 	if !errors.Is(err, ErrInconsistentPages) {
 		t.Fatalf("err = %v", err)
 	}
@@ -232,8 +232,8 @@ func TestPaginateInconsistentServers(t *testing.T) {
 	base := intPages(300, 100)
 	tests := []struct {
 		name  string
-		fetch PageFetcher[Result]
-		opts  PaginateOptions
+		fetch pageFetcher[Result]
+		opts  paginateOptions
 	}{
 		{name: "repeated page", fetch: func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 			items := []Result{{ID: "a"}, {ID: "b"}}
@@ -283,7 +283,7 @@ func TestPaginateInconsistentServers(t *testing.T) {
 		{name: "items in a list of zero pages", fetch: func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 			return resultsFor(1, 3), PageMeta{Total: 3, Page: 1, Limit: 100, TotalPages: 0}, nil
 		}},
-		{name: "more pages than MaxPages", opts: PaginateOptions{MaxPages: 2}, fetch: func(ctx context.Context, page int) ([]Result, PageMeta, error) {
+		{name: "more pages than MaxPages", opts: paginateOptions{MaxPages: 2}, fetch: func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 			_, meta, _ := base(ctx, page)
 			return resultsFor(page, 100), meta, nil
 		}},
@@ -293,7 +293,7 @@ func TestPaginateInconsistentServers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := Paginate(context.Background(), tt.fetch, tt.opts)
+			_, _, err := paginate(context.Background(), tt.fetch, tt.opts)
 			if !errors.Is(err, ErrInconsistentPages) {
 				t.Errorf("err = %v, want an inconsistent-pagination error", err)
 			}
@@ -317,7 +317,7 @@ func TestPaginateConsistentShortPageIsFine(t *testing.T) {
 		}
 		return resultsFor(page, n), PageMeta{Total: 250, Page: page, Limit: 100, TotalPages: 3}, nil
 	}
-	items, _, err := Paginate(context.Background(), fetch, PaginateOptions{})
+	items, _, err := paginate(context.Background(), fetch, paginateOptions{})
 	if err != nil || len(items) != 250 {
 		t.Errorf("%d items, err %v", len(items), err)
 	}
@@ -344,7 +344,7 @@ func TestPaginateFailingPageCancelsTheRest(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	_, _, err := Paginate(context.Background(), fetch, PaginateOptions{Concurrency: 4})
+	_, _, err := paginate(context.Background(), fetch, paginateOptions{Concurrency: 4})
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the failing page's error", err)
 	}
@@ -376,7 +376,7 @@ func TestPaginateContextCancellation(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	_, _, err := Paginate(ctx, fetch, PaginateOptions{Concurrency: 8})
+	_, _, err := paginate(ctx, fetch, paginateOptions{Concurrency: 8})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
 	}
@@ -442,7 +442,7 @@ func BenchmarkPaginate(b *testing.B) {
 		return resultsFor(page, 100), PageMeta{Total: 10000, Page: page, Limit: 100, TotalPages: 100}, nil
 	}
 	for b.Loop() {
-		if _, _, err := Paginate(context.Background(), fetch, PaginateOptions{}); err != nil {
+		if _, _, err := paginate(context.Background(), fetch, paginateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -460,9 +460,6 @@ func TestListResultsDefaultConcurrencyIsEight(t *testing.T) {
 	if peak := srv.maxInFlight.Load(); peak > defaultPageConcurrency || peak < 2 {
 		t.Errorf("peak in-flight pages = %d, want 2..%d", peak, defaultPageConcurrency)
 	}
-	if defaultPageConcurrency != 8 || defaultPaginateConcurrency != defaultPageConcurrency {
-		t.Errorf("default concurrency: client %d, Paginate %d; want 8 for both", defaultPageConcurrency, defaultPaginateConcurrency)
-	}
 }
 
 func TestPaginateDefaultConcurrencyBoundsInFlightPages(t *testing.T) {
@@ -477,12 +474,12 @@ func TestPaginateDefaultConcurrencyBoundsInFlightPages(t *testing.T) {
 		}
 		return intPages(500, 10)(ctx, page)
 	}
-	items, _, err := Paginate(context.Background(), fetch, PaginateOptions{})
+	items, _, err := paginate(context.Background(), fetch, paginateOptions{})
 	if err != nil || len(items) != 500 {
 		t.Fatalf("%d items, err %v", len(items), err)
 	}
-	if got := peak.Load(); got > defaultPaginateConcurrency {
-		t.Errorf("peak in-flight pages = %d, more than the default %d", got, defaultPaginateConcurrency)
+	if got := peak.Load(); got > defaultPageConcurrency {
+		t.Errorf("peak in-flight pages = %d, more than the default %d", got, defaultPageConcurrency)
 	}
 }
 

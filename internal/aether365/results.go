@@ -3,6 +3,7 @@ package aether365
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,13 +36,26 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 	filters := url.Values{}
 	setIfNotEmpty(filters, "result", opts.Result)
 	setIfNotEmpty(filters, "severity", opts.Severity)
+	budget := c.newReadBudget()
 	fetch := func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 		var results resultsData
-		resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true}, &results)
+		req := apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true, budget: budget}
+		resp, err := c.do(ctx, req, &results)
 		if err != nil {
 			return nil, PageMeta{}, err
 		}
+		for i, r := range results {
+			switch {
+			case opts.Result != "" && !strings.EqualFold(r.Result, opts.Result):
+				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].result", i), "is %q, but only %q results were asked for", r.Result, opts.Result)
+			case opts.Severity != "" && !strings.EqualFold(r.Severity, opts.Severity):
+				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].severity", i), "is %q, but only %q results were asked for", r.Severity, opts.Severity)
+			}
+		}
+		if err := c.checkPageShape(req, resp, len(results), pageSize); err != nil {
+			return nil, resp.Meta, err
+		}
 		return []Result(results), resp.Meta, nil
 	}
-	return Paginate(ctx, fetch, PaginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	return paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
 }

@@ -1,83 +1,146 @@
 package aether365
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
-
-	retryablehttp "github.com/hashicorp/go-retryablehttp"
 )
 
 // Retry policy
 //
-//   - Only GETs and requests carrying an Idempotency-Key are retried, so a
-//     retry can never start a second scan. A POST whose connection was reset
-//     after the server created the scan is sent again with the same key, and
-//     the server answers with that scan (a replay), not a new one.
-//   - Retried: 429, 502, 503, 504 and connection errors (including a reset
-//     and a body cut off mid-read), and bodies that show the API's answer was
-//     lost on the way: with a 2xx or 5xx status, an empty body, a non-JSON
-//     body (a proxy's HTML page), JSON cut short or garbled, or an error
-//     envelope whose code is RATE_LIMITED or SERVICE_UNAVAILABLE sent with a
-//     2xx status (decodeEnvelope marks these MalformedResponseErrors
-//     transient). The body is decoded inside the retry loop so that these are
-//     seen before the attempt counts as done.
-//   - Never retried: 500 and 501 with the API's envelope, any other status,
-//     a complete envelope of the wrong shape, a non-envelope body with a 4xx
-//     status (a wrong base_url), a refused redirect, TLS verification
-//     failures, an oversized body. The same request would fail the same way.
-//   - The wait is the server's Retry-After (seconds or HTTP-date) when present,
-//     otherwise RetryWaitMin·2ⁿ with equal jitter; either way capped at
-//     RetryWaitMax. If the wait would pass the context deadline we stop at once
-//     and return the last response's error.
-//   - After the last attempt the caller gets the typed error of the last
-//     response, annotated with the number of attempts.
+// One function, classify, decides what a failed attempt means; the request
+// loop below and WaitForScan both ask it, and nothing else does.
+//
+//   - Temporary (retried up to MaxRetries times): 429, 502, 503, 504; an
+//     error envelope whose code is RATE_LIMITED or SERVICE_UNAVAILABLE
+//     (whatever the status); a connection reset or a body cut off
+//     mid-read; a body that shows the API's answer was lost on the way (an
+//     empty or non-JSON body, or JSON cut short, with a 2xx or 5xx status:
+//     see decodeEnvelope).
+//   - Unlikely to heal (retried once, in case the API was restarting):
+//     nothing answered at the base URL (connection refused, no such host, no
+//     route), or one attempt ran past the per-attempt timeout.
+//   - Permanent (never retried): every other API error (500 and 501
+//     included, and every 4xx); a well-formed envelope of the wrong shape; a
+//     non-envelope body with a 4xx status (a wrong base_url); a refused or
+//     looping redirect; TLS failures, including TLS spoken to a plain-HTTP
+//     server; a body over the size limit; the caller's own context ending.
+//   - Only GETs and requests carrying an Idempotency-Key are retried at all,
+//     so a retry can never start a second scan: a POST whose answer was lost
+//     is sent again with the same key and the server replays the first scan.
+//   - The wait before retry n (0-based) is the server's Retry-After (seconds
+//     or HTTP-date) when it names a moment in the future, otherwise
+//     RetryWaitMin·2ⁿ; either way capped at RetryWaitMax and then jittered
+//     (see jitter). A Retry-After of 0 or in the past is treated as no hint,
+//     not as "now". Waits are spent on Config.Clock.
+//   - If the wait would pass the context deadline the loop stops at once and
+//     returns the last attempt's error, saying why.
+//
+// So one request costs at most MaxRetries+1 attempts, and WaitForScan, which
+// polls without retries, gives up after the same number of failed polls in a
+// row: a failing stretch costs at most MaxRetries+1 requests either way.
+//
+// The loop is this package's own rather than go-retryablehttp's: its backoff
+// reads the wall clock instead of Config.Clock, honours Retry-After only on
+// 429 and 503, and reads a past HTTP-date as a zero wait.
 
-// isRetryableStatus lists the statuses that mean "try again later".
-func isRetryableStatus(status int) bool {
-	switch status {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
+// failureKind is classify's verdict on a failed attempt.
+type failureKind int
+
+const (
+	failurePermanent failureKind = iota
+	failureTemporary
+	failureUnlikelyToHeal
+)
+
+// retryBudget is how many retries a failure of this kind gets when the
+// client allows maxRetries.
+func (k failureKind) retryBudget(maxRetries int) int {
+	switch k {
+	case failureTemporary:
+		return maxRetries
+	case failureUnlikelyToHeal:
+		return min(maxRetries, 1)
 	}
-	return false
+	return 0
 }
 
-// isRetryableTransportError reports whether err (from sending the request or
-// reading its body) is worth another attempt.
-func isRetryableTransportError(err error) bool {
+// classify is the one place that decides whether a failed attempt may heal
+// by itself. It looks only at err, so it is the same for a request's retries
+// and for the polls of WaitForScan.
+func classify(err error) failureKind {
+	if err == nil {
+		return failurePermanent
+	}
 	var (
+		apiErr      *APIError
 		malformed   *MalformedResponseError
+		timeout     *AttemptTimeoutError
 		certVerify  *tls.CertificateVerificationError
+		recordErr   tls.RecordHeaderError
 		unknownAuth x509.UnknownAuthorityError
 		hostname    x509.HostnameError
 		invalidCert x509.CertificateInvalidError
+		dnsErr      *net.DNSError
+		netErr      net.Error
 	)
 	switch {
-	case errors.Is(err, errRefusedRedirect),
-		errors.Is(err, errRateLimitWaitTooLong),
-		errors.Is(err, context.Canceled),
-		errors.As(err, &certVerify),
-		errors.As(err, &unknownAuth),
-		errors.As(err, &hostname),
-		errors.As(err, &invalidCert):
-		return false
+	case errors.As(err, &apiErr):
+		if isTemporaryCode(apiErr.Code) {
+			return failureTemporary
+		}
+		switch apiErr.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return failureTemporary
+		}
+		return failurePermanent
 	case errors.As(err, &malformed):
-		return malformed.transient
+		if malformed.transient {
+			return failureTemporary
+		}
+		return failurePermanent
+	case errors.As(err, &timeout):
+		return failureUnlikelyToHeal
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, errRefusedRedirect), errors.Is(err, errTooManyRedirects),
+		errors.Is(err, errRateLimitWaitTooLong), errors.Is(err, http.ErrSchemeMismatch),
+		errors.As(err, &recordErr), errors.As(err, &certVerify), errors.As(err, &unknownAuth),
+		errors.As(err, &hostname), errors.As(err, &invalidCert):
+		return failurePermanent
+	case errors.Is(err, ErrUnreachable),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return failureUnlikelyToHeal
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET),
+		errors.As(err, &netErr):
+		return failureTemporary
 	}
-	return true
+	return failurePermanent
+}
+
+// isTemporaryCode reports whether an API error code means "try again
+// later", as 429 and 503 do. INTERNAL_ERROR is not: a 500 is never retried.
+func isTemporaryCode(code string) bool {
+	return code == codeRateLimited || code == codeServiceUnavailable
 }
 
 // parseRetryAfter reads a Retry-After value: delta-seconds or an HTTP-date.
-// A date in the past is a zero wait.
-func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
+// ok is false when there is no value or it cannot be read; a date in the
+// past reads as 0.
+func parseRetryAfter(value string, now time.Time) (wait time.Duration, ok bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return 0, false
@@ -96,290 +159,198 @@ func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	return max(at.Sub(now), 0), true
 }
 
-// exponentialBackoff is base·2^retry capped at limit, with equal jitter: half
-// the delay is fixed and the other half random, so concurrent clients spread
-// out but none retries at once.
+// jitterFraction is the one jitter formula of the package: a wait is
+// shortened by a random amount of up to a tenth of it, never lengthened, so
+// that clients started together drift apart while no wait passes the bound
+// it was computed for.
+const jitterFraction = 10
+
+func jitter(d time.Duration) time.Duration {
+	if spread := d / jitterFraction; spread > 0 {
+		return d - rand.N(spread+1)
+	}
+	return d
+}
+
+// exponentialBackoff is base·2^retry capped at limit.
 func exponentialBackoff(base, limit time.Duration, retry int) time.Duration {
-	d := limit
 	if retry < 62 && base > 0 {
 		if scaled := base << retry; scaled > 0 && scaled>>retry == base && scaled < limit {
-			d = scaled
+			return scaled
 		}
 	}
-	half := d / 2
-	return half + rand.N(d-half+1)
+	return limit
 }
 
 // retryDelay is how long to wait before retry number retry (0-based) after
-// resp (nil after a connection error).
-func retryDelay(base, limit time.Duration, retry int, resp *http.Response, now time.Time) time.Duration {
-	if resp != nil {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
-			return min(d, limit)
+// an attempt whose response carried the header retryAfter ("" for none).
+func (c *Client) retryDelay(retry int, retryAfter string) time.Duration {
+	if hint, ok := parseRetryAfter(retryAfter, c.clock.Now()); ok && hint > 0 {
+		return jitter(min(hint, c.retryWaitMax))
+	}
+	return jitter(exponentialBackoff(c.retryWaitMin, c.retryWaitMax, retry))
+}
+
+// attempt is the outcome of one HTTP exchange, its body decoded.
+type attempt struct {
+	status     int
+	header     http.Header
+	meta       *PageMeta
+	err        error
+	retryAfter string
+	requestID  string
+}
+
+// do sends req, retrying as the retry policy allows, reads the envelope and
+// decodes its data into out. It never returns a zero value without an error.
+func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiResponse, error) {
+	var payload []byte
+	if req.body != nil {
+		var err error
+		if payload, err = json.Marshal(req.body); err != nil {
+			return nil, fmt.Errorf("aether365: %s %s: encoding request body: %w", req.method, req.path, err)
 		}
 	}
-	return exponentialBackoff(base, limit, retry)
-}
-
-// apiCall is the state of one logical request across its attempts. Each
-// request gets its own retryablehttp.Client whose callbacks close over it,
-// so Backoff can use the wait that CheckRetry already checked against the
-// deadline, and hooks can log with the request's context.
-type apiCall struct {
-	client     *Client
-	ctx        context.Context
-	method     string
-	path       string
-	retryable  bool
-	maxRetries int
-
-	attempts     int
-	attemptStart time.Time
-	nextWait     time.Duration
-	stopReason   string
-
-	// decidedFor and decision cache CheckRetry's verdict on an attempt, which
-	// retryablehttp asks twice when a response handler is set.
-	decidedFor int
-	decision   bool
-
-	// out and list say how to decode the data; decodedFrom is the response
-	// the handler decoded, with its outcome in meta and decodeErr.
-	out         any
-	list        bool
-	decodedFrom *http.Response
-	meta        *PageMeta
-	decodeErr   error
-}
-
-func (c *Client) newCall(ctx context.Context, req apiRequest, out any) *apiCall {
-	return &apiCall{
-		client:     c,
-		ctx:        ctx,
-		method:     req.method,
-		path:       req.path,
-		retryable:  req.method == http.MethodGet || req.method == http.MethodHead || req.idempotencyKey != "",
-		maxRetries: c.maxRetries,
-		out:        out,
-		list:       req.list,
+	maxRetries := c.maxRetries
+	if retryable := req.method == http.MethodGet || req.idempotencyKey != ""; req.noRetries || !retryable {
+		maxRetries = 0
 	}
-}
-
-func (a *apiCall) retryClient() *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:      a.client.httpClient,
-		Logger:          nil, // we log through Config.Logger in the hooks
-		RetryWaitMin:    a.client.retryWaitMin,
-		RetryWaitMax:    a.client.retryWaitMax,
-		RetryMax:        a.maxRetries,
-		CheckRetry:      a.checkRetry,
-		Backoff:         a.backoff,
-		RequestLogHook:  a.beforeAttempt,
-		ResponseLogHook: a.afterResponse,
-		ErrorHandler:    a.giveUp,
-		PrepareRetry:    a.prepareRetry,
+	fields := func(n int, extra map[string]any) map[string]any {
+		f := map[string]any{logFieldMethod: req.method, logFieldPath: req.path, logFieldAttempt: n}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
 	}
-}
 
-func (a *apiCall) fields(extra map[string]any) map[string]any {
-	f := map[string]any{
-		logFieldMethod:  a.method,
-		logFieldPath:    a.path,
-		logFieldAttempt: a.attempts,
-	}
-	for k, v := range extra {
-		f[k] = v
-	}
-	return f
-}
-
-func (a *apiCall) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, retry int) {
-	a.attempts = retry + 1
-	a.attemptStart = time.Now()
-	a.client.log(a.ctx, LogTrace, "aether365: sending request", a.fields(nil))
-}
-
-func (a *apiCall) afterResponse(_ retryablehttp.Logger, resp *http.Response) {
-	a.client.log(a.ctx, LogDebug, "aether365: received response", a.fields(map[string]any{
-		logFieldStatus:    resp.StatusCode,
-		logFieldRequestID: a.client.requestIDOf(resp),
-		logFieldDuration:  time.Since(a.attemptStart).String(),
-	}))
-}
-
-// checkRetry is the whole retry policy; retryablehttp only executes it.
-func (a *apiCall) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if err == nil && a.decidedFor == a.attempts {
-		return a.decision, nil
-	}
-	retry := a.shouldRetry(ctx, resp, err)
-	if err == nil {
-		a.decidedFor, a.decision = a.attempts, retry
-	}
-	return retry, nil
-}
-
-func (a *apiCall) shouldRetry(ctx context.Context, resp *http.Response, err error) bool {
-	status := 0
-	var requestID string
-	if err != nil {
-		a.client.log(a.ctx, LogDebug, "aether365: request failed", a.fields(map[string]any{
-			logFieldError:    err.Error(),
-			logFieldDuration: time.Since(a.attemptStart).String(),
+	for n := 1; ; n++ {
+		if err := c.waitForRateLimit(ctx); err != nil {
+			return &apiResponse{Attempts: n - 1}, c.finalError(n-1, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
+		}
+		c.log(ctx, LogTrace, "aether365: sending request", fields(n, nil))
+		started := time.Now()
+		a := c.send(ctx, req, payload, out)
+		r := &apiResponse{StatusCode: a.status, Header: a.header, Attempts: n}
+		if a.meta != nil {
+			r.Meta = *a.meta
+		}
+		if a.err == nil {
+			c.log(ctx, LogDebug, "aether365: received response", fields(n, map[string]any{
+				logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldDuration: time.Since(started).String(),
+			}))
+			return r, nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return r, c.finalError(n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, ctxErr))
+		}
+		c.log(ctx, LogDebug, "aether365: request failed", fields(n, map[string]any{
+			logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldError: a.err.Error(),
+			logFieldDuration: time.Since(started).String(),
 		}))
-		if !isRetryableTransportError(err) {
-			return false
+		if n > classify(a.err).retryBudget(maxRetries) {
+			return r, c.finalError(n, "", a.err)
 		}
-		resp = nil // a failed attempt's response (refused redirect) has nothing to offer
-	} else {
-		status = resp.StatusCode
-		requestID = a.client.requestIDOf(resp)
-		if !isRetryableStatus(status) {
-			return false
+		wait := c.retryDelay(n-1, a.retryAfter)
+		if deadline, ok := ctx.Deadline(); ok && wait > time.Until(deadline) {
+			c.log(ctx, LogWarn, "aether365: not retrying, the wait would pass the deadline", fields(n, map[string]any{
+				logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldWait: wait.String(),
+			}))
+			return r, c.finalError(n, fmt.Sprintf("not retrying: waiting %s would pass the context deadline", wait), a.err)
 		}
-	}
-	if !a.retryable || a.attempts > a.maxRetries {
-		return false
-	}
-	wait := retryDelay(a.client.retryWaitMin, a.client.retryWaitMax, a.attempts-1, resp, time.Now())
-	if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
-		a.stopReason = fmt.Sprintf("not retrying: waiting %s would pass the context deadline", wait)
-		a.client.log(a.ctx, LogWarn, "aether365: not retrying, the wait would pass the deadline", a.fields(map[string]any{
-			logFieldStatus:    status,
-			logFieldRequestID: requestID,
-			logFieldWait:      wait.String(),
+		c.log(ctx, LogWarn, "aether365: retrying request", fields(n, map[string]any{
+			logFieldStatus: a.status, logFieldRequestID: a.requestID, logFieldWait: wait.String(),
+			logFieldError: a.err.Error(),
 		}))
-		return false
-	}
-	a.nextWait = wait
-	a.client.log(a.ctx, LogWarn, "aether365: retrying request", a.fields(map[string]any{
-		logFieldStatus:    status,
-		logFieldRequestID: requestID,
-		logFieldWait:      wait.String(),
-	}))
-	return true
-}
-
-// backoff returns the wait that checkRetry computed (and checked against the
-// deadline) for this retry.
-func (a *apiCall) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
-	return a.nextWait
-}
-
-func (a *apiCall) prepareRetry(req *http.Request) error {
-	return a.waitForRateLimit(req.Context())
-}
-
-// giveUp runs when retryablehttp stops with an error. A final response with a
-// retryable status is handed back so that its envelope becomes the error the
-// caller sees; anything else is returned as the error it is.
-func (a *apiCall) giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
-	a.attempts = max(a.attempts, attempts)
-	if err == nil && resp != nil {
-		return resp, nil
-	}
-	if resp != nil && resp.Body != nil {
-		_ = resp.Body.Close()
-	}
-	if err == nil {
-		err = errors.New("no response")
-	}
-	return nil, err
-}
-
-// readBody is the response handler: reading and decoding the body inside
-// the retry loop lets a connection cut mid-body, and a body that shows the
-// answer was lost on the way (a transient MalformedResponseError), be retried
-// like any other connection error. Any other outcome, an APIError included,
-// is kept for decoded and ends the loop.
-func (a *apiCall) readBody(resp *http.Response) error {
-	body, err := a.client.readCapped(resp, a.method, a.path)
-	if err != nil {
-		return err
-	}
-	meta, err := decodeEnvelope(a.info(resp), body, a.out, a.list, a.client.apiKey)
-	var malformed *MalformedResponseError
-	if err != nil && a.retryable && errors.As(err, &malformed) && malformed.transient {
-		return err
-	}
-	a.decodedFrom, a.meta, a.decodeErr = resp, meta, err
-	return nil
-}
-
-// decoded returns the outcome of decoding resp, decoded by the response
-// handler or now.
-func (a *apiCall) decoded(resp *http.Response) (*PageMeta, error) {
-	if a.decodedFrom == resp {
-		return a.meta, a.decodeErr
-	}
-	body, err := a.client.readCapped(resp, a.method, a.path)
-	if err != nil {
-		var malformed *MalformedResponseError
-		if !errors.As(err, &malformed) {
-			err = fmt.Errorf("aether365: %s %s: %w", a.method, a.path, err)
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			return r, c.finalError(n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
 		}
-		return nil, err
 	}
-	return decodeEnvelope(a.info(resp), body, a.out, a.list, a.client.apiKey)
 }
 
-func (a *apiCall) info(resp *http.Response) responseInfo {
-	return responseInfo{
-		method:      a.method,
-		path:        a.path,
+// send makes one attempt: the HTTP exchange and the decoding of its body,
+// both within the per-attempt timeout.
+func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out dataTarget) attempt {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
+	defer cancel()
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	httpReq, err := http.NewRequestWithContext(attemptCtx, req.method, c.endpoint(req.path, req.query), body)
+	if err != nil {
+		return attempt{err: fmt.Errorf("aether365: %s %s: %s", req.method, req.path, c.mask.apply(err.Error()))}
+	}
+	httpReq.Header.Set("Authorization", "Bearer "+c.apiKey)
+	httpReq.Header.Set("User-Agent", c.userAgent)
+	httpReq.Header.Set("Accept", "application/json")
+	if payload != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
+	if req.idempotencyKey != "" {
+		httpReq.Header.Set("Idempotency-Key", req.idempotencyKey)
+	}
+
+	resp, err := c.httpClient.Do(httpReq)
+	if err != nil {
+		return attempt{err: c.transportError(ctx, attemptCtx, req, err)}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	a := attempt{
+		status:     resp.StatusCode,
+		header:     resp.Header,
+		retryAfter: resp.Header.Get("Retry-After"),
+		requestID:  c.requestIDOf(resp),
+	}
+	info := responseInfo{
+		method:      req.method,
+		path:        req.path,
 		status:      resp.StatusCode,
 		contentType: resp.Header.Get("Content-Type"),
-		requestID:   a.client.requestIDOf(resp),
+		requestID:   a.requestID,
 	}
-}
-
-// requestIDOf returns the response's X-Request-Id, with the API key masked
-// should a server ever echo it there.
-func (c *Client) requestIDOf(resp *http.Response) string {
-	return maskSecret(resp.Header.Get("X-Request-Id"), c.apiKey)
-}
-
-// readCapped reads at most c.maxBodyBytes; a larger body is a
-// MalformedResponseError rather than a silent truncation.
-func (c *Client) readCapped(resp *http.Response, method, path string) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBodyBytes+1))
+	raw, err := c.readCapped(resp, info, req.budget)
 	if err != nil {
-		return nil, fmt.Errorf("reading response body: %w", err)
-	}
-	if int64(len(body)) > c.maxBodyBytes {
-		return nil, &MalformedResponseError{
-			StatusCode:  resp.StatusCode,
-			ContentType: resp.Header.Get("Content-Type"),
-			Snippet:     snippet(body, c.apiKey),
-			Method:      method,
-			Path:        path,
-			RequestID:   c.requestIDOf(resp),
-			Err:         fmt.Errorf("body is larger than the %d-byte limit", c.maxBodyBytes),
+		var malformed *MalformedResponseError
+		var tooLarge *ReadLimitError
+		if !errors.As(err, &malformed) && !errors.As(err, &tooLarge) {
+			err = c.transportError(ctx, attemptCtx, req, fmt.Errorf("reading response body: %w", err))
 		}
+		a.err = err
+		return a
 	}
-	return body, nil
+	a.meta, a.err = decodeEnvelope(info, raw, out, req.list, c.mask)
+	return a
 }
 
-func (a *apiCall) response(resp *http.Response) *apiResponse {
-	r := &apiResponse{Attempts: a.attempts}
-	if resp != nil {
-		r.StatusCode = resp.StatusCode
-		r.Header = resp.Header
+// transportError turns an error from sending a request or reading its body
+// into the error callers see: with the API key masked in every form, a
+// per-attempt timeout as an *AttemptTimeoutError, and nothing answering at
+// all as ErrUnreachable naming the base URL.
+func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest, err error) error {
+	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		return &AttemptTimeoutError{Method: req.method, Path: req.path, Timeout: c.attemptTimeout}
 	}
-	return r
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		// A refused redirect's URL is the server's Location, which may echo the key.
+		urlErr.URL = c.mask.apply(urlErr.URL)
+	}
+	masked := &maskedError{text: c.mask.apply(err.Error()), err: err}
+	if classify(err) == failureUnlikelyToHeal {
+		return fmt.Errorf("aether365: %s %s: %w: nothing answered at %s (%v); check base_url",
+			req.method, req.path, ErrUnreachable, c.baseURL.Redacted(), masked)
+	}
+	return fmt.Errorf("aether365: %s %s: %w", req.method, req.path, masked)
 }
 
-// annotate adds how many attempts were made, and why retrying stopped early,
-// keeping err matchable with errors.Is / errors.As.
-func (a *apiCall) annotate(err error) error {
+// finalError adds how many attempts were made, and why retrying stopped
+// early, keeping err matchable with errors.Is / errors.As.
+func (c *Client) finalError(attempts int, stopReason string, err error) error {
 	switch {
-	case a.stopReason != "":
-		return fmt.Errorf("%w (after %d attempt(s); %s)", err, a.attempts, a.stopReason)
-	case a.attempts > 1:
-		return fmt.Errorf("%w (after %d attempts)", err, a.attempts)
+	case stopReason != "":
+		return fmt.Errorf("%w (after %d attempt(s); %s)", err, attempts, stopReason)
+	case attempts > 1:
+		return fmt.Errorf("%w (after %d attempts)", err, attempts)
 	}
 	return err
 }
@@ -389,16 +360,21 @@ func (a *apiCall) annotate(err error) error {
 var errRateLimitWaitTooLong = fmt.Errorf("waiting for the client-side rate limit would pass the context deadline: %w", context.DeadlineExceeded)
 
 // waitForRateLimit takes a slot from the Client's shared limiter, if any.
-func (a *apiCall) waitForRateLimit(ctx context.Context) error {
-	limiter := a.client.limiter
-	if limiter == nil {
+func (c *Client) waitForRateLimit(ctx context.Context) error {
+	if c.limiter == nil {
 		return nil
 	}
-	if err := limiter.Wait(ctx); err != nil {
+	if err := c.limiter.Wait(ctx); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
 		return errRateLimitWaitTooLong
 	}
 	return nil
+}
+
+// requestIDOf returns the response's X-Request-Id, with the API key masked
+// should a server ever echo it there.
+func (c *Client) requestIDOf(resp *http.Response) string {
+	return c.mask.apply(resp.Header.Get("X-Request-Id"))
 }

@@ -118,7 +118,7 @@ func TestTransientMalformedAnswersExhausted(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
 		brokenAnswer{"", 200, "text/html", "<html>maintenance</html>"}.write(w)
-	}, func(cfg *Config) { cfg.MaxRetries = 2 })
+	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	var malformed *MalformedResponseError
 	if !errors.As(err, &malformed) || !errors.Is(err, ErrMalformedResponse) {
@@ -143,7 +143,7 @@ func TestPostWithoutIdempotencyKeyIsNotRetriedOnBrokenBodies(t *testing.T) {
 		hits.inc()
 		brokenAnswer{"", 200, "application/json", ""}.write(w)
 	})
-	var out scanData
+	var out oneScan
 	_, err := c.do(context.Background(), apiRequest{method: http.MethodPost, path: "/tenants/me/scans", body: startScanBody{"compliance"}}, &out)
 	if !errors.Is(err, ErrMalformedResponse) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
@@ -230,7 +230,7 @@ func TestClientSurvivesSimulatorFaults(t *testing.T) {
 	}
 	server := httptest.NewServer(sim)
 	defer server.Close()
-	c, err := New(Config{BaseURL: server.URL, APIKey: simulator.DemoAPIKey, MaxRetries: 15,
+	c, err := New(Config{BaseURL: server.URL, APIKey: simulator.DemoAPIKey, MaxRetries: new(15),
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

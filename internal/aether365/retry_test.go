@@ -3,6 +3,7 @@ package aether365
 import (
 	"context"
 	"errors"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"io"
 	"net/http"
 	"regexp"
@@ -76,7 +77,7 @@ func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
 		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "Service temporarily unavailable")
-	}, func(cfg *Config) { cfg.MaxRetries = 2 })
+	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v, want ErrServiceUnavailable", err)
@@ -98,36 +99,30 @@ func TestNegativeMaxRetriesMeansNone(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
 		writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
-	}, func(cfg *Config) { cfg.MaxRetries = -1 })
+	}, func(cfg *Config) { cfg.MaxRetries = new(0) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrRateLimited) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
 	}
 }
 
+// Retries wait on the injected clock, so this test does not sleep.
 func TestRetryAfterSecondsIsHonoured(t *testing.T) {
-	t.Parallel()
-	var (
-		mu    sync.Mutex
-		times []time.Time
-	)
+	clk := newRecordingClock()
+	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		times = append(times, time.Now())
-		n := len(times)
-		mu.Unlock()
-		if n == 1 {
-			w.Header().Set("Retry-After", "1")
+		if hits.inc() == 1 {
+			w.Header().Set("Retry-After", "3")
 			writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
 			return
 		}
 		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
-	}, func(cfg *Config) { cfg.RetryWaitMax = 5 * time.Second })
+	}, func(cfg *Config) { cfg.RetryWaitMax = 5 * time.Second; cfg.Clock = clk })
 	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 		t.Fatal(err)
 	}
-	if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond || gap > 5*time.Second {
-		t.Errorf("retried after %s, want about the 1s Retry-After", gap)
+	if sleeps := clk.recorded(); len(sleeps) != 1 || sleeps[0] < 3*time.Second*9/10 || sleeps[0] > 3*time.Second {
+		t.Errorf("slept %v on the injected clock, want one wait of about the 3s Retry-After", sleeps)
 	}
 }
 
@@ -181,7 +176,7 @@ func TestContextCancellationStopsRetriesAtOnce(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "30")
 		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
-	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
+	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute; cfg.Clock = clock.Real{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
@@ -216,7 +211,7 @@ func TestConnectionErrorsExhausted(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
 		hangUp(t, w)
-	}, func(cfg *Config) { cfg.MaxRetries = 2 })
+	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if err == nil {
 		t.Fatal("no error")
@@ -228,7 +223,7 @@ func TestConnectionErrorsExhausted(t *testing.T) {
 	if errors.As(err, &apiErr) {
 		t.Errorf("a connection error became an APIError: %v", err)
 	}
-	if !isTransientError(err) {
+	if classify(err) == failurePermanent {
 		t.Errorf("connection error %v is not transient", err)
 	}
 	if !strings.Contains(err.Error(), "after 3 attempts") {
@@ -333,7 +328,7 @@ func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
 		hits.inc()
 		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
 	})
-	var out scanData
+	var out oneScan
 	_, err := c.do(context.Background(), apiRequest{method: http.MethodPost, path: "/tenants/me/scans", body: startScanBody{"compliance"}}, &out)
 	if !errors.Is(err, ErrServiceUnavailable) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
@@ -370,32 +365,34 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestRetryDelay(t *testing.T) {
 	base, limit := 100*time.Millisecond, 2*time.Second
+	c, _ := newTestClient(t, func(http.ResponseWriter, *http.Request) {}, func(cfg *Config) {
+		cfg.RetryWaitMin, cfg.RetryWaitMax = base, limit
+	})
+	inJitter := func(got, want time.Duration) bool { return got >= want-want/jitterFraction && got <= want }
 	for retry := 0; retry < 70; retry++ {
 		want := limit
 		if retry < 5 {
 			want = base << retry
 		}
 		for range 20 {
-			got := retryDelay(base, limit, retry, nil, time.Now())
-			if got < want/2 || got > want {
-				t.Fatalf("retry %d: delay %s outside [%s, %s]", retry, got, want/2, want)
+			if got := c.retryDelay(retry, ""); !inJitter(got, want) {
+				t.Fatalf("retry %d: delay %s outside [%s, %s]", retry, got, want-want/jitterFraction, want)
 			}
 		}
 	}
-	resp := func(retryAfter string) *http.Response {
-		return &http.Response{Header: http.Header{"Retry-After": {retryAfter}}}
-	}
-	if got := retryDelay(base, limit, 0, resp("1"), time.Now()); got != time.Second {
-		t.Errorf("Retry-After 1 gave %s", got)
-	}
-	if got := retryDelay(base, limit, 0, resp("120"), time.Now()); got != limit {
-		t.Errorf("Retry-After 120 gave %s, want the %s cap", got, limit)
-	}
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	if got := retryDelay(base, limit, 0, resp("Sat, 28 Nov 2026 10:00:01 GMT"), now); got != time.Second {
-		t.Errorf("Retry-After date gave %s", got)
-	}
-	if got := retryDelay(base, limit, 3, resp("garbage"), now); got < 400*time.Millisecond || got > 800*time.Millisecond {
-		t.Errorf("garbage Retry-After gave %s, want the exponential backoff", got)
+	now := c.clock.Now()
+	for value, want := range map[string]time.Duration{
+		"1":   time.Second,
+		"120": limit,
+		now.Add(time.Second).UTC().Format(http.TimeFormat): time.Second,
+		// No hint, a zero hint and a date in the past all mean the backoff:
+		// a past date must not mean "retry at once".
+		"garbage": base << 3,
+		"0":       base << 3,
+		now.Add(-time.Hour).UTC().Format(http.TimeFormat): base << 3,
+	} {
+		if got := c.retryDelay(3, value); !inJitter(got, want) {
+			t.Errorf("Retry-After %q gave %s, want %s less up to a tenth", value, got, want)
+		}
 	}
 }

@@ -45,7 +45,7 @@ func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey
 	if len(idempotencyKey) > maxIdempotencyKeyLen || !isHeaderSafe(idempotencyKey) {
 		return nil, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
 	}
-	var scan scanData
+	var scan oneScan
 	_, err := c.do(ctx, apiRequest{
 		method:         http.MethodPost,
 		path:           tenantPath(tenant) + "/scans",
@@ -55,29 +55,64 @@ func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey
 	if err != nil {
 		return nil, err
 	}
-	s := Scan(scan)
-	return &s, nil
+	return &scan.Scan, nil
 }
 
-// GetScan reads one scan: GET /scans/{id}.
+// GetScan reads one scan: GET /scans/{id}. An answer about another scan is
+// a *MalformedResponseError naming data.id, never returned as this one.
 func (c *Client) GetScan(ctx context.Context, id string) (*Scan, error) {
-	scan, _, err := c.getScan(ctx, id)
+	scan, _, err := c.getScan(ctx, "", id, false)
+	return scan, err
+}
+
+// GetTenantScan is GetScan for a scan known to belong to tenant: an answer
+// about a scan of another tenant is a *MalformedResponseError naming
+// data.tenant_id. tenant "" or DefaultTenant checks nothing more than
+// GetScan, since "me" is not a tenant ID the answer can be compared with.
+func (c *Client) GetTenantScan(ctx context.Context, tenant, id string) (*Scan, error) {
+	scan, _, err := c.getScan(ctx, tenant, id, false)
 	return scan, err
 }
 
 // getScan also returns the response (for its Retry-After hint), which is
-// non-nil whenever a response arrived, even with an error.
-func (c *Client) getScan(ctx context.Context, id string) (*Scan, *apiResponse, error) {
+// non-nil whenever a response arrived, even with an error. noRetries makes
+// it a single attempt.
+func (c *Client) getScan(ctx context.Context, tenant, id string, noRetries bool) (*Scan, *apiResponse, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, nil, errors.New("aether365: a scan ID is required")
 	}
-	var scan scanData
-	resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: "/scans/" + url.PathEscape(id)}, &scan)
+	scan := oneScan{wantID: id}
+	if tenant != DefaultTenant {
+		scan.wantTenant = tenant
+	}
+	resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: "/scans/" + url.PathEscape(id), noRetries: noRetries}, &scan)
 	if err != nil {
 		return nil, resp, err
 	}
-	s := Scan(scan)
-	return &s, resp, nil
+	return &scan.Scan, resp, nil
+}
+
+// oneScan is the decoding target of an answer about one scan; wantID, when
+// set, is the scan that was asked for.
+type oneScan struct {
+	Scan
+	wantID, wantTenant string
+}
+
+func (s *oneScan) decodeInto() any { return &s.Scan }
+func (s *oneScan) present() bool   { return (*scanData)(&s.Scan).present() }
+
+func (s *oneScan) validate() error {
+	if err := validateScan("data", &s.Scan); err != nil {
+		return err
+	}
+	if s.wantID != "" && s.ID != s.wantID {
+		return badField("data.id", "is %q, but scan %q was asked for: the answer is about another scan", s.ID, s.wantID)
+	}
+	if s.wantTenant != "" && s.TenantID != s.wantTenant {
+		return badField("data.tenant_id", "is %q, but the scan was asked for in tenant %q", s.TenantID, s.wantTenant)
+	}
+	return nil
 }
 
 // ListScans lists a tenant's scans, newest first: GET /tenants/{tenant}/scans.
@@ -90,15 +125,28 @@ func (c *Client) ListScans(ctx context.Context, tenant string, opts ListScansOpt
 	filters := url.Values{}
 	setIfNotEmpty(filters, "status", opts.Status)
 	setIfNotEmpty(filters, "scan_type", opts.ScanType)
+	budget := c.newReadBudget()
 	fetch := func(ctx context.Context, page int) ([]Scan, PageMeta, error) {
 		var scans scanListData
-		resp, err := c.do(ctx, apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true}, &scans)
+		req := apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true, budget: budget}
+		resp, err := c.do(ctx, req, &scans)
 		if err != nil {
 			return nil, PageMeta{}, err
 		}
+		for i, s := range scans {
+			switch {
+			case opts.Status != "" && !strings.EqualFold(s.Status, opts.Status):
+				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].status", i), "is %q, but only %q scans were asked for", s.Status, opts.Status)
+			case opts.ScanType != "" && !strings.EqualFold(s.ScanType, opts.ScanType):
+				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].scan_type", i), "is %q, but only %q scans were asked for", s.ScanType, opts.ScanType)
+			}
+		}
+		if err := c.checkPageShape(req, resp, len(scans), pageSize); err != nil {
+			return nil, resp.Meta, err
+		}
 		return []Scan(scans), resp.Meta, nil
 	}
-	scans, _, err := Paginate(ctx, fetch, PaginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	scans, _, err := paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
 	return scans, err
 }
 
@@ -158,4 +206,33 @@ func setIfNotEmpty(q url.Values, key, value string) {
 	if value != "" {
 		q.Set(key, value)
 	}
+}
+
+// unrequestedItem is the error for a list answer that contradicts the
+// request itself (an item the filters exclude, more items than asked for).
+func (c *Client) unrequestedItem(req apiRequest, resp *apiResponse, field, format string, args ...any) error {
+	return &MalformedResponseError{
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Method:      req.method,
+		Path:        req.path,
+		RequestID:   c.mask.apply(resp.Header.Get("X-Request-Id")),
+		Field:       field,
+		Err:         fmt.Errorf("field %q %s", field, c.mask.apply(fmt.Sprintf(format, args...))),
+	}
+}
+
+// checkPageShape rejects a page that contradicts its own meta or the page
+// size asked for, whatever meta.limit says (0 included).
+func (c *Client) checkPageShape(req apiRequest, resp *apiResponse, items, pageSize int) error {
+	meta := resp.Meta
+	switch {
+	case items > pageSize:
+		return c.unrequestedItem(req, resp, "data", "has %d items, but pages of at most %d were asked for", items, pageSize)
+	case meta.TotalPages == 0 && items > 0:
+		return c.unrequestedItem(req, resp, "meta.totalPages", "is 0, but the page has %d items", items)
+	case items > meta.Total:
+		return c.unrequestedItem(req, resp, "meta.total", "is %d, but the page has %d items", meta.Total, items)
+	}
+	return nil
 }

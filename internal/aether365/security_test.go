@@ -41,7 +41,7 @@ func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {
 			logger := &recordingLogger{}
 			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 				answer(w, r.Header.Get("Authorization"))
-			}, func(cfg *Config) { cfg.Logger = logger; cfg.MaxRetries = 1 })
+			}, func(cfg *Config) { cfg.Logger = logger; cfg.MaxRetries = new(1) })
 			_, err := c.GetScan(context.Background(), "scn_1")
 			if err == nil {
 				t.Fatal("no error")

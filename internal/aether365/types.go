@@ -20,7 +20,7 @@ var (
 	ScanStatuses   = []string{ScanStatusQueued, ScanStatusRunning, ScanStatusCompleted, ScanStatusFailed}
 )
 
-// MaxPageSize is the largest page the API serves (the seed's `limit`, 1..100).
+// MaxPageSize is the largest page the API serves (the `limit` of the seed document, the API's only spec: 1..100).
 const MaxPageSize = 100
 
 // Scan is one posture scan of a Microsoft 365 tenant.

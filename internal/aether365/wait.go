@@ -2,43 +2,56 @@ package aether365
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net"
-	"net/url"
 	"time"
 )
 
 const (
-	defaultWaitMinInterval         = time.Second
-	defaultWaitMaxInterval         = 30 * time.Second
-	defaultWaitMaxConsecutiveError = 5
-	// waitBackoffFactor doubles the delay between polls: 1s, 2s, 4s … 30s, so a
-	// ten-minute scan costs about 25 polls, while a short one is seen within
-	// about a second of finishing.
-	waitBackoffFactor = 2
-	// waitJitterDivisor adds up to delay/10 to each backoff delay (never past
-	// MaxInterval) so that many waits started together drift apart.
-	waitJitterDivisor = 10
+	defaultWaitMinInterval = time.Second
+	defaultWaitMaxInterval = 30 * time.Second
+	defaultWaitMaxUnhinted = 5 * time.Minute
+	// unhintedDivisor: without a hint, the next poll comes after a quarter of
+	// the time waited so far (at least MinInterval). A scan that finishes
+	// just after a poll at t is then seen at most max(MinInterval, t/4) late,
+	// and t is less than the scan's duration d, so every scan is seen at most
+	// max(1 s, d/4) late. The cost is a geometric schedule (1 s apart up to
+	// 4 s, then ×1.25): at most 28 polls for a ten-minute scan, and no
+	// schedule with that lateness bound for every d can take fewer (after a
+	// poll at t the next must come by max(t+1 s, 1.25·t), and from 0 that
+	// passes 600 s only at the 28th poll).
+	unhintedDivisor = 4
 )
 
 // WaitOptions tunes WaitForScan.
 type WaitOptions struct {
-	// MinInterval is the first re-poll delay (default 1s).
+	// Tenant, when set to a tenant ID (not DefaultTenant), makes every poll
+	// check that the scan belongs to it, as GetTenantScan does.
+	Tenant string
+	// MinInterval is the shortest wait between polls without a hint
+	// (default 1s); a hint of 0 waits a quarter of it.
 	MinInterval time.Duration
-	// MaxInterval caps the backoff and the server's Retry-After hints (default 30s).
+	// MaxInterval caps a wait that follows the server's Retry-After hint
+	// (default 30s).
 	MaxInterval time.Duration
-	// MaxConsecutiveErrors is how many transient errors in a row (5xx, 429,
-	// connection, malformed response) end the wait (default 5).
+	// MaxUnhintedInterval caps the wait between polls when the server gives
+	// no hint (default 5m).
+	MaxUnhintedInterval time.Duration
+	// MaxConsecutiveErrors is how many failed polls in a row (each one
+	// request: polls are not retried on their own) end the wait. Default:
+	// the client's MaxRetries+1, so a failing stretch costs what one request
+	// would. Failures that are unlikely to heal (nothing answering at the
+	// base URL, a per-attempt timeout) end it after at most 2.
 	MaxConsecutiveErrors int
 	// OnStatusChange, if set, is called whenever the scan's status differs from
 	// the previous poll's; previous is "" on the first observation.
 	OnStatusChange func(ctx context.Context, previous string, scan *Scan)
+	// OnPollError, if set, is called for every failed poll the wait
+	// tolerates, with how many have failed in a row and after how many it
+	// gives up, so that the caller can warn while the wait goes on.
+	OnPollError func(ctx context.Context, err error, failedInRow, giveUpAfter int)
 }
 
-func (o WaitOptions) withDefaults() WaitOptions {
+func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 	if o.MinInterval <= 0 {
 		o.MinInterval = defaultWaitMinInterval
 	}
@@ -48,8 +61,14 @@ func (o WaitOptions) withDefaults() WaitOptions {
 	if o.MaxInterval < o.MinInterval {
 		o.MaxInterval = o.MinInterval
 	}
+	if o.MaxUnhintedInterval <= 0 {
+		o.MaxUnhintedInterval = max(defaultWaitMaxUnhinted, o.MinInterval)
+	}
+	if o.MaxUnhintedInterval < o.MinInterval {
+		o.MaxUnhintedInterval = o.MinInterval
+	}
 	if o.MaxConsecutiveErrors <= 0 {
-		o.MaxConsecutiveErrors = defaultWaitMaxConsecutiveError
+		o.MaxConsecutiveErrors = maxRetries + 1
 	}
 	return o
 }
@@ -60,105 +79,146 @@ func (o WaitOptions) withDefaults() WaitOptions {
 //
 // The first poll is immediate. Between polls it sleeps (through
 // Config.Clock) for the server's Retry-After hint when the response has one,
-// clamped to [MinInterval/4, MaxInterval]; otherwise for a backoff delay that
-// starts at MinInterval and doubles up to MaxInterval, with jitter. A hint on
-// a running scan is a promise ("done in N seconds"): it lets the wait see a
-// scan finish within moments while the 30 s cap keeps a long scan to about
-// one poll per 30 s. Once a promise is broken (the scan is still running at
-// or after the promised time), hints may lengthen the wait but no longer
-// shorten it below the backoff, so a server that always answers
-// "Retry-After: 1" costs no more polls than one that sends no hint.
+// clamped to [MinInterval/4, MaxInterval]; otherwise for a quarter of the
+// time waited so far, clamped to [MinInterval, MaxUnhintedInterval] (see
+// unhintedDivisor), the first of these shortened by jitter. A hint on a running scan is a
+// promise ("done in N seconds"): it lets the wait see a scan finish within
+// moments while the 30 s cap keeps a long scan to about one poll per 30 s.
+// Once a promise is broken (the scan is still running at or after the
+// promised time), hints may lengthen the wait but no longer shorten it below
+// the unhinted schedule, so a server that always answers "Retry-After: 1"
+// costs no more polls than one that sends no hint.
 //
-// Transient errors are tolerated up to MaxConsecutiveErrors in a row; any
-// other error (404, 401, 403, validation) ends the wait at once. When the wait
-// ends without a terminal scan — the context is done, or errors — the last
-// scan seen (nil if none) is returned with an error wrapping ctx.Err() or the
-// last API error, so the caller can report the scan's last status.
+// Each poll is a single request. Temporary failures (see classify) are
+// tolerated up to MaxConsecutiveErrors in a row, each followed by the
+// request retry's own wait (Retry-After, or RetryWaitMin·2ⁿ capped at
+// RetryWaitMax); the first one is logged as a warning at once, naming the
+// bound. Any other error (404, 401, 403, validation, a malformed scan) ends
+// the wait at once. With the defaults, an API where nothing answers ends
+// the wait after 2 polls about half a second apart, and one that keeps
+// failing after 5 polls with at most 4 waits of RetryWaitMax (30 s) between
+// them; each poll is bounded by the per-attempt timeout. When the wait ends
+// without a terminal scan — the context
+// is done, or errors — the last scan seen (nil if none) is returned with an
+// error wrapping ctx.Err() or the last poll's error, so the caller can
+// report the scan's last status.
 func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (*Scan, error) {
-	opts = opts.withDefaults()
-	var (
-		last        *Scan
-		errorsInRow int
-		delay       = opts.MinInterval
-		// promised is when the last hint on a running scan said it would be
-		// done; distrust is set once a poll at or after it found it unfinished.
-		promised time.Time
-		distrust bool
-	)
-	backoff := func() time.Duration {
-		wait := jitterUp(delay, opts.MaxInterval)
-		delay = min(delay*waitBackoffFactor, opts.MaxInterval)
-		return wait
-	}
+	w := &scanWait{c: c, id: id, opts: opts.withDefaults(c.maxRetries), start: c.clock.Now()}
 	for {
-		scan, resp, err := c.getScan(ctx, id)
+		scan, resp, err := c.getScan(ctx, w.opts.Tenant, id, true)
+		w.polls++
+		var wait time.Duration
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return last, waitInterrupted(id, last, ctxErr)
+				return w.last, waitInterrupted(id, w.last, ctxErr)
 			}
-			if !isTransientError(err) {
-				return last, fmt.Errorf("aether365: waiting for scan %s%s: %w", id, lastStatusNote(last), err)
+			if wait, err = w.failedPoll(ctx, err, resp); err != nil {
+				return w.last, err
 			}
-			errorsInRow++
-			if errorsInRow >= opts.MaxConsecutiveErrors {
-				return last, fmt.Errorf("aether365: waiting for scan %s%s: giving up after %d errors in a row: %w", id, lastStatusNote(last), errorsInRow, err)
-			}
-			c.log(ctx, LogWarn, "aether365: transient error while waiting for scan", map[string]any{
-				logFieldScanID:  id,
-				logFieldError:   err.Error(),
-				"errors_in_row": errorsInRow,
-			})
 		} else {
-			errorsInRow = 0
-			previous := ""
-			if last != nil {
-				previous = last.Status
-			}
-			last = scan
-			if scan.Status != previous {
-				c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
-					logFieldScanID:    id,
-					logFieldScanState: scan.Status,
-					"previous_status": previous,
-				})
-				if opts.OnStatusChange != nil {
-					opts.OnStatusChange(ctx, previous, scan)
-				}
-			}
+			w.seen(ctx, scan)
 			if scan.IsTerminal() {
 				return scan, nil
 			}
-		}
-
-		now := c.clock.Now()
-		hint, hinted := retryAfterHint(resp, now)
-		var wait time.Duration
-		switch {
-		case hinted && err != nil:
-			// A 429's or 503's Retry-After is about load, not the scan.
-			wait = min(max(hint, opts.MinInterval/4), opts.MaxInterval)
-		case hinted:
-			if !promised.IsZero() && !now.Before(promised) {
-				distrust = true
-			}
-			promised = now.Add(hint)
-			wait = min(max(hint, opts.MinInterval/4), opts.MaxInterval)
-			if distrust {
-				wait = max(wait, backoff())
-				break
-			}
-			// The backoff keeps pace with the time spent waiting, so if this
-			// promise breaks it resumes where it would be without hints.
-			for delay <= wait && delay < opts.MaxInterval {
-				delay = min(delay*waitBackoffFactor, opts.MaxInterval)
-			}
-		default:
-			wait = backoff()
+			wait = w.nextWait(resp)
 		}
 		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return last, waitInterrupted(id, last, err)
+			return w.last, waitInterrupted(id, w.last, err)
 		}
 	}
+}
+
+// scanWait is the state of one WaitForScan.
+type scanWait struct {
+	c           *Client
+	id          string
+	opts        WaitOptions
+	start       time.Time
+	last        *Scan
+	polls       int
+	errorsInRow int
+	// promised is when the last hint on a running scan said it would be
+	// done; distrust is set once a poll at or after it found it unfinished.
+	promised time.Time
+	distrust bool
+}
+
+// failedPoll counts a failed poll and returns the wait before the next, or
+// the error that ends the wait.
+func (w *scanWait) failedPoll(ctx context.Context, err error, resp *apiResponse) (time.Duration, error) {
+	kind := classify(err)
+	limit := w.opts.MaxConsecutiveErrors
+	if kind == failureUnlikelyToHeal {
+		limit = min(limit, 2)
+	}
+	w.errorsInRow++
+	if kind == failurePermanent {
+		return 0, fmt.Errorf("aether365: waiting for scan %s%s: %w", w.id, lastStatusNote(w.last), err)
+	}
+	if w.errorsInRow >= limit {
+		return 0, fmt.Errorf("aether365: waiting for scan %s%s: giving up after %d failed polls in a row: %w",
+			w.id, lastStatusNote(w.last), w.errorsInRow, err)
+	}
+	w.c.log(ctx, LogWarn, "aether365: status poll failed while waiting for scan; the wait goes on", map[string]any{
+		logFieldScanID:  w.id,
+		logFieldError:   err.Error(),
+		"failed_in_row": w.errorsInRow,
+		"give_up_after": limit,
+	})
+	if w.opts.OnPollError != nil {
+		w.opts.OnPollError(ctx, err, w.errorsInRow, limit)
+	}
+	retryAfter := ""
+	if resp != nil && resp.Header != nil {
+		retryAfter = resp.Header.Get("Retry-After")
+	}
+	return w.c.retryDelay(w.errorsInRow-1, retryAfter), nil
+}
+
+// seen records a successful poll and reports a status change.
+func (w *scanWait) seen(ctx context.Context, scan *Scan) {
+	w.errorsInRow = 0
+	previous := ""
+	if w.last != nil {
+		previous = w.last.Status
+	}
+	w.last = scan
+	if scan.Status == previous {
+		return
+	}
+	w.c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
+		logFieldScanID:    w.id,
+		logFieldScanState: scan.Status,
+		"previous_status": previous,
+	})
+	if w.opts.OnStatusChange != nil {
+		w.opts.OnStatusChange(ctx, previous, scan)
+	}
+}
+
+// nextWait is the wait after a poll that found the scan unfinished.
+func (w *scanWait) nextWait(resp *apiResponse) time.Duration {
+	now := w.c.clock.Now()
+	unhinted := min(max(now.Sub(w.start)/unhintedDivisor, w.opts.MinInterval), w.opts.MaxUnhintedInterval)
+	if w.polls == 1 {
+		// Only the first wait is jittered: the schedule follows the time
+		// since the start, so waits started together stay apart from then
+		// on, and no later poll is spent on jitter.
+		unhinted = jitter(unhinted)
+	}
+	hint, hinted := retryAfterHint(resp, now)
+	if !hinted {
+		return unhinted
+	}
+	if !w.promised.IsZero() && !now.Before(w.promised) {
+		w.distrust = true
+	}
+	w.promised = now.Add(hint)
+	wait := min(max(hint, w.opts.MinInterval/4), w.opts.MaxInterval)
+	if w.distrust {
+		wait = max(wait, unhinted)
+	}
+	return wait
 }
 
 func retryAfterHint(resp *apiResponse, now time.Time) (time.Duration, bool) {
@@ -166,14 +226,6 @@ func retryAfterHint(resp *apiResponse, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return parseRetryAfter(resp.Header.Get("Retry-After"), now)
-}
-
-// jitterUp adds up to d/waitJitterDivisor to d, never going past limit.
-func jitterUp(d, limit time.Duration) time.Duration {
-	if spread := d / waitJitterDivisor; spread > 0 {
-		d += rand.N(spread + 1)
-	}
-	return min(d, limit)
 }
 
 func lastStatusNote(last *Scan) string {
@@ -185,30 +237,4 @@ func lastStatusNote(last *Scan) string {
 
 func waitInterrupted(id string, last *Scan, cause error) error {
 	return fmt.Errorf("aether365: stopped waiting for scan %s%s: %w", id, lastStatusNote(last), cause)
-}
-
-// isTransientError reports whether err may go away by itself: a 5xx or 429,
-// a malformed response (often a proxy's error page), a connection problem.
-// 4xx API errors, refused redirects and the caller's own mistakes are not.
-func isTransientError(err error) bool {
-	var (
-		apiErr    *APIError
-		malformed *MalformedResponseError
-		urlErr    *url.Error
-		netErr    net.Error
-	)
-	switch {
-	case errors.As(err, &apiErr):
-		return apiErr.StatusCode == 429 || apiErr.StatusCode >= 500
-	case errors.As(err, &malformed):
-		return true
-	case errors.As(err, &urlErr):
-		// Checked before context errors: a per-attempt timeout is transient.
-		return isRetryableTransportError(err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return false
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.As(err, &netErr):
-		return true
-	}
-	return false
 }

@@ -55,7 +55,7 @@ func scriptedWait(t *testing.T, steps ...step) (*Client, *recordingClock, *count
 		n := polls.inc()
 		steps[min(n, len(steps))-1](t, w, r)
 	}, func(cfg *Config) {
-		cfg.MaxRetries = -1
+		cfg.MaxRetries = new(0)
 		cfg.Clock = clk
 	})
 	return c, clk, &polls
@@ -85,10 +85,11 @@ func TestWaitForScanReportsStatusChangesInOrder(t *testing.T) {
 	if polls.get() != 5 || len(sleeps) != 4 {
 		t.Fatalf("%d polls, sleeps %v", polls.get(), sleeps)
 	}
-	// First re-poll after MinInterval (plus at most 10% jitter), then doubling.
-	for i, base := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
-		if sleeps[i] < base || sleeps[i] > base+base/10 {
-			t.Errorf("sleep %d = %s, want %s..%s", i, sleeps[i], base, base+base/10)
+	// Without hints the first 4 s are polled about every MinInterval (less
+	// up to a tenth of jitter): a short scan is seen within a second.
+	for i, d := range sleeps {
+		if d < time.Second*9/10 || d > time.Second {
+			t.Errorf("sleep %d = %s, want 0.9s..1s", i, d)
 		}
 	}
 }
@@ -123,13 +124,12 @@ func TestWaitForScanToleratesTransientErrors(t *testing.T) {
 		failWith(503, codeServiceUnavailable), failWith(429, codeRateLimited),
 		status("running"),
 		proxyPage, dropConnection,
-		failWith(500, codeInternal),
 		status("completed"))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 4})
 	if err != nil || scan.Status != "completed" {
 		t.Fatalf("scan %+v err %v", scan, err)
 	}
-	if polls.get() < 8 {
+	if polls.get() < 7 {
 		t.Errorf("%d polls", polls.get())
 	}
 }
@@ -146,7 +146,7 @@ func TestWaitForScanGivesUpAfterTooManyErrors(t *testing.T) {
 	if polls.get() != 4 {
 		t.Errorf("%d polls, want 1 + 3 errors", polls.get())
 	}
-	if !strings.Contains(err.Error(), "last status: running") || !strings.Contains(err.Error(), "3 errors in a row") {
+	if !strings.Contains(err.Error(), "last status: running") || !strings.Contains(err.Error(), "3 failed polls in a row") {
 		t.Errorf("err = %q", err)
 	}
 }
@@ -226,40 +226,27 @@ func TestWaitForScanDeadlineExceeded(t *testing.T) {
 	<-started
 }
 
-func TestWaitForScanBacksOffToTheCap(t *testing.T) {
+func TestWaitForScanScheduleWithoutHintsIsCapped(t *testing.T) {
 	clk := newRecordingClock()
-	done := clk.Now().Add(10 * time.Minute)
-	var polls counter
+	done := clk.Now().Add(time.Hour)
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		polls.inc()
 		s := ScanStatusRunning
 		if !clk.Now().Before(done) {
 			s = ScanStatusCompleted
 		}
 		writeData(w, http.StatusOK, testScan("scn_1", s))
 	}, func(cfg *Config) { cfg.Clock = clk })
-	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
-	if err != nil || scan.Status != ScanStatusCompleted {
-		t.Fatalf("scan %+v err %v", scan, err)
-	}
-	t.Logf("%d polls, sleeps %v", polls.get(), clk.recorded())
-	if n := polls.get(); n > 25 {
-		t.Errorf("a 10-minute scan took %d polls, want at most 25", n)
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxUnhintedInterval: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
 	}
 	sleeps := clk.recorded()
 	for i, d := range sleeps {
-		if d > 30*time.Second {
-			t.Errorf("sleep %d = %s exceeds MaxInterval", i, d)
-		}
-		if i > 0 && d < sleeps[i-1]*9/10 {
-			t.Errorf("sleep %d = %s shrank from %s", i, d, sleeps[i-1])
+		if d > 2*time.Minute {
+			t.Errorf("sleep %d = %s exceeds MaxUnhintedInterval", i, d)
 		}
 	}
-	if last := sleeps[len(sleeps)-1]; last < 27*time.Second {
-		t.Errorf("the backoff did not reach the cap: last sleep %s", last)
-	}
-	if total, _ := clk.Slept(); total < 10*time.Minute || total > 11*time.Minute {
-		t.Errorf("simulated wait = %s, want just over 10m", total)
+	if last := sleeps[len(sleeps)-1]; last < 2*time.Minute*9/10 {
+		t.Errorf("the schedule did not reach the cap: last sleep %s", last)
 	}
 }
 
@@ -282,7 +269,7 @@ func hintingServer(t *testing.T, done time.Duration, hint func(left time.Duratio
 		}
 		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
 	}, func(cfg *Config) {
-		cfg.MaxRetries = -1
+		cfg.MaxRetries = new(0)
 		cfg.Clock = clk
 	})
 	return c, clk, &polls
@@ -331,9 +318,9 @@ func TestWaitForScanStopsTrustingBrokenHints(t *testing.T) {
 		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
 	}
 	sleeps := clk.recorded()
-	// 3 s was promised and broken. The backoff kept pace with those 3 s (1 s,
-	// 2 s, next 4 s); from then on it is the floor and a hint can only
-	// lengthen a wait. Backoff delays get up to a tenth of jitter.
+	// 3 s was promised and broken; from then on the unhinted schedule (a
+	// quarter of the time waited, less up to a tenth of jitter) is the floor
+	// and a hint can only lengthen a wait.
 	within := func(i int, lo, hi time.Duration) {
 		t.Helper()
 		if sleeps[i] < lo || sleeps[i] > hi {
@@ -341,10 +328,10 @@ func TestWaitForScanStopsTrustingBrokenHints(t *testing.T) {
 		}
 	}
 	within(0, 3*time.Second, 3*time.Second)
-	within(1, 4*time.Second, 4400*time.Millisecond)   // max(hint 2 s, backoff 4 s)
-	within(2, 30*time.Second, 30*time.Second)         // max(hint 120 s capped at 30 s, backoff 8 s)
-	within(3, 16*time.Second, 17600*time.Millisecond) // max(hint 0, backoff 16 s)
-	within(4, 30*time.Second, 30*time.Second)         // no hint: backoff at its cap
+	within(1, 2*time.Second, 2*time.Second)                  // max(hint 2 s, schedule 1 s at 3 s)
+	within(2, 30*time.Second, 30*time.Second)                // hint 120 s capped at 30 s
+	within(3, 7875*time.Millisecond, 8750*time.Millisecond)  // max(hint 0, a quarter of 35 s)
+	within(4, 9450*time.Millisecond, 10940*time.Millisecond) // no hint: a quarter of 42-43.75 s
 }
 
 func TestWaitForScanRetryAfterOneForeverCostsNoMoreThanBackoff(t *testing.T) {
@@ -354,8 +341,8 @@ func TestWaitForScanRetryAfterOneForeverCostsNoMoreThanBackoff(t *testing.T) {
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := polls.get(); n > 25 {
-		t.Errorf("%d polls for a 10-minute scan with a constant 1 s hint, want at most 25", n)
+	if n := polls.get(); n > 28 {
+		t.Errorf("%d polls for a 10-minute scan with a constant 1 s hint, want at most the 28 of no hint", n)
 	}
 }
 
@@ -377,20 +364,21 @@ func TestWaitForScanUsesRetryAfterOnErrors(t *testing.T) {
 		writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
 	}
 	c, clk, _ := scriptedWait(t, status("running"), limited, status("completed"))
-	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{}); err != nil {
+	c.retryWaitMax = 30 * time.Second
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if sleeps := clk.recorded(); len(sleeps) != 2 || sleeps[1] != 7*time.Second {
+	if sleeps := clk.recorded(); len(sleeps) != 2 || sleeps[1] < 7*time.Second*9/10 || sleeps[1] > 7*time.Second {
 		t.Errorf("sleeps = %v", sleeps)
 	}
 }
 
 func TestWaitOptionsDefaults(t *testing.T) {
-	o := WaitOptions{}.withDefaults()
-	if o.MinInterval != time.Second || o.MaxInterval != 30*time.Second || o.MaxConsecutiveErrors != 5 {
+	o := WaitOptions{}.withDefaults(DefaultMaxRetries)
+	if o.MinInterval != time.Second || o.MaxInterval != 30*time.Second || o.MaxUnhintedInterval != 5*time.Minute || o.MaxConsecutiveErrors != DefaultMaxRetries+1 {
 		t.Errorf("defaults = %+v", o)
 	}
-	o = WaitOptions{MinInterval: time.Minute, MaxInterval: time.Second}.withDefaults()
+	o = WaitOptions{MinInterval: time.Minute, MaxInterval: time.Second}.withDefaults(DefaultMaxRetries)
 	if o.MaxInterval != time.Minute {
 		t.Errorf("MaxInterval below MinInterval kept: %+v", o)
 	}

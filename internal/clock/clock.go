@@ -1,6 +1,10 @@
 // Package clock lets the poller, the retry logic and the simulator read and
 // spend time through an interface, so tests can run a ten-minute scan in
 // microseconds instead of sleeping (the approach of terraform-provider-time).
+// Every wait of the API client goes through it: the waits between a
+// request's retries and between status polls. What bounds the network rather
+// than a wait (the per-attempt timeout, the client-side rate limit) runs on
+// real time.
 package clock
 
 import (

@@ -49,16 +49,6 @@ func TestArgumentOrEnvironment(t *testing.T) {
 	}
 }
 
-func TestRetriesForClient(t *testing.T) {
-	// The client reads 0 as "default"; the user's 0 means "no retries".
-	if got := retriesForClient(0); got >= 0 {
-		t.Errorf("retriesForClient(0) = %d, want a negative value (no retries)", got)
-	}
-	if got := retriesForClient(6); got != 6 {
-		t.Errorf("retriesForClient(6) = %d", got)
-	}
-}
-
 func TestQueryIDIsStable(t *testing.T) {
 	if got := queryID("scn_1", "Failed", "", "all"); got != "scn_1/Failed/*/all" {
 		t.Errorf("queryID = %q", got)

@@ -33,9 +33,11 @@ const (
 	envMaxRetries        = "AETHER365_MAX_RETRIES"
 	envAllowInsecureHTTP = "AETHER365_ALLOW_INSECURE_HTTP"
 	envRequestsPerSecond = "AETHER365_REQUESTS_PER_SECOND"
+	envMaxReadMiB        = "AETHER365_MAX_READ_MIB"
 )
 
-const defaultMaxRetries = 4
+// maxReadMiBLimit (1 TiB) keeps max_read_mib's byte count far from overflow.
+const maxReadMiBLimit = 1 << 20
 
 var (
 	_ provider.Provider              = (*aether365Provider)(nil)
@@ -60,6 +62,7 @@ type providerModel struct {
 	MaxRetries        types.Int64   `tfsdk:"max_retries"`
 	AllowInsecureHTTP types.Bool    `tfsdk:"allow_insecure_http"`
 	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	MaxReadMiB        types.Int64   `tfsdk:"max_read_mib"`
 }
 
 // providerData is what Configure hands to every resource, data source and
@@ -104,7 +107,7 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 429, 502, 503, 504 "+
 					"and connection errors, with capped exponential backoff that honours `Retry-After`). Default %d; "+
 					"`0` turns retries off. Falls back to `%s`. Starting a scan is retried only with the same "+
-					"idempotency key, so a retry never starts a second scan.", defaultMaxRetries, envMaxRetries),
+					"idempotency key, so a retry never starts a second scan.", aether365.DefaultMaxRetries, envMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -122,6 +125,14 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
+			"max_read_mib": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Most response data, in MiB, that one read may take: one request, or "+
+					"all pages of one listing together (such as every result read by `aether365_scan_results`). "+
+					"Default %d. A read that needs more fails and says so; narrow it with filters or `max_results`, "+
+					"or raise this. Falls back to `%s`.", aether365.DefaultMaxReadBytes>>20, envMaxReadMiB),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, maxReadMiBLimit)},
+			},
 		},
 	}
 }
@@ -136,7 +147,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	for name, value := range map[string]interface{ IsUnknown() bool }{
 		"api_key": config.APIKey, "base_url": config.BaseURL, "tenant_id": config.TenantID,
 		"max_retries": config.MaxRetries, "allow_insecure_http": config.AllowInsecureHTTP,
-		"requests_per_second": config.RequestsPerSecond,
+		"requests_per_second": config.RequestsPerSecond, "max_read_mib": config.MaxReadMiB,
 	} {
 		if value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Aether365 Provider Argument",
@@ -172,6 +183,11 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddAttributeError(path.Root("requests_per_second"), "Invalid "+envRequestsPerSecond,
 			envRequestsPerSecond+" must be a number of requests per second, 0 or more, for example 10.")
 	}
+	maxReadMiB, ok := maxReadMiBOrEnv(config.MaxReadMiB)
+	if !ok {
+		resp.Diagnostics.AddAttributeError(path.Root("max_read_mib"), "Invalid "+envMaxReadMiB,
+			fmt.Sprintf("%s must be a whole number of MiB from 1 to %d, for example 512.", envMaxReadMiB, maxReadMiBLimit))
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -184,7 +200,8 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 		APIKey:            apiKey,
 		UserAgent:         fmt.Sprintf("terraform-provider-aether365/%s Terraform/%s", p.version, req.TerraformVersion),
 		AllowInsecureHTTP: allowHTTP,
-		MaxRetries:        retriesForClient(maxRetries),
+		MaxRetries:        new(int(maxRetries)),
+		MaxReadBytes:      maxReadMiB << 20,
 		Logger:            newTflogLogger(apiKey),
 		RequestsPerSecond: rps,
 	})
@@ -221,15 +238,6 @@ func (p *aether365Provider) Functions(_ context.Context) []func() function.Funct
 	}
 }
 
-// retriesForClient translates the user's "0 means no retries" into the
-// client's convention, where 0 means "use the default".
-func retriesForClient(n int64) int {
-	if n == 0 {
-		return -1
-	}
-	return int(n)
-}
-
 func stringOrEnv(v types.String, env, fallback string) string {
 	if !v.IsNull() {
 		return strings.TrimSpace(v.ValueString())
@@ -246,13 +254,26 @@ func maxRetriesOrEnv(v types.Int64) (int64, bool) {
 	}
 	s := strings.TrimSpace(os.Getenv(envMaxRetries))
 	if s == "" {
-		return defaultMaxRetries, true
+		return aether365.DefaultMaxRetries, true
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > 20 {
 		return 0, false
 	}
 	return n, true
+}
+
+// maxReadMiBOrEnv returns 0 (the client's default) when neither is set.
+func maxReadMiBOrEnv(v types.Int64) (int64, bool) {
+	if !v.IsNull() {
+		return v.ValueInt64(), true
+	}
+	s := strings.TrimSpace(os.Getenv(envMaxReadMiB))
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 1 && n <= maxReadMiBLimit
 }
 
 func boolOrEnv(v types.Bool, env string) (bool, bool) {

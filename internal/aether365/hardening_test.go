@@ -1,0 +1,168 @@
+package aether365
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// closedURL is a loopback URL nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
+}
+
+func TestNothingListeningNamesTheURLAndIsRetriedOnce(t *testing.T) {
+	base := closedURL(t)
+	logger := &recordingLogger{}
+	c, err := New(Config{BaseURL: base, APIKey: testAPIKey, Clock: newRecordingClock(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetScan(context.Background(), "scn_1")
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("err = %v, want ErrUnreachable", err)
+	}
+	for _, want := range []string{base, "nothing answered", "base_url", "after 2 attempts"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "request req_") {
+		t.Errorf("err %q mentions a request ID there cannot be", err)
+	}
+}
+
+func TestTLSToAPlainHTTPServerIsNotRetried(t *testing.T) {
+	var hits counter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.inc() }))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: strings.Replace(srv.URL, "http://", "https://", 1), APIKey: testAPIKey, Clock: newRecordingClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetScan(context.Background(), "scn_1")
+	if err == nil || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("err = %v, want one attempt", err)
+	}
+}
+
+func TestRedirectLoopIsNotRetried(t *testing.T) {
+	var hits counter
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.inc()
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	})
+	_, err := c.GetScan(context.Background(), "scn_1")
+	if !errors.Is(err, errTooManyRedirects) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := hits.get(); n != maxRedirects {
+		t.Errorf("%d requests for a redirect loop, want the %d of one attempt", n, maxRedirects)
+	}
+}
+
+// A dead API during a wait is reported at the first failed poll and ends the
+// wait after two: each poll is one request, not MaxRetries+1.
+func TestWaitForScanGivesUpSoonOnADeadAPI(t *testing.T) {
+	var polls counter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polls.inc()
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+	}))
+	clk := newRecordingClock()
+	c, err := New(Config{BaseURL: srv.URL, APIKey: testAPIKey, Clock: clk, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned []int
+	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
+		OnStatusChange: func(context.Context, string, *Scan) { srv.Close() },
+		OnPollError:    func(_ context.Context, _ error, n, _ int) { warned = append(warned, n) },
+	})
+	if !errors.Is(err, ErrUnreachable) || scan == nil || scan.Status != ScanStatusRunning {
+		t.Fatalf("scan %+v, err %v", scan, err)
+	}
+	if len(warned) != 1 || warned[0] != 1 {
+		t.Errorf("warnings at failed polls %v, want one at the first", warned)
+	}
+	if !strings.Contains(err.Error(), "2 failed polls in a row") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestUnparseableBaseURLDoesNotShowCredentials(t *testing.T) {
+	for _, raw := range []string{"https://admin:pw@[::1", "https://admin:p%zz@host/", "http://u:secret@exa mple.com"} {
+		_, err := New(Config{BaseURL: raw, APIKey: testAPIKey})
+		var cfgErr *ConfigError
+		if !errors.As(err, &cfgErr) || cfgErr.Field != "BaseURL" {
+			t.Errorf("%q: err = %v", raw, err)
+			continue
+		}
+		for _, secret := range []string{"pw", "p%zz", "secret", "admin"} {
+			if strings.Contains(err.Error(), ":"+secret+"@") || strings.Contains(err.Error(), secret+":") {
+				t.Errorf("%q: err %q shows the credentials", raw, err)
+			}
+		}
+	}
+}
+
+// A server that echoes the key in any escaped form, in a body, a header or a
+// refused redirect's Location, never gets it into an error or a log line.
+func TestEchoedKeyInAnyFormIsMasked(t *testing.T) {
+	key := `ae_live_K&y<w>i"th\sp€cials`
+	forms := map[string]string{
+		"raw":              key,
+		"JSON":             jsonQuote(key, true),
+		"JSON no HTML":     jsonQuote(key, false),
+		"all \\u escapes":  allUnicodeEscapes(key),
+		"percent":          url.QueryEscape(key),
+		"path escape":      url.PathEscape(key),
+		"HTML entities":    htmlEscape(key),
+		"repeated and cut": strings.Repeat(key, 30)[:len(key)*30-3],
+	}
+	for name, form := range forms {
+		t.Run(name, func(t *testing.T) {
+			for _, where := range []string{"body", "location", "request id"} {
+				logger := &recordingLogger{}
+				other := "http://localhost:1"
+				c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+					switch where {
+					case "body":
+						w.Header().Set("Content-Type", "text/html")
+						w.WriteHeader(http.StatusForbidden)
+						fmt.Fprintf(w, `<p>denied %s</p>`, form)
+					case "location":
+						w.Header().Set("Location", other+"/?k="+form)
+						w.WriteHeader(http.StatusFound)
+					default:
+						w.Header().Set("X-Request-Id", form)
+						writeAPIError(w, http.StatusNotFound, codeNotFound, "no")
+					}
+				}, func(cfg *Config) { cfg.APIKey = key; cfg.Logger = logger })
+				_, err := c.GetScan(context.Background(), "scn_1")
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, out := range []string{err.Error(), logger.String()} {
+					if leak := keyLeak(out, key); leak != "" {
+						t.Errorf("%s: %s leaks %q:\n%s", where, name, leak, out)
+					}
+				}
+			}
+		})
+	}
+}
