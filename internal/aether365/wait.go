@@ -36,6 +36,10 @@ type WaitOptions struct {
 	// OnStatusChange, if set, is called whenever the scan's status differs from
 	// the previous poll's; previous is "" on the first observation.
 	OnStatusChange func(ctx context.Context, previous string, scan *Scan)
+	// OnPoll, if set, is called after every poll that read the scan, after
+	// OnStatusChange; callers use it for heartbeats that must not depend on a
+	// status change.
+	OnPoll func(ctx context.Context, scan *Scan)
 }
 
 func (o WaitOptions) withDefaults() WaitOptions {
@@ -124,6 +128,9 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 				if opts.OnStatusChange != nil {
 					opts.OnStatusChange(ctx, previous, scan)
 				}
+			}
+			if opts.OnPoll != nil {
+				opts.OnPoll(ctx, scan)
 			}
 			if scan.IsTerminal() {
 				return scan, nil

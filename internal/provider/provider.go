@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -40,6 +41,7 @@ const defaultMaxRetries = 4
 var (
 	_ provider.Provider              = (*aether365Provider)(nil)
 	_ provider.ProviderWithFunctions = (*aether365Provider)(nil)
+	_ provider.ProviderWithActions   = (*aether365Provider)(nil)
 )
 
 // New returns a constructor for the provider, as providerserver expects.
@@ -199,11 +201,20 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{client: client, defaultTenant: tenant}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ActionData = data
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewScanResource,
+	}
+}
+
+// Actions need Terraform 1.14.1 or later; older Terraform and OpenTofu
+// ignore them.
+func (p *aether365Provider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewRunScanAction,
 	}
 }
 
