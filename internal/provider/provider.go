@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -39,9 +40,10 @@ const (
 const defaultMaxRetries = 4
 
 var (
-	_ provider.Provider              = (*aether365Provider)(nil)
-	_ provider.ProviderWithFunctions = (*aether365Provider)(nil)
-	_ provider.ProviderWithActions   = (*aether365Provider)(nil)
+	_ provider.Provider                  = (*aether365Provider)(nil)
+	_ provider.ProviderWithFunctions     = (*aether365Provider)(nil)
+	_ provider.ProviderWithActions       = (*aether365Provider)(nil)
+	_ provider.ProviderWithListResources = (*aether365Provider)(nil)
 )
 
 // New returns a constructor for the provider, as providerserver expects.
@@ -202,6 +204,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
@@ -215,6 +218,13 @@ func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resou
 func (p *aether365Provider) Actions(_ context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewRunScanAction,
+	}
+}
+
+// List resources (terraform query) need Terraform 1.14.1 or later.
+func (p *aether365Provider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewScanListResource,
 	}
 }
 

@@ -1,0 +1,173 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// scanHistory is a tenant with four scans an hour apart, oldest first:
+// compliance 70, identity (failed), compliance 85, email 92.
+type scanHistory struct {
+	sim   *testSimulator
+	start time.Time
+	scans []*aether365.Scan
+}
+
+func newScanHistory(t *testing.T) *scanHistory {
+	t.Helper()
+	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(start)
+	h := &scanHistory{sim: newTestSimulator(t, simulator.Config{Clock: clk}), start: start}
+	client := h.sim.client(t)
+	for _, s := range []struct {
+		scanType string
+		score    float64
+		outcome  string
+	}{
+		{"compliance", 70, simulator.OutcomeCompleted},
+		{"identity", 0, simulator.OutcomeFailed},
+		{"compliance", 85, simulator.OutcomeCompleted},
+		{"email", 92, simulator.OutcomeCompleted},
+	} {
+		h.sim.SetScore(s.score)
+		h.sim.SetScanOutcome(s.outcome)
+		scan, err := client.StartScan(context.Background(), "me", s.scanType, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.scans = append(h.scans, scan)
+		clk.Advance(time.Hour)
+	}
+	h.sim.SetScanOutcome(simulator.OutcomeCompleted)
+	return h
+}
+
+func (h *scanHistory) query(blocks string) string {
+	return h.sim.providerConfig() + blocks
+}
+
+func identityOf(scan *aether365.Scan) map[string]knownvalue.Check {
+	return map[string]knownvalue.Check{"tenant_id": knownvalue.StringExact("me"), "id": knownvalue.StringExact(scan.ID)}
+}
+
+func TestAccScanListResource_query(t *testing.T) {
+	h := newScanHistory(t)
+	oldest, failed, newest := h.scans[0], h.scans[1], h.scans[3]
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowActions,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Query: true,
+				Config: h.query(`
+list "aether365_scan" "all" {
+  provider = aether365
+}
+list "aether365_scan" "compliance" {
+  provider = aether365
+  config {
+    scan_type = "compliance"
+  }
+}
+list "aether365_scan" "failed" {
+  provider = aether365
+  config {
+    status = "failed"
+  }
+}
+list "aether365_scan" "recent" {
+  provider = aether365
+  config {
+    created_after = "` + h.start.Add(90*time.Minute).Format(time.RFC3339) + `"
+  }
+}
+list "aether365_scan" "two" {
+  provider = aether365
+  limit    = 2
+}
+`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.all", 4),
+					querycheck.ExpectIdentity("aether365_scan.all", identityOf(oldest)),
+					querycheck.ExpectIdentity("aether365_scan.all", identityOf(newest)),
+					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
+						knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-30 06:00 UTC)")),
+					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
+						knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-30 07:00 UTC)")),
+					querycheck.ExpectLength("aether365_scan.compliance", 2),
+					querycheck.ExpectLength("aether365_scan.failed", 1),
+					querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
+					querycheck.ExpectLength("aether365_scan.recent", 2),
+					querycheck.ExpectIdentity("aether365_scan.recent", identityOf(newest)),
+					// Newest first, so the limit keeps the two latest.
+					querycheck.ExpectLength("aether365_scan.two", 2),
+					querycheck.ExpectIdentity("aether365_scan.two", identityOf(newest)),
+				},
+			},
+			{
+				Query: true,
+				Config: h.query(`
+list "aether365_scan" "full" {
+  provider         = aether365
+  include_resource = true
+  config {
+    scan_type = "email"
+  }
+}
+`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.full", 1),
+					querycheck.ExpectResourceKnownValues("aether365_scan.full", queryfilter.ByResourceIdentity(identityOf(newest)),
+						[]querycheck.KnownValueCheck{
+							{Path: tfjsonpath.New("score"), KnownValue: knownvalue.Float64Exact(92)},
+							{Path: tfjsonpath.New("tenant_id"), KnownValue: knownvalue.StringExact("me")},
+							{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("completed")},
+						}),
+				},
+			},
+		},
+	})
+	if n := h.sim.ScanCount(testTenant); n != 4 {
+		t.Errorf("%d scans after the queries, want the 4 arranged: a query must not start scans", n)
+	}
+}
+
+func TestAccScanListResource_invalidConfig(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	for name, tc := range map[string]struct{ body, want string }{
+		"status":        {`status = "done"`, `value must be one of`},
+		"created_after": {`created_after = "yesterday"`, `"yesterday" is not an RFC 3339 timestamp`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				TerraformVersionChecks:   skipBelowActions,
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Query: true,
+					Config: sim.providerConfig() + fmt.Sprintf(`
+list "aether365_scan" "bad" {
+  provider = aether365
+  config {
+    %s
+  }
+}
+`, tc.body),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
