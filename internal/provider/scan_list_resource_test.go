@@ -171,3 +171,77 @@ list "aether365_scan" "bad" {
 		})
 	}
 }
+
+// capturedString checks a value against a string captured by an earlier
+// test step, so a query can be checked against scans Terraform created.
+type capturedString struct{ value *string }
+
+func (c capturedString) CheckValue(v any) error {
+	s, ok := v.(string)
+	if !ok || s != *c.value {
+		return fmt.Errorf("got %v, want %q", v, *c.value)
+	}
+	return nil
+}
+
+func (c capturedString) String() string { return *c.value }
+
+// Scans created by Terraform in one step are found by a query in the next,
+// with the identity the resources recorded.
+func TestAccScanListResource_findsScansCreatedEarlier(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	var complianceID, identityID string
+	created := sim.providerConfig() + `
+resource "aether365_scan" "compliance" {
+  scan_type = "compliance"
+}
+resource "aether365_scan" "identity" {
+  scan_type = "identity"
+}
+`
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowActions,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: created,
+				Check: resource.ComposeTestCheckFunc(
+					captureID("aether365_scan.compliance", &complianceID),
+					captureID("aether365_scan.identity", &identityID),
+				),
+			},
+			{
+				// The configuration of the previous step, provider included,
+				// stays in place beside the query.
+				Query: true,
+				Config: `
+list "aether365_scan" "identity" {
+  provider = aether365
+  config {
+    scan_type = "identity"
+  }
+}
+list "aether365_scan" "completed" {
+  provider = aether365
+  config {
+    status = "completed"
+  }
+}
+`,
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.identity", 1),
+					querycheck.ExpectIdentity("aether365_scan.identity", map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&identityID},
+					}),
+					querycheck.ExpectLength("aether365_scan.completed", 2),
+					querycheck.ExpectIdentity("aether365_scan.completed", map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&complianceID},
+					}),
+					querycheck.ExpectResourceDisplayName("aether365_scan.completed", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&complianceID},
+					}), knownvalue.StringRegexp(regexp.MustCompile(`^compliance scn_\w+ completed, score \d+(\.\d+)? \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$`))),
+				},
+			},
+		},
+	})
+}
