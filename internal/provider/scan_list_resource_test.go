@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
@@ -244,4 +248,84 @@ list "aether365_scan" "completed" {
 			},
 		},
 	})
+}
+
+// listScans calls List directly, as the framework does for terraform query,
+// and collects the results until push returns false.
+func listScans(t *testing.T, sim *testSimulator, limit int64, config map[string]tftypes.Value, stopAfter int) []list.ListResult {
+	t.Helper()
+	ctx := context.Background()
+	l := &scanListResource{data: &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}}
+	var schemaResp list.ListResourceSchemaResponse
+	l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &schemaResp)
+	r := &scanResource{}
+	var resourceSchema fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &resourceSchema)
+	var identitySchema fwresource.IdentitySchemaResponse
+	r.IdentitySchema(ctx, fwresource.IdentitySchemaRequest{}, &identitySchema)
+
+	typ := schemaResp.Schema.Type().TerraformType(ctx)
+	raw, err := objectValue(t, typ, config).Unmarshal(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream list.ListResultsStream
+	l.List(ctx, list.ListRequest{
+		Config:                 tfsdk.Config{Schema: schemaResp.Schema, Raw: raw},
+		Limit:                  limit,
+		IncludeResource:        true,
+		ResourceSchema:         resourceSchema.Schema,
+		ResourceIdentitySchema: identitySchema.IdentitySchema,
+	}, &stream)
+	var results []list.ListResult
+	stream.Results(func(result list.ListResult) bool {
+		results = append(results, result)
+		if result.Diagnostics.HasError() {
+			t.Fatalf("result diagnostics: %v", result.Diagnostics)
+		}
+		return stopAfter == 0 || len(results) < stopAfter
+	})
+	return results
+}
+
+// The request's limit bounds what is read from Aether365, not only what is
+// returned: 250 scans (three pages of 100) and a limit of 5 cost one request.
+func TestScanListResource_limitBoundsRequests(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	client := sim.client(t)
+	for range 250 {
+		if _, err := client.StartScan(context.Background(), "me", "compliance", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	results := listScans(t, sim, 5, nil, 0)
+	if len(results) != 5 {
+		t.Errorf("%d results with limit 5", len(results))
+	}
+	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 1 {
+		t.Errorf("limit 5 cost %d list requests, want 1", n)
+	}
+	// Terraform stops reading once it has enough: so does the provider.
+	if got := listScans(t, sim, 100, nil, 3); len(got) != 3 {
+		t.Errorf("%d results pushed after push returned false at 3", len(got))
+	}
+	// With the provider-side created_after filter, every page is read.
+	before = sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	all := listScans(t, sim, 1000, map[string]tftypes.Value{
+		"created_after": tftypes.NewValue(tftypes.String, "2000-01-01T00:00:00Z"),
+	}, 0)
+	if len(all) != 250 {
+		t.Errorf("%d results, want all 250", len(all))
+	}
+	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 3 {
+		t.Errorf("reading 250 scans cost %d list requests, want 3 pages", n)
+	}
+	var m scanResourceModel
+	if diags := all[0].Resource.Get(context.Background(), &m); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if m.TenantID.ValueString() != "me" || !m.WaitForCompletion.ValueBool() || m.Status.ValueString() != "completed" {
+		t.Errorf("included resource = %+v; want tenant me, wait_for_completion true, status completed", m)
+	}
 }
