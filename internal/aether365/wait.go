@@ -49,6 +49,10 @@ type WaitOptions struct {
 	// tolerates, with how many have failed in a row and after how many it
 	// gives up, so that the caller can warn while the wait goes on.
 	OnPollError func(ctx context.Context, err error, failedInRow, giveUpAfter int)
+	// OnPoll, if set, is called after every poll that read the scan, after
+	// OnStatusChange; callers use it for heartbeats that must not depend on a
+	// status change.
+	OnPoll func(ctx context.Context, scan *Scan)
 }
 
 func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
@@ -183,16 +187,18 @@ func (w *scanWait) seen(ctx context.Context, scan *Scan) {
 		previous = w.last.Status
 	}
 	w.last = scan
-	if scan.Status == previous {
-		return
+	if scan.Status != previous {
+		w.c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
+			logFieldScanID:    w.id,
+			logFieldScanState: scan.Status,
+			"previous_status": previous,
+		})
+		if w.opts.OnStatusChange != nil {
+			w.opts.OnStatusChange(ctx, previous, scan)
+		}
 	}
-	w.c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
-		logFieldScanID:    w.id,
-		logFieldScanState: scan.Status,
-		"previous_status": previous,
-	})
-	if w.opts.OnStatusChange != nil {
-		w.opts.OnStatusChange(ctx, previous, scan)
+	if w.opts.OnPoll != nil {
+		w.opts.OnPoll(ctx, scan)
 	}
 }
 

@@ -12,8 +12,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -40,8 +42,10 @@ const (
 const maxReadMiBLimit = 1 << 20
 
 var (
-	_ provider.Provider              = (*aether365Provider)(nil)
-	_ provider.ProviderWithFunctions = (*aether365Provider)(nil)
+	_ provider.Provider                  = (*aether365Provider)(nil)
+	_ provider.ProviderWithFunctions     = (*aether365Provider)(nil)
+	_ provider.ProviderWithActions       = (*aether365Provider)(nil)
+	_ provider.ProviderWithListResources = (*aether365Provider)(nil)
 )
 
 // New returns a constructor for the provider, as providerserver expects.
@@ -216,11 +220,28 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	data := &providerData{client: client, defaultTenant: tenant}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewScanResource,
+	}
+}
+
+// Actions need Terraform 1.14.1 or later; older Terraform and OpenTofu
+// ignore them.
+func (p *aether365Provider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewRunScanAction,
+	}
+}
+
+// List resources (terraform query) need Terraform 1.14.1 or later.
+func (p *aether365Provider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewScanListResource,
 	}
 }
 

@@ -329,6 +329,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// interrupted, Terraform keeps this (tainted) state instead of losing the scan.
 	r.applyScan(&plan, scan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setScanIdentity(ctx, resp.Identity, plan.scanAttributes)...)
 	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || scan.IsTerminal() {
 		r.reportOutcome(&resp.Diagnostics, &plan, scan)
 		return
@@ -353,6 +354,7 @@ func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	var state scanResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(setScanIdentity(ctx, resp.Identity, state.scanAttributes)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -386,6 +388,7 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	var plan, state scanResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(setScanIdentity(ctx, resp.Identity, state.scanAttributes)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -434,28 +437,11 @@ func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		map[string]any{"scan_id": id.ValueString()})
 }
 
-// ImportState accepts SCAN_ID, recorded under the provider's tenant, or
-// TENANT/SCAN_ID for a scan of another tenant the key may see.
+// ImportState accepts SCAN_ID, recorded under the provider's tenant,
+// TENANT/SCAN_ID for a scan of another tenant the key may see, or an
+// identity { tenant_id, id }; see importScan.
 func (r *scanResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	tenant, scanID, hasTenant := strings.Cut(req.ID, "/")
-	if !hasTenant {
-		tenant, scanID = "", req.ID
-		if r.data != nil {
-			tenant = r.data.defaultTenant
-		}
-	}
-	if scanID == "" || (hasTenant && tenant == "") || strings.Contains(scanID, "/") {
-		resp.Diagnostics.AddError("Invalid Import ID",
-			fmt.Sprintf("Import an aether365_scan by its scan ID, or TENANT/SCAN_ID for a scan of another tenant, "+
-				"for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567 (got %q)", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), scanID)...)
-	if tenant != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tenant_id"), tenant)...)
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), true)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("fail_on_scan_failure"), true)...)
+	r.importScan(ctx, req, resp)
 }
 
 // rejectedByAPI reports whether Aether365 itself answered that it would not

@@ -1,0 +1,14 @@
+# What -generate-config-out writes for each scan found, by hand: an import
+# block with the scan's identity, and the resource it becomes.
+import {
+  to = aether365_scan.last_audit
+  identity = {
+    id        = "scn_0123456789abcdef01234567"
+    tenant_id = "me"
+  }
+}
+
+resource "aether365_scan" "last_audit" {
+  scan_type = "compliance"
+  tenant_id = "me"
+}

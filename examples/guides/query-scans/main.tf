@@ -1,0 +1,10 @@
+terraform {
+  required_version = ">= 1.14.1"
+  required_providers {
+    aether365 = {
+      source = "aether365/aether365"
+    }
+  }
+}
+
+provider "aether365" {}

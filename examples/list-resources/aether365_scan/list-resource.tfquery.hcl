@@ -1,0 +1,13 @@
+# terraform query lists the tenant's completed compliance scans of November,
+# newest first; -generate-config-out=scans.tf writes an import block and a
+# resource for each.
+list "aether365_scan" "november" {
+  provider = aether365
+  limit    = 20
+
+  config {
+    scan_type     = "compliance"
+    status        = "completed"
+    created_after = "2026-11-01T00:00:00Z"
+  }
+}

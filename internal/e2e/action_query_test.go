@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// Environment variables naming the binaries of the other matrix legs. .ci/run
+// sets them from the binaries it builds; without them those legs skip.
+const (
+	// envNewTerraform is a Terraform 1.14.1 or later, for actions and query.
+	envNewTerraform = "AETHER365_TF_NEW"
+	// envOpenTofu is an OpenTofu binary, for the smoke test.
+	envOpenTofu = "AETHER365_TOFU"
+)
+
+// binaryFromEnv returns the binary env names, skipping the test with what
+// is missing when it is unset or not executable.
+func binaryFromEnv(t *testing.T, env, needs string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skipf("%s is not set: this test needs %s (.ci/run sets it)", env, needs)
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		t.Skipf("%s=%s is not an executable: this test needs %s", env, path, needs)
+	}
+	return path
+}
+
+// newWorkspaceWith is newWorkspace running binary instead of the terraform
+// on PATH.
+func newWorkspaceWith(t *testing.T, binary string, cfg simulator.Config) *workspace {
+	t.Helper()
+	w := newWorkspace(t, cfg)
+	w.tf = binary
+	return w
+}
+
+// writeMain writes main.tf with the provider's full source address, which
+// OpenTofu (whose default registry differs) resolves to the same dev
+// override as Terraform.
+func (w *workspace) writeMain(body string) {
+	w.t.Helper()
+	w.write(filepath.Join(w.dir, "main.tf"), fmt.Sprintf(`terraform {
+  required_providers {
+    aether365 = {
+      source = %q
+    }
+  }
+}
+
+provider "aether365" {
+  base_url = %q
+}
+
+%s
+`, providerAddress, w.url, body))
+}
+
+func (w *workspace) client() *aether365.Client {
+	w.t.Helper()
+	c, err := aether365.New(aether365.Config{BaseURL: w.url, APIKey: w.apiKey})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+// `terraform apply -invoke` runs one scan without touching state, prints
+// its progress and verdict, and exits non-zero naming the scan when the
+// score is below min_score, as a pipeline needs.
+func TestInvokeRunScanActionFromTheCommandLine(t *testing.T) {
+	tf := binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for actions")
+	score := 84.0
+	w := newWorkspaceWith(t, tf, simulator.Config{Score: &score})
+	w.writeMain(`action "aether365_run_scan" "weekly" {
+  config {
+    scan_type = "compliance"
+    min_score = var.min_score
+  }
+}
+
+variable "min_score" {
+  type = number
+}
+`)
+	ok := w.mustRun(nil, "apply", "-invoke=action.aether365_run_scan.weekly", "-auto-approve", "-input=false", "-no-color", "-var=min_score=75")
+	ids := w.sim.ScanIDs(w.tenant)
+	if len(ids) != 1 {
+		t.Fatalf("the invocation started scans %v, want exactly one\n%s", ids, ok.stdout)
+	}
+	for _, want := range []string{ids[0] + " started", "score 84, min_score 75 passed"} {
+		if !strings.Contains(ok.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, ok.stdout)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(w.dir, "terraform.tfstate")); err == nil {
+		if resources := w.state(); len(resources) != 0 {
+			t.Errorf("an invocation must not record anything in state, got %+v", resources)
+		}
+	}
+
+	failed := w.run(nil, "apply", "-invoke=action.aether365_run_scan.weekly", "-auto-approve", "-input=false", "-no-color", "-var=min_score=90")
+	ids = w.sim.ScanIDs(w.tenant)
+	if failed.err == nil || len(ids) != 2 {
+		t.Fatalf("min_score above the score: exit %v with scans %v, want a failure after a second scan\n%s", failed.err, ids, failed.stdout)
+	}
+	if !regexp.MustCompile(`Scan ` + ids[1] + ` of\s+tenant\s+` + w.tenant + `\s+scored\s+84,\s+below\s+min_score\s+90`).MatchString(failed.stderr) {
+		t.Errorf("the error should name scan %s and the verdict:\n%s", ids[1], failed.stderr)
+	}
+}
+
+// terraform query -generate-config-out writes import blocks and resources
+// that plan exactly the imports and nothing else; after apply the plan is
+// empty.
+func TestQueryGeneratedConfigImportsWithoutChanges(t *testing.T) {
+	tf := binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for terraform query")
+	w := newWorkspaceWith(t, tf, simulator.Config{})
+	client := w.client()
+	ctx := context.Background()
+	for _, scanType := range []string{"compliance", "identity"} {
+		if _, err := client.StartScan(ctx, "me", scanType, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.writeMain("")
+	w.write(filepath.Join(w.dir, "scans.tfquery.hcl"), `list "aether365_scan" "all" {
+  provider = aether365
+}
+`)
+	w.mustRun(nil, "init", "-input=false", "-no-color")
+	w.mustRun(nil, "query", "-generate-config-out=generated.tf", "-no-color")
+	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range w.sim.ScanIDs(w.tenant) {
+		if !strings.Contains(string(generated), id) {
+			t.Errorf("generated.tf does not import scan %s:\n%s", id, generated)
+		}
+	}
+
+	plan := w.mustRun(nil, "plan", "-input=false", "-no-color")
+	if !strings.Contains(plan.stdout, "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("the generated configuration should plan only the two imports:\n%s\n%s", plan.stdout, generated)
+	}
+	w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	again := w.run(nil, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if again.err != nil || !strings.Contains(again.stdout, "No changes.") {
+		t.Errorf("after the imports the plan should be empty (exit %v):\n%s\n%s", again.err, again.stdout, again.stderr)
+	}
+	if n := w.sim.ScanCount(w.tenant); n != 2 {
+		t.Errorf("%d scans after the round trip, want the 2 arranged: importing must not start scans", n)
+	}
+}
+
+// The resource and data sources work unchanged on every CLI of the matrix:
+// apply runs a scan, and a plan-time gate on the latest score blocks a plan
+// once the score drops. Actions and list resources, unknown to older
+// Terraform and to OpenTofu, must not get in the way.
+func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
+	for _, leg := range []struct {
+		name   string
+		binary func(t *testing.T) string
+	}{
+		{"terraform on PATH", func(t *testing.T) string { return terraformPath(t) }},
+		{"terraform new", func(t *testing.T) string {
+			return binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later")
+		}},
+		{"opentofu", func(t *testing.T) string { return binaryFromEnv(t, envOpenTofu, "OpenTofu") }},
+	} {
+		t.Run(leg.name, func(t *testing.T) {
+			binary := leg.binary(t)
+			score := 86.0
+			w := newWorkspaceWith(t, binary, simulator.Config{Score: &score})
+			w.writeMain(`resource "aether365_scan" "weekly" {
+  scan_type = "compliance"
+
+  lifecycle {
+    postcondition {
+      condition     = self.score >= 80
+      error_message = "Scan ${self.id} scored ${self.score}%, below 80%."
+    }
+  }
+}
+`)
+			w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
+			if n := w.sim.ScanCount(w.tenant); n != 1 {
+				t.Fatalf("%d scans after apply, want 1", n)
+			}
+
+			w.sim.SetScore(55)
+			if _, err := w.client().StartScan(context.Background(), "me", "compliance", ""); err != nil {
+				t.Fatal(err)
+			}
+			w.writeMain(`resource "aether365_scan" "weekly" {
+  scan_type = "compliance"
+}
+
+data "aether365_scan" "latest" {
+  scan_type = "compliance"
+}
+
+resource "terraform_data" "deployment" {
+  input = "app v2"
+
+  lifecycle {
+    precondition {
+      condition     = data.aether365_scan.latest.score >= 80
+      error_message = "Security score ${data.aether365_scan.latest.score}% is below 80%."
+    }
+  }
+}
+`)
+			gate := w.run(nil, "plan", "-input=false", "-no-color")
+			if gate.err == nil || !strings.Contains(gate.stderr, "Security score 55% is below 80%.") {
+				t.Errorf("the plan-time gate should stop the plan with the user's message (exit %v):\n%s\n%s", gate.err, gate.stdout, gate.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,449 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-uuid"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+)
+
+const (
+	defaultRunScanTimeout = 30 * time.Minute
+	// runScanHeartbeat is the longest the action stays silent while it waits,
+	// so a CI log shows the run is alive and how long it has been waiting.
+	runScanHeartbeat = 60 * time.Second
+)
+
+var (
+	_ action.Action                   = (*runScanAction)(nil)
+	_ action.ActionWithConfigure      = (*runScanAction)(nil)
+	_ action.ActionWithValidateConfig = (*runScanAction)(nil)
+)
+
+// NewRunScanAction returns the aether365_run_scan action.
+func NewRunScanAction() action.Action {
+	return &runScanAction{}
+}
+
+// runScanAction starts a scan on demand and, by default, waits for its
+// verdict. Unlike the aether365_scan resource it keeps nothing in state: each
+// invocation is one new scan.
+type runScanAction struct {
+	data *providerData
+	// clock measures elapsed time for progress messages; the client's own
+	// clock paces the polls. Tests share one fake clock between the two.
+	clock clock.Clock
+}
+
+type runScanActionModel struct {
+	ScanType          types.String  `tfsdk:"scan_type"`
+	TenantID          types.String  `tfsdk:"tenant_id"`
+	WaitForCompletion types.Bool    `tfsdk:"wait_for_completion"`
+	Timeout           types.String  `tfsdk:"timeout"`
+	MinScore          types.Float64 `tfsdk:"min_score"`
+	FailOnScanFailure types.Bool    `tfsdk:"fail_on_scan_failure"`
+}
+
+// waits reports whether the invocation waits for the verdict (default true).
+func (m runScanActionModel) waits() bool {
+	return m.WaitForCompletion.IsNull() || m.WaitForCompletion.ValueBool()
+}
+
+// failsOnScanFailure reports whether a failed scan fails the action (default true).
+func (m runScanActionModel) failsOnScanFailure() bool {
+	return m.FailOnScanFailure.IsNull() || m.FailOnScanFailure.ValueBool()
+}
+
+// timeout is the configured wait, or the default; ValidateConfig has
+// already rejected a value that does not parse.
+func (m runScanActionModel) timeout() (time.Duration, error) {
+	if m.Timeout.IsNull() || m.Timeout.ValueString() == "" {
+		return defaultRunScanTimeout, nil
+	}
+	return parsePositiveDuration(m.Timeout.ValueString())
+}
+
+func (a *runScanAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_run_scan"
+}
+
+func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs a new Aether365 scan when invoked, and by default waits for its score, without " +
+			"keeping anything in state. Invoke it from a pipeline with `terraform apply -invoke=action.aether365_run_scan.NAME`, " +
+			"or run it before a deployment with `lifecycle { action_trigger { ... } }`. Requires Terraform 1.14.1 or later.\n\n" +
+			"The scan ID is reported as soon as Aether365 accepts the scan, then each status change and, while the scan " +
+			"runs, a line at least every minute with the time waited. The action fails, naming the scan, when the scan " +
+			"fails (with `fail_on_scan_failure`), when its score is below `min_score`, or when `timeout` runs out. If " +
+			"Terraform is interrupted, it stops waiting within seconds; the scan goes on in Aether365.",
+		Attributes: map[string]schema.Attribute{
+			"scan_type": schema.StringAttribute{
+				MarkdownDescription: descScanType,
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+			},
+			"tenant_id": schema.StringAttribute{
+				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may see. " +
+					"Defaults to the provider's `tenant_id`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: "Wait until the scan is `completed` or `failed` (default `true`). With `false` the " +
+					"action ends as soon as the scan is queued; `min_score` then cannot be used.",
+				Optional: true,
+			},
+			"timeout": schema.StringAttribute{
+				MarkdownDescription: "How long to wait for the scan, as a [duration](https://pkg.go.dev/time#ParseDuration) " +
+					"such as `45m` (default `30m`; actions have no `timeouts` block). When it runs out the action fails " +
+					"naming the scan, which goes on in Aether365.",
+				Optional:   true,
+				Validators: []validator.String{positiveDurationValidator{}},
+			},
+			"min_score": schema.Float64Attribute{
+				MarkdownDescription: "Lowest acceptable score, from 0 to 100. When set, the action fails if the " +
+					"completed scan scores below it. Needs `wait_for_completion`.",
+				Optional:   true,
+				Validators: []validator.Float64{float64validator.Between(0, 100)},
+			},
+			"fail_on_scan_failure": schema.BoolAttribute{
+				MarkdownDescription: "Fail the action when the scan ends `failed` (default `true`). With `false` a " +
+					"failed scan is reported as a warning.",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (a *runScanAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	data, err := providerDataFrom(req.ProviderData)
+	if err != nil {
+		addUnexpectedProviderData(&resp.Diagnostics, err)
+		return
+	}
+	a.data = data
+	if a.clock == nil {
+		a.clock = clock.Real{}
+	}
+}
+
+// ValidateConfig rejects combinations that could only fail after a scan
+// had been started.
+func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var config runScanActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !config.MinScore.IsNull() && !config.WaitForCompletion.IsUnknown() && !config.waits() {
+		resp.Diagnostics.AddAttributeError(path.Root("min_score"), "min_score Needs wait_for_completion",
+			"min_score can only be checked on a finished scan, but wait_for_completion = false ends the action as "+
+				"soon as the scan is queued. Remove min_score, or set wait_for_completion = true.")
+	}
+}
+
+func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	if a.data == nil {
+		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return
+	}
+	var config runScanActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, err := config.timeout()
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("timeout"), "Invalid timeout", err.Error())
+		return
+	}
+	progress := newScanProgress(a.clock, resp.SendProgress)
+	tenant := a.data.tenantOr(config.TenantID)
+	scanType := config.ScanType.ValueString()
+
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// Each invocation asks for a new scan, so each gets its own key; the
+	// client resends it on every retry of the POST, which therefore starts at
+	// most one scan.
+	idempotencyKey, err := uuid.GenerateUUID()
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Generate Idempotency Key", err.Error())
+		return
+	}
+	waitCtx = tflog.SetField(waitCtx, "tenant_id", tenant)
+	waitCtx = tflog.SetField(waitCtx, "scan_type", scanType)
+	tflog.Info(waitCtx, "Starting Aether365 scan from action", map[string]any{"idempotency_key": idempotencyKey})
+
+	scan, err := (&scanResource{data: a.data}).startScan(waitCtx, tenant, scanType, idempotencyKey)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
+		if !rejectedByAPI(err) {
+			resp.Diagnostics.AddWarning("Aether365 Scan May Have Started",
+				fmt.Sprintf("If Aether365 received the request before it failed, a scan may have started. It was sent "+
+					"with idempotency key %s, so retries never started a second one; find it with the aether365_scans "+
+					"data source or terraform query.", idempotencyKey))
+		}
+		return
+	}
+	waitCtx = tflog.SetField(waitCtx, "scan_id", scan.ID)
+	progress.started(scan, tenant)
+	if !config.waits() {
+		return
+	}
+
+	final := scan
+	if !scan.IsTerminal() {
+		var waitErr error
+		stopKeepAlive := progress.keepAlive(waitCtx)
+		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
+			OnStatusChange: func(ctx context.Context, previous string, s *aether365.Scan) {
+				if previous != "" {
+					progress.statusChanged(s)
+				}
+			},
+			OnPoll: func(_ context.Context, s *aether365.Scan) { progress.polled(s) },
+		})
+		stopKeepAlive()
+		if waitErr != nil {
+			lastStatus := scan.Status
+			if final != nil {
+				lastStatus = final.Status
+			}
+			addActionWaitError(&resp.Diagnostics, scan.ID, lastStatus, timeout, progress.elapsed(), ctx.Err(), waitErr)
+			return
+		}
+	}
+	progress.finished(final, config.MinScore)
+	reportActionOutcome(&resp.Diagnostics, final, config)
+}
+
+// scanProgress writes the action's progress lines. Heartbeats are sent from
+// the waiter's polls, which come at least every 30 seconds, so no line is
+// more than a minute after the previous one while the API answers; a
+// wall-clock ticker covers stretches where it does not.
+type scanProgress struct {
+	clock clock.Clock
+	send  func(action.InvokeProgressEvent)
+	start time.Time
+
+	mu       sync.Mutex
+	scanID   string
+	status   string
+	lastSent time.Time
+}
+
+func newScanProgress(clk clock.Clock, send func(action.InvokeProgressEvent)) *scanProgress {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	if send == nil {
+		send = func(action.InvokeProgressEvent) {}
+	}
+	now := clk.Now()
+	return &scanProgress{clock: clk, send: send, start: now, lastSent: now}
+}
+
+func (p *scanProgress) elapsed() time.Duration {
+	return p.clock.Now().Sub(p.start).Round(time.Second)
+}
+
+func (p *scanProgress) sendLocked(format string, args ...any) {
+	p.lastSent = p.clock.Now()
+	p.send(action.InvokeProgressEvent{Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *scanProgress) started(scan *aether365.Scan, tenant string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.scanID, p.status = scan.ID, scan.Status
+	p.sendLocked("Aether365 %s scan %s started for tenant %s (status %s).", scan.ScanType, scan.ID, tenant, scan.Status)
+}
+
+func (p *scanProgress) statusChanged(scan *aether365.Scan) {
+	if scan.IsTerminal() {
+		// The final line says it, with the score.
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = scan.Status
+	p.sendLocked("Scan %s is %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
+}
+
+// polled sends a heartbeat when half the heartbeat interval has passed
+// since the last line: polls are at most 30 s apart, so the next line is
+// never more than runScanHeartbeat after the previous one.
+func (p *scanProgress) polled(scan *aether365.Scan) {
+	if scan.IsTerminal() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = scan.Status
+	if p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat/2 {
+		p.sendLocked("Scan %s is still %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
+	}
+}
+
+// keepAlive sends a heartbeat from a wall-clock ticker when no poll has
+// produced a line for runScanHeartbeat, as when the API stops answering and
+// requests are being retried. The returned function stops it; it must be
+// called before Invoke returns, because a line sent after that would block.
+func (p *scanProgress) keepAlive(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ticker := time.NewTicker(runScanHeartbeat / 4)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				p.mu.Lock()
+				if ctx.Err() == nil && p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat*3/4 {
+					p.sendLocked("Scan %s: still waiting, last status %s (%s elapsed).", p.scanID, p.status, p.elapsed())
+				}
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+func (p *scanProgress) finished(scan *aether365.Scan, minScore types.Float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sendLocked("%s", finalScanLine(scan, minScore, p.elapsed()))
+}
+
+// finalScanLine is the last progress line: outcome, score, the min_score
+// verdict and the failed controls by severity.
+func finalScanLine(scan *aether365.Scan, minScore types.Float64, elapsed time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Scan %s %s after %s", scan.ID, scan.Status, elapsed)
+	if scan.Score != nil {
+		fmt.Fprintf(&b, ": score %s", formatScore(*scan.Score))
+		if !minScore.IsNull() {
+			verdict := "passed"
+			if *scan.Score < minScore.ValueFloat64() {
+				verdict = "FAILED"
+			}
+			fmt.Fprintf(&b, ", min_score %s %s", formatScore(minScore.ValueFloat64()), verdict)
+		}
+	} else if scan.FailureReason != nil && *scan.FailureReason != "" {
+		fmt.Fprintf(&b, ": %s", *scan.FailureReason)
+	}
+	if s := scan.Summary; s != nil {
+		c := s.FailedBySeverity
+		fmt.Fprintf(&b, "; failed controls: %d critical, %d high, %d medium, %d low, %d informational",
+			c.Critical, c.High, c.Medium, c.Low, c.Informational)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func formatScore(score float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", score), "0"), ".")
+}
+
+// reportActionOutcome turns the finished scan into the action's verdict.
+func reportActionOutcome(diags *diag.Diagnostics, scan *aether365.Scan, config runScanActionModel) {
+	switch scan.Status {
+	case aether365.ScanStatusCompleted:
+		if !config.MinScore.IsNull() && scan.Score != nil && *scan.Score < config.MinScore.ValueFloat64() {
+			diags.AddError("Aether365 Scan Score Below min_score",
+				fmt.Sprintf("Scan %s of tenant %s scored %s, below min_score %s. Look at its failed controls with "+
+					"the aether365_scan_results data source (scan_id = %q) or in Aether365.",
+					scan.ID, scan.TenantID, formatScore(*scan.Score), formatScore(config.MinScore.ValueFloat64()), scan.ID))
+		}
+	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
+		reason := "Aether365 gave no reason"
+		if scan.FailureReason != nil && *scan.FailureReason != "" {
+			reason = *scan.FailureReason
+		}
+		detail := fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.", scan.ID, scan.TenantID, scan.Status, reason)
+		if config.failsOnScanFailure() {
+			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
+				detail+" Fix the cause and invoke the action again; set fail_on_scan_failure = false to report failed scans as warnings.")
+			return
+		}
+		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status), detail)
+	}
+}
+
+// addActionWaitError explains why waiting stopped. The scan is not
+// cancelled in any case: Aether365 has no way to, and the ID lets the user
+// follow it.
+func addActionWaitError(diags *diag.Diagnostics, scanID, lastStatus string, timeout, elapsed time.Duration, interrupted, err error) {
+	keepsRunning := fmt.Sprintf("Scan %s keeps running in Aether365; read its verdict later with data "+
+		"\"aether365_scan\" { id = %q }.", scanID, scanID)
+	switch {
+	case interrupted != nil:
+		diags.AddError("Interrupted While Waiting for Aether365 Scan",
+			fmt.Sprintf("Terraform was interrupted after %s while scan %s was %q. %s", elapsed, scanID, lastStatus, keepsRunning))
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddAttributeError(path.Root("timeout"), "Timed Out Waiting for Aether365 Scan",
+			fmt.Sprintf("Scan %s did not finish within the action's timeout of %s; its last status was %q. %s If "+
+				"scans of this tenant take longer, raise it: timeout = \"%s\".", scanID, timeout, lastStatus, keepsRunning, timeout*2))
+	default:
+		diags.AddError("Error Waiting for Aether365 Scan",
+			fmt.Sprintf("Could not follow scan %s (last status %q). %s %s\n\nOriginal error: %s",
+				scanID, lastStatus, apiErrorAdvice(err), keepsRunning, err))
+	}
+}
+
+// parsePositiveDuration parses a Go duration that must be greater than zero.
+func parsePositiveDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: use a number with a unit, such as \"45m\" or \"1h30m\"", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be longer than zero, such as \"45m\"", s)
+	}
+	return d, nil
+}
+
+// positiveDurationValidator checks at plan that a duration string parses
+// and is positive, so a typo never starts a scan that then cannot be waited for.
+type positiveDurationValidator struct{}
+
+func (positiveDurationValidator) Description(context.Context) string {
+	return "must be a duration longer than zero, such as \"45m\""
+}
+
+func (v positiveDurationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (positiveDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parsePositiveDuration(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", err.Error())
+	}
+}

@@ -1,0 +1,457 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// skipBelowActions skips tests of actions and list resources on Terraform
+// older than 1.14.1: 1.14.0 does not run after_create triggers reliably nor
+// generate configuration from a query.
+var skipBelowActions = []tfversion.TerraformVersionCheck{
+	tfversion.SkipBelow(version.Must(version.NewVersion("1.14.1"))),
+}
+
+// fakeClockProvider is the real provider whose client and action read time
+// from one fake clock shared with the simulator, so a scan of an hour plays
+// out instantly and deterministically.
+type fakeClockProvider struct {
+	*aether365Provider
+	clock  *clock.Fake
+	sim    *testSimulator
+	apiKey string
+}
+
+func (p *fakeClockProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	p.aether365Provider.Configure(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data, _ := resp.ActionData.(*providerData)
+	client, err := aether365.New(aether365.Config{BaseURL: p.sim.URL, APIKey: p.apiKey, Clock: p.clock})
+	if err != nil {
+		resp.Diagnostics.AddError("test client", err.Error())
+		return
+	}
+	resp.ActionData = &providerData{client: client, defaultTenant: data.defaultTenant}
+}
+
+func (p *fakeClockProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{func() action.Action { return &runScanAction{clock: p.clock} }}
+}
+
+// invokeResult is what one InvokeAction call streamed back.
+type invokeResult struct {
+	progress []string
+	// at is the fake time of each progress line.
+	at          []time.Time
+	diagnostics []*tfprotov6.Diagnostic
+}
+
+func (r invokeResult) errors() []string {
+	var out []string
+	for _, d := range r.diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			out = append(out, d.Summary+": "+d.Detail)
+		}
+	}
+	return out
+}
+
+// objectValue builds a value of an object type with the given attributes
+// set and every other attribute null, so the test does not break when the
+// schema gains an optional attribute.
+func objectValue(t *testing.T, typ tftypes.Type, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type %s is not an object", typ)
+	}
+	values := map[string]tftypes.Value{}
+	for name, attrType := range obj.AttributeTypes {
+		if v, ok := set[name]; ok {
+			values[name] = v
+			continue
+		}
+		values[name] = tftypes.NewValue(attrType, nil)
+	}
+	for name := range set {
+		if _, ok := obj.AttributeTypes[name]; !ok {
+			t.Fatalf("schema has no attribute %q", name)
+		}
+	}
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+// invokeRunScan configures the provider against sim and invokes
+// aether365_run_scan through the provider server, as Terraform does.
+func invokeRunScan(t *testing.T, sim *testSimulator, clk *clock.Fake, config map[string]tftypes.Value) invokeResult {
+	t.Helper()
+	ctx := context.Background()
+	p := &fakeClockProvider{aether365Provider: &aether365Provider{version: "test"}, clock: clk, sim: sim, apiKey: testAPIKey}
+	server, err := providerserver.NewProtocol6WithError(p)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
+		TerraformVersion: "1.15.0",
+		Config: objectValue(t, schemas.Provider.ValueType(), map[string]tftypes.Value{
+			"base_url": tftypes.NewValue(tftypes.String, sim.URL),
+			"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
+		}),
+	})
+	if err != nil || len(configured.Diagnostics) > 0 {
+		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
+	}
+	actions, ok := server.(tfprotov6.ActionServer)
+	if !ok {
+		t.Fatal("the provider server does not serve actions")
+	}
+	actionSchema, ok := schemas.ActionSchemas["aether365_run_scan"]
+	if !ok {
+		t.Fatal("aether365_run_scan is not registered")
+	}
+	stream, err := actions.InvokeAction(ctx, &tfprotov6.InvokeActionRequest{
+		ActionType: "aether365_run_scan",
+		Config:     objectValue(t, actionSchema.Schema.ValueType(), config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result invokeResult
+	for event := range stream.Events {
+		switch e := event.Type.(type) {
+		case tfprotov6.ProgressInvokeActionEventType:
+			result.progress = append(result.progress, e.Message)
+			result.at = append(result.at, clk.Now())
+		case tfprotov6.CompletedInvokeActionEventType:
+			result.diagnostics = append(result.diagnostics, e.Diagnostics...)
+		}
+	}
+	return result
+}
+
+func newFakeClockSimulator(t *testing.T, duration time.Duration, score float64) (*testSimulator, *clock.Fake) {
+	t.Helper()
+	clk := clock.NewFake(time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC))
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: duration, Score: &score, Clock: clk})
+	return sim, clk
+}
+
+// A long scan reports its ID first, every status change, a line at least
+// every minute with the elapsed time, and a final line with the verdict.
+func TestRunScanAction_progressStream(t *testing.T) {
+	sim, clk := newFakeClockSimulator(t, 20*time.Minute, 91.5)
+	result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
+		"scan_type": tftypes.NewValue(tftypes.String, "compliance"),
+		"min_score": tftypes.NewValue(tftypes.Number, 80),
+	})
+	if errs := result.errors(); len(errs) > 0 {
+		t.Fatalf("invoke failed: %v", errs)
+	}
+	ids := sim.ScanIDs(testTenant)
+	if len(ids) != 1 {
+		t.Fatalf("simulator has scans %v, want exactly one", ids)
+	}
+	scanID := ids[0]
+	if len(result.progress) < 3 {
+		t.Fatalf("progress = %q, want start, heartbeats and a final line", result.progress)
+	}
+	first := result.progress[0]
+	if !strings.Contains(first, scanID) || !strings.Contains(first, "queued") {
+		t.Errorf("first progress line %q should name scan %s and its status", first, scanID)
+	}
+	if !slicesContainMatch(result.progress, regexp.MustCompile(`^Scan `+scanID+` is running \(((\d+m)?\d+s) elapsed\)\.$`)) {
+		t.Errorf("no line for the change to running in %q", result.progress)
+	}
+	heartbeat := regexp.MustCompile(`^Scan ` + scanID + ` is still running \(((\d+m)?\d+s) elapsed\)\.$`)
+	heartbeats := 0
+	for _, line := range result.progress {
+		if heartbeat.MatchString(line) {
+			heartbeats++
+		}
+	}
+	// Twenty minutes of scan with a line at least every minute.
+	if heartbeats < 15 {
+		t.Errorf("%d heartbeats in a 20-minute scan, want at least 15: %q", heartbeats, result.progress)
+	}
+	for i := 1; i < len(result.at); i++ {
+		if gap := result.at[i].Sub(result.at[i-1]); gap > runScanHeartbeat {
+			t.Errorf("%s between progress lines %q and %q, want at most %s", gap, result.progress[i-1], result.progress[i], runScanHeartbeat)
+		}
+	}
+	final := result.progress[len(result.progress)-1]
+	want := regexp.MustCompile(`^Scan ` + scanID + ` completed after 20m\d+s: score 91\.5, min_score 80 passed; failed controls: \d+ critical, \d+ high, \d+ medium, \d+ low, \d+ informational\.$`)
+	if !want.MatchString(final) {
+		t.Errorf("final line %q does not match %s", final, want)
+	}
+}
+
+func slicesContainMatch(lines []string, re *regexp.Regexp) bool {
+	for _, l := range lines {
+		if re.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRunScanAction_verdicts(t *testing.T) {
+	t.Run("score below min_score", func(t *testing.T) {
+		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 62)
+		result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
+			"scan_type": tftypes.NewValue(tftypes.String, "compliance"),
+			"min_score": tftypes.NewValue(tftypes.Number, 75),
+		})
+		scanID := onlyScan(t, sim)
+		assertOneError(t, result, `Score Below min_score: Scan `+scanID+` of tenant `+testTenant+` scored 62, below min_score 75`)
+		if final := result.progress[len(result.progress)-1]; !strings.Contains(final, "min_score 75 FAILED") {
+			t.Errorf("final line %q should give the failed verdict", final)
+		}
+	})
+	t.Run("failed scan", func(t *testing.T) {
+		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 90)
+		sim.SetScanOutcome(simulator.OutcomeFailed)
+		result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{"scan_type": tftypes.NewValue(tftypes.String, "compliance")})
+		assertOneError(t, result, `Scan Failed: Scan `+onlyScan(t, sim)+` of tenant `+testTenant+` ended with status "failed"`)
+	})
+	t.Run("failed scan tolerated", func(t *testing.T) {
+		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 90)
+		sim.SetScanOutcome(simulator.OutcomeFailed)
+		result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
+			"scan_type":            tftypes.NewValue(tftypes.String, "compliance"),
+			"fail_on_scan_failure": tftypes.NewValue(tftypes.Bool, false),
+		})
+		if errs := result.errors(); len(errs) > 0 {
+			t.Errorf("errors %v with fail_on_scan_failure = false", errs)
+		}
+		if len(result.diagnostics) != 1 || result.diagnostics[0].Severity != tfprotov6.DiagnosticSeverityWarning {
+			t.Errorf("diagnostics = %v, want one warning", result.diagnostics)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		// The fake clock makes the wait's polls instant while the timeout is
+		// real time, so the scan must outlast it in real time too.
+		sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+		result := invokeRunScan(t, sim, clock.NewFake(time.Now()), map[string]tftypes.Value{
+			"scan_type": tftypes.NewValue(tftypes.String, "compliance"),
+			"timeout":   tftypes.NewValue(tftypes.String, "300ms"),
+		})
+		assertOneError(t, result, `Timed Out Waiting for Aether365 Scan: Scan `+onlyScan(t, sim)+` did not finish within the action's timeout of 300ms`)
+	})
+	t.Run("no wait", func(t *testing.T) {
+		sim, clk := newFakeClockSimulator(t, time.Hour, 90)
+		result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
+			"scan_type":           tftypes.NewValue(tftypes.String, "compliance"),
+			"wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+		})
+		if errs := result.errors(); len(errs) > 0 || len(result.progress) != 1 {
+			t.Errorf("errors %v, progress %q; want only the start line", errs, result.progress)
+		}
+		if total, _ := clk.Slept(); total != 0 {
+			t.Errorf("the action waited %s with wait_for_completion = false", total)
+		}
+	})
+}
+
+func onlyScan(t *testing.T, sim *testSimulator) string {
+	t.Helper()
+	ids := sim.ScanIDs(testTenant)
+	if len(ids) != 1 {
+		t.Fatalf("simulator has scans %v, want exactly one", ids)
+	}
+	return ids[0]
+}
+
+func assertOneError(t *testing.T, result invokeResult, want string) {
+	t.Helper()
+	errs := result.errors()
+	if len(errs) != 1 || !strings.Contains(errs[0], want) {
+		t.Errorf("errors = %q, want one containing %q", errs, want)
+	}
+}
+
+// Interrupting the wait ends the action at once, naming the scan that goes
+// on in Aether365.
+func TestRunScanAction_interrupted(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	a := &runScanAction{clock: clock.Real{}, data: &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var progress []string
+	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) {
+		progress = append(progress, e.Message)
+		if len(progress) == 1 {
+			cancel() // Ctrl-C as soon as the scan has started
+		}
+	}}
+	config := runScanActionConfig(t, a, map[string]tftypes.Value{"scan_type": tftypes.NewValue(tftypes.String, "compliance")})
+	start := time.Now()
+	a.Invoke(ctx, action.InvokeRequest{Config: config}, resp)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("Invoke took %s after the interrupt", took)
+	}
+	scanID := onlyScan(t, sim)
+	if !resp.Diagnostics.HasError() {
+		t.Fatal("an interrupted wait must be an error")
+	}
+	detail := resp.Diagnostics.Errors()[0].Detail()
+	if !strings.Contains(detail, "Scan "+scanID+" keeps running in Aether365") {
+		t.Errorf("detail %q should say scan %s keeps running", detail, scanID)
+	}
+}
+
+// Invalid settings are rejected when Terraform validates the configuration,
+// before any scan starts.
+func TestAccRunScanAction_invalidConfig(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	for name, tc := range map[string]struct{ body, want string }{
+		"min_score without wait": {`scan_type = "compliance"
+      wait_for_completion = false
+      min_score = 80`, `min_score Needs wait_for_completion`},
+		"min_score above 100": {`scan_type = "compliance"
+      min_score = 101`, `min_score value must be between 0\.000000 and 100\.000000`},
+		"bad timeout":  {`scan_type = "compliance"` + "\n" + `timeout = "30"`, `"30" is not a duration`},
+		"zero timeout": {`scan_type = "compliance"` + "\n" + `timeout = "0s"`, `must be longer than zero`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				TerraformVersionChecks:   skipBelowActions,
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: sim.providerConfig() + fmt.Sprintf(`
+action "aether365_run_scan" "bad" {
+  config {
+      %s
+  }
+}
+resource "terraform_data" "release" {
+  input = "v1"
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.aether365_run_scan.bad]
+    }
+  }
+}
+`, tc.body),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+			if n := sim.ScanCount(testTenant); n != 0 {
+				t.Errorf("%d scans started by an invalid configuration", n)
+			}
+		})
+	}
+}
+
+func runScanActionConfigHCL(sim *testSimulator, name, body string) string {
+	return sim.providerConfig() + fmt.Sprintf(`
+action "aether365_run_scan" %q {
+  config {
+    %s
+  }
+}
+
+resource "terraform_data" "release" {
+  input = "v1"
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.aether365_run_scan.%s]
+    }
+  }
+}
+`, name, body, name)
+}
+
+// An after_create trigger runs exactly one scan; a score below min_score
+// and a failed scan fail the apply naming the scan.
+func TestAccRunScanAction_trigger(t *testing.T) {
+	t.Run("passes", func(t *testing.T) {
+		sim := newTestSimulator(t, simulator.Config{})
+		sim.SetScore(88)
+		resource.Test(t, resource.TestCase{
+			TerraformVersionChecks:   skipBelowActions,
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"
+    min_score = 80`),
+				Check: func(*terraform.State) error {
+					if n := sim.ScanCount(testTenant); n != 1 {
+						return fmt.Errorf("the trigger started %d scans, want exactly 1", n)
+					}
+					return nil
+				},
+			}},
+		})
+	})
+	t.Run("below min_score", func(t *testing.T) {
+		sim := newTestSimulator(t, simulator.Config{})
+		sim.SetScore(55)
+		resource.Test(t, resource.TestCase{
+			TerraformVersionChecks:   skipBelowActions,
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"`+"\n"+`min_score = 80`),
+				ExpectError: regexp.MustCompile(`Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+scored\s+55,\s+below\s+min_score\s+80`),
+			}},
+		})
+		if n := sim.ScanCount(testTenant); n != 1 {
+			t.Errorf("%d scans, want exactly 1", n)
+		}
+	})
+	t.Run("failed scan", func(t *testing.T) {
+		sim := newTestSimulator(t, simulator.Config{ScanOutcome: simulator.OutcomeFailed})
+		resource.Test(t, resource.TestCase{
+			TerraformVersionChecks:   skipBelowActions,
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Failed.*Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+ended\s+with\s+status\s+"failed"`),
+			}},
+		})
+	})
+}
+
+// runScanActionConfig is the action's configuration with the given
+// attributes set, for calling Invoke directly.
+func runScanActionConfig(t *testing.T, a *runScanAction, set map[string]tftypes.Value) tfsdk.Config {
+	t.Helper()
+	ctx := context.Background()
+	var resp action.SchemaResponse
+	a.Schema(ctx, action.SchemaRequest{}, &resp)
+	typ := resp.Schema.Type().TerraformType(ctx)
+	dv := objectValue(t, typ, set)
+	raw, err := dv.Unmarshal(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tfsdk.Config{Schema: resp.Schema, Raw: raw}
+}

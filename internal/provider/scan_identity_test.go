@@ -1,0 +1,182 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// Identities exist from Terraform 1.12 on.
+var skipBelowIdentity = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
+
+func expectScanIdentity(address, tenant string, id knownvalue.Check) statecheck.StateCheck {
+	return statecheck.ExpectIdentity(address, map[string]knownvalue.Check{
+		"tenant_id": knownvalue.StringExact(tenant),
+		"id":        id,
+	})
+}
+
+// Create records the identity {tenant_id, id}; importing by that identity
+// and by the TENANT/SCAN_ID string both give the same state.
+func TestAccScanResource_identity(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	existing := sim.startCompletedScan(t, 90)
+	var scanID string
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowIdentity,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, `scan_type = "compliance"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectScanIdentity(scanAddress, "me", knownvalue.StringRegexp(regexp.MustCompile(`^scn_`))),
+				},
+				Check: captureID(scanAddress, &scanID),
+			},
+			{
+				ResourceName:    scanAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				Config:          scanConfig(sim, `scan_type = "compliance"`),
+			},
+			{
+				ResourceName:    scanAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				Config:          scanConfig(sim, `scan_type = "compliance"`),
+			},
+			{
+				// An identity block without tenant_id means the provider's tenant.
+				Config: sim.providerConfig() + `
+resource "aether365_scan" "adopted" {
+  scan_type = "compliance"
+}
+import {
+  to       = aether365_scan.adopted
+  identity = { id = "` + existing.ID + `" }
+}
+resource "aether365_scan" "test" {
+  scan_type = "compliance"
+}
+`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.adopted", plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectScanIdentity("aether365_scan.adopted", "me", knownvalue.StringExact(existing.ID)),
+					expectString("aether365_scan.adopted", "tenant_id", "me"),
+				},
+			},
+		},
+	})
+	if n := sim.ScanCount(testTenant); n != 2 {
+		t.Errorf("%d scans, want 2 (one arranged, one created): imports must not start scans", n)
+	}
+}
+
+// importConfig is a configuration that imports scan into aether365_scan.adopted.
+func importConfig(sim *testSimulator, providerTenant, resourceTenant, importLine string) string {
+	provider := sim.providerConfig()
+	if providerTenant != "" {
+		provider = fmt.Sprintf(`
+provider "aether365" {
+  base_url  = %q
+  api_key   = %q
+  tenant_id = %q
+}
+`, sim.URL, testAPIKey, providerTenant)
+	}
+	tenantLine := ""
+	if resourceTenant != "" {
+		tenantLine = fmt.Sprintf("tenant_id = %q", resourceTenant)
+	}
+	return provider + fmt.Sprintf(`
+resource "aether365_scan" "adopted" {
+  scan_type = "compliance"
+  %s
+}
+import {
+  to = aether365_scan.adopted
+  %s
+}
+`, tenantLine, importLine)
+}
+
+// Importing a scan under a tenant it does not belong to fails and names the
+// right tenant, whatever form the import takes: a bare ID under the
+// provider's `me`, `me/ID`, another tenant's name, or an identity.
+func TestAccScanResource_importUnderWrongTenantFails(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	ctx := context.Background()
+	// contoso is the key's `me`; fabrikam is another tenant the key may see.
+	own, err := sim.client(t).StartScan(ctx, "me", "compliance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sim.client(t).StartScan(ctx, "fabrikam", "compliance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongTenant := regexp.MustCompile(`(?s)Aether365 Scan Belongs to Another Tenant.*` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam"`)
+	steps := []resource.TestStep{
+		{Config: importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)), ExpectError: wrongTenant},
+		{Config: importConfig(sim, "", "me", fmt.Sprintf("id = %q", "me/"+other.ID)), ExpectError: wrongTenant},
+		{Config: importConfig(sim, "", testTenant, fmt.Sprintf("id = %q", testTenant+"/"+other.ID)), ExpectError: wrongTenant},
+		{Config: importConfig(sim, "fabrikam", "", fmt.Sprintf("id = %q", own.ID)),
+			ExpectError: regexp.MustCompile(`(?s)` + own.ID + `\s+belongs\s+to\s+tenant\s+"` + testTenant + `"`)},
+		{
+			// The right tenant imports, recorded as the configuration names it.
+			Config:            importConfig(sim, "", "", fmt.Sprintf("id = %q", own.ID)),
+			ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.adopted", "tenant_id", "me")},
+		},
+	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
+// With no scan of its own, the key's `me` cannot own the imported scan.
+func TestAccScanResource_importBareIDWhenOwnTenantHasNoScans(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	other, err := sim.client(t).StartScan(context.Background(), "fabrikam", "compliance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)),
+			ExpectError: regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam",\s+not\s+"me"`),
+		}},
+	})
+}
+
+func TestAccScanResource_importIdentityUnderWrongTenantFails(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	other, err := sim.client(t).StartScan(context.Background(), "fabrikam", "compliance", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongTenant := regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam"`)
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowIdentity,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: importConfig(sim, "", "", fmt.Sprintf("identity = { id = %q }", other.ID)), ExpectError: wrongTenant},
+			{Config: importConfig(sim, "", testTenant, fmt.Sprintf("identity = { id = %q, tenant_id = %q }", other.ID, testTenant)), ExpectError: wrongTenant},
+			{
+				Config: importConfig(sim, "", "fabrikam", fmt.Sprintf("identity = { id = %q, tenant_id = \"fabrikam\" }", other.ID)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectScanIdentity("aether365_scan.adopted", "fabrikam", knownvalue.StringExact(other.ID)),
+				},
+			},
+		},
+	})
+}

@@ -1,0 +1,331 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// scanHistory is a tenant with four scans an hour apart, oldest first:
+// compliance 70, identity (failed), compliance 85, email 92.
+type scanHistory struct {
+	sim   *testSimulator
+	start time.Time
+	scans []*aether365.Scan
+}
+
+func newScanHistory(t *testing.T) *scanHistory {
+	t.Helper()
+	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(start)
+	h := &scanHistory{sim: newTestSimulator(t, simulator.Config{Clock: clk}), start: start}
+	client := h.sim.client(t)
+	for _, s := range []struct {
+		scanType string
+		score    float64
+		outcome  string
+	}{
+		{"compliance", 70, simulator.OutcomeCompleted},
+		{"identity", 0, simulator.OutcomeFailed},
+		{"compliance", 85, simulator.OutcomeCompleted},
+		{"email", 92, simulator.OutcomeCompleted},
+	} {
+		h.sim.SetScore(s.score)
+		h.sim.SetScanOutcome(s.outcome)
+		scan, err := client.StartScan(context.Background(), "me", s.scanType, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.scans = append(h.scans, scan)
+		clk.Advance(time.Hour)
+	}
+	h.sim.SetScanOutcome(simulator.OutcomeCompleted)
+	return h
+}
+
+func (h *scanHistory) query(blocks string) string {
+	return h.sim.providerConfig() + blocks
+}
+
+func identityOf(scan *aether365.Scan) map[string]knownvalue.Check {
+	return map[string]knownvalue.Check{"tenant_id": knownvalue.StringExact("me"), "id": knownvalue.StringExact(scan.ID)}
+}
+
+func TestAccScanListResource_query(t *testing.T) {
+	h := newScanHistory(t)
+	oldest, failed, newest := h.scans[0], h.scans[1], h.scans[3]
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowActions,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Query: true,
+				Config: h.query(`
+list "aether365_scan" "all" {
+  provider = aether365
+}
+list "aether365_scan" "compliance" {
+  provider = aether365
+  config {
+    scan_type = "compliance"
+  }
+}
+list "aether365_scan" "failed" {
+  provider = aether365
+  config {
+    status = "failed"
+  }
+}
+list "aether365_scan" "recent" {
+  provider = aether365
+  config {
+    created_after = "` + h.start.Add(90*time.Minute).Format(time.RFC3339) + `"
+  }
+}
+list "aether365_scan" "two" {
+  provider = aether365
+  limit    = 2
+}
+`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.all", 4),
+					querycheck.ExpectIdentity("aether365_scan.all", identityOf(oldest)),
+					querycheck.ExpectIdentity("aether365_scan.all", identityOf(newest)),
+					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
+						knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-30 06:00 UTC)")),
+					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
+						knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-30 07:00 UTC)")),
+					querycheck.ExpectLength("aether365_scan.compliance", 2),
+					querycheck.ExpectLength("aether365_scan.failed", 1),
+					querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
+					querycheck.ExpectLength("aether365_scan.recent", 2),
+					querycheck.ExpectIdentity("aether365_scan.recent", identityOf(newest)),
+					// Newest first, so the limit keeps the two latest.
+					querycheck.ExpectLength("aether365_scan.two", 2),
+					querycheck.ExpectIdentity("aether365_scan.two", identityOf(newest)),
+				},
+			},
+			{
+				Query: true,
+				Config: h.query(`
+list "aether365_scan" "full" {
+  provider         = aether365
+  include_resource = true
+  config {
+    scan_type = "email"
+  }
+}
+`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.full", 1),
+					querycheck.ExpectResourceKnownValues("aether365_scan.full", queryfilter.ByResourceIdentity(identityOf(newest)),
+						[]querycheck.KnownValueCheck{
+							{Path: tfjsonpath.New("score"), KnownValue: knownvalue.Float64Exact(92)},
+							{Path: tfjsonpath.New("tenant_id"), KnownValue: knownvalue.StringExact("me")},
+							{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("completed")},
+						}),
+				},
+			},
+		},
+	})
+	if n := h.sim.ScanCount(testTenant); n != 4 {
+		t.Errorf("%d scans after the queries, want the 4 arranged: a query must not start scans", n)
+	}
+}
+
+func TestAccScanListResource_invalidConfig(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	for name, tc := range map[string]struct{ body, want string }{
+		"status":        {`status = "done"`, `value must be one of`},
+		"created_after": {`created_after = "yesterday"`, `"yesterday" is not an RFC 3339 timestamp`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				TerraformVersionChecks:   skipBelowActions,
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Query: true,
+					Config: sim.providerConfig() + fmt.Sprintf(`
+list "aether365_scan" "bad" {
+  provider = aether365
+  config {
+    %s
+  }
+}
+`, tc.body),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+// capturedString checks a value against a string captured by an earlier
+// test step, so a query can be checked against scans Terraform created.
+type capturedString struct{ value *string }
+
+func (c capturedString) CheckValue(v any) error {
+	s, ok := v.(string)
+	if !ok || s != *c.value {
+		return fmt.Errorf("got %v, want %q", v, *c.value)
+	}
+	return nil
+}
+
+func (c capturedString) String() string { return *c.value }
+
+// Scans created by Terraform in one step are found by a query in the next,
+// with the identity the resources recorded.
+func TestAccScanListResource_findsScansCreatedEarlier(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	var complianceID, identityID string
+	created := sim.providerConfig() + `
+resource "aether365_scan" "compliance" {
+  scan_type = "compliance"
+}
+resource "aether365_scan" "identity" {
+  scan_type = "identity"
+}
+`
+	resource.Test(t, resource.TestCase{
+		TerraformVersionChecks:   skipBelowActions,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: created,
+				Check: resource.ComposeTestCheckFunc(
+					captureID("aether365_scan.compliance", &complianceID),
+					captureID("aether365_scan.identity", &identityID),
+				),
+			},
+			{
+				// The configuration of the previous step, provider included,
+				// stays in place beside the query.
+				Query: true,
+				Config: `
+list "aether365_scan" "identity" {
+  provider = aether365
+  config {
+    scan_type = "identity"
+  }
+}
+list "aether365_scan" "completed" {
+  provider = aether365
+  config {
+    status = "completed"
+  }
+}
+`,
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.identity", 1),
+					querycheck.ExpectIdentity("aether365_scan.identity", map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&identityID},
+					}),
+					querycheck.ExpectLength("aether365_scan.completed", 2),
+					querycheck.ExpectIdentity("aether365_scan.completed", map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&complianceID},
+					}),
+					querycheck.ExpectResourceDisplayName("aether365_scan.completed", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&complianceID},
+					}), knownvalue.StringRegexp(regexp.MustCompile(`^compliance scn_\w+ completed, score \d+(\.\d+)? \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$`))),
+				},
+			},
+		},
+	})
+}
+
+// listScans calls List directly, as the framework does for terraform query,
+// and collects the results until push returns false.
+func listScans(t *testing.T, sim *testSimulator, limit int64, config map[string]tftypes.Value, stopAfter int) []list.ListResult {
+	t.Helper()
+	ctx := context.Background()
+	l := &scanListResource{data: &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}}
+	var schemaResp list.ListResourceSchemaResponse
+	l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &schemaResp)
+	r := &scanResource{}
+	var resourceSchema fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &resourceSchema)
+	var identitySchema fwresource.IdentitySchemaResponse
+	r.IdentitySchema(ctx, fwresource.IdentitySchemaRequest{}, &identitySchema)
+
+	typ := schemaResp.Schema.Type().TerraformType(ctx)
+	raw, err := objectValue(t, typ, config).Unmarshal(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream list.ListResultsStream
+	l.List(ctx, list.ListRequest{
+		Config:                 tfsdk.Config{Schema: schemaResp.Schema, Raw: raw},
+		Limit:                  limit,
+		IncludeResource:        true,
+		ResourceSchema:         resourceSchema.Schema,
+		ResourceIdentitySchema: identitySchema.IdentitySchema,
+	}, &stream)
+	var results []list.ListResult
+	stream.Results(func(result list.ListResult) bool {
+		results = append(results, result)
+		if result.Diagnostics.HasError() {
+			t.Fatalf("result diagnostics: %v", result.Diagnostics)
+		}
+		return stopAfter == 0 || len(results) < stopAfter
+	})
+	return results
+}
+
+// The request's limit bounds what is read from Aether365, not only what is
+// returned: 250 scans (three pages of 100) and a limit of 5 cost one request.
+func TestScanListResource_limitBoundsRequests(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	client := sim.client(t)
+	for range 250 {
+		if _, err := client.StartScan(context.Background(), "me", "compliance", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	results := listScans(t, sim, 5, nil, 0)
+	if len(results) != 5 {
+		t.Errorf("%d results with limit 5", len(results))
+	}
+	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 1 {
+		t.Errorf("limit 5 cost %d list requests, want 1", n)
+	}
+	// Terraform stops reading once it has enough: so does the provider.
+	if got := listScans(t, sim, 100, nil, 3); len(got) != 3 {
+		t.Errorf("%d results pushed after push returned false at 3", len(got))
+	}
+	// With the provider-side created_after filter, every page is read.
+	before = sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	all := listScans(t, sim, 1000, map[string]tftypes.Value{
+		"created_after": tftypes.NewValue(tftypes.String, "2000-01-01T00:00:00Z"),
+	}, 0)
+	if len(all) != 250 {
+		t.Errorf("%d results, want all 250", len(all))
+	}
+	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 3 {
+		t.Errorf("reading 250 scans cost %d list requests, want 3 pages", n)
+	}
+	var m scanResourceModel
+	if diags := all[0].Resource.Get(context.Background(), &m); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if m.TenantID.ValueString() != "me" || !m.WaitForCompletion.ValueBool() || m.Status.ValueString() != "completed" {
+		t.Errorf("included resource = %+v; want tenant me, wait_for_completion true, status completed", m)
+	}
+}
