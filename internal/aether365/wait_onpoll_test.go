@@ -12,7 +12,8 @@ func TestWaitForScanCallsOnPollForEveryRead(t *testing.T) {
 	c, _, polls := scriptedWait(t, status("running"), status("running"), proxyPage, status("running"), status("completed"))
 	var seen []string
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
-		OnPoll: func(_ context.Context, scan *Scan) { seen = append(seen, scan.Status) },
+		MaxConsecutiveErrors: 2,
+		OnPoll:               func(_ context.Context, scan *Scan) { seen = append(seen, scan.Status) },
 	}); err != nil {
 		t.Fatal(err)
 	}
