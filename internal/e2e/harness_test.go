@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,8 +99,12 @@ func (w *workspace) write(name, content string) {
 }
 
 // providerBlock is the configuration's terraform and provider blocks, with
-// the key left to the environment.
-func providerBlock(baseURL string) string {
+// the key left to the environment and arguments added to the provider.
+func providerBlock(baseURL string, arguments ...string) string {
+	var extra strings.Builder
+	for _, argument := range arguments {
+		extra.WriteString("  " + argument + "\n")
+	}
 	return fmt.Sprintf(`terraform {
   required_providers {
     aether365 = {
@@ -110,8 +115,8 @@ func providerBlock(baseURL string) string {
 
 provider "aether365" {
   base_url = %q
-}
-`, baseURL)
+%s}
+`, baseURL, extra.String())
 }
 
 // writeConfig writes main.tf with the provider block and body.

@@ -52,11 +52,19 @@ func New(opts Options) (*Workspace, error) {
 		}
 		opts.Terraform = path
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	dir, err := filepath.Abs(opts.Dir) // terraform runs in Dir: nothing may be relative to here
+	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{Dir: opts.Dir, Terraform: opts.Terraform, CLIConfig: filepath.Join(opts.Dir, CLIConfigName)}
-	if err := WriteCLIConfig(w.CLIConfig, opts.ProviderDir); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	w := &Workspace{Dir: dir, Terraform: opts.Terraform, CLIConfig: filepath.Join(dir, CLIConfigName)}
+	providerDir, err := filepath.Abs(opts.ProviderDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteCLIConfig(w.CLIConfig, providerDir); err != nil {
 		return nil, err
 	}
 	w.Env = Environ(w.CLIConfig, opts.Env...)
