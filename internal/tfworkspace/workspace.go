@@ -21,6 +21,9 @@ const CLIConfigName = "terraform.rc"
 type Options struct {
 	// Dir is the working directory; it is created if missing.
 	Dir string
+	// CLIConfig is where to write the CLI configuration; "" means
+	// CLIConfigName in Dir. Set it to leave a directory of examples as it is.
+	CLIConfig string
 	// ProviderDir holds the provider binary (BuildProvider, SharedProvider).
 	ProviderDir string
 	// Terraform is the binary to run; "" means FindTerraform.
@@ -59,7 +62,14 @@ func New(opts Options) (*Workspace, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	w := &Workspace{Dir: dir, Terraform: opts.Terraform, CLIConfig: filepath.Join(dir, CLIConfigName)}
+	if opts.CLIConfig == "" {
+		opts.CLIConfig = filepath.Join(dir, CLIConfigName)
+	}
+	cliConfig, err := filepath.Abs(opts.CLIConfig)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{Dir: dir, Terraform: opts.Terraform, CLIConfig: cliConfig}
 	providerDir, err := filepath.Abs(opts.ProviderDir)
 	if err != nil {
 		return nil, err
