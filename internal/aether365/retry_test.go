@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 func TestRetriesTransientStatuses(t *testing.T) {
@@ -341,7 +343,7 @@ func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	now := simtest.Epoch
 	tests := []struct {
 		value string
 		want  time.Duration
@@ -391,7 +393,7 @@ func TestRetryDelay(t *testing.T) {
 	if got := retryDelay(base, limit, 0, resp("120"), time.Now()); got != limit {
 		t.Errorf("Retry-After 120 gave %s, want the %s cap", got, limit)
 	}
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	now := simtest.Epoch
 	if got := retryDelay(base, limit, 0, resp("Sat, 28 Nov 2026 10:00:01 GMT"), now); got != time.Second {
 		t.Errorf("Retry-After date gave %s", got)
 	}
