@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -215,4 +216,18 @@ func humanBytes(n int) string {
 		return fmt.Sprintf("%.1f%s", value, units[unit])
 	}
 	return fmt.Sprintf("%.0f%s", value, units[unit])
+}
+
+func TestSoakSummaryHelpers(t *testing.T) {
+	if got := malformedByKind(6); got != [4]int{2, 2, 1, 1} {
+		t.Errorf("malformedByKind(6) = %v, want the first two kinds twice", got)
+	}
+	for n, want := range map[int]string{950: "950", 1536: "1.5K", 4718592: "4.5M", 12 << 20: "12M"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := firstError("noise\nError: bad thing\n\n  on main.tf line 3\nmore\nlast"); got != "Error: bad thing    on main.tf line 3 more" {
+		t.Errorf("firstError = %q", got)
+	}
 }
