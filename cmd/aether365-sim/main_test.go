@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -10,12 +9,12 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // runMainEnv makes the test binary act as aether365-sim: the process test
@@ -33,38 +32,10 @@ func TestMain(m *testing.M) {
 }
 
 func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "--listen", "127.0.0.1:0", "--scan-duration", "0s")
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	baseURL, stderr, process := startProcess(t, "--scan-duration", "0s")
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:[1-9]\d*$`).MatchString(baseURL) {
+		t.Fatalf("ready line gives the URL %q", baseURL)
 	}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	lines := make(chan string, 2)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			lines <- scanner.Text()
-		}
-		close(lines)
-	}()
-	var ready string
-	select {
-	case ready = <-lines:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no ready line within 10s; stderr:\n%s", stderr.String())
-	}
-	match := regexp.MustCompile(`^aether365-sim listening on (http://127\.0\.0\.1:(\d+))$`).FindStringSubmatch(ready)
-	if match == nil || match[2] == "0" {
-		t.Fatalf("ready line %q", ready)
-	}
-	baseURL := match[1]
 
 	req, _ := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type": "compliance"}`))
 	req.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
@@ -78,20 +49,13 @@ func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
 		t.Fatalf("POST with the demo key: %d %s", resp.StatusCode, body)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := process.Cmd().Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	select {
-	case err := <-waited:
-		if err != nil {
-			t.Errorf("exit after SIGINT: %v\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10s after SIGINT")
+	if err := process.Wait(10 * time.Second); err != nil {
+		t.Errorf("exit after SIGINT: %v\nstderr:\n%s", err, stderr.String())
 	}
-	if extra, ok := <-lines; ok {
+	if extra := process.Stdout(); extra != "" {
 		t.Errorf("stdout has more than the ready line: %q", extra)
 	}
 
@@ -221,14 +185,14 @@ func TestParseFlags(t *testing.T) {
 
 func TestRunReportsAnAddressInUse(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var first lockedBuffer
+	var first simtest.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"--listen", "127.0.0.1:0"}, &first, io.Discard) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(first.String(), "\n") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	address := strings.TrimPrefix(strings.TrimSpace(first.String()), "aether365-sim listening on http://")
+	address := strings.TrimPrefix(strings.TrimSpace(first.String()), simtest.ReadyPrefix+"http://")
 
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"--listen", address}, io.Discard, &stderr); code != exitFailure ||
@@ -241,55 +205,20 @@ func TestRunReportsAnAddressInUse(t *testing.T) {
 	}
 }
 
-// lockedBuffer is written by one goroutine and read by the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startProcess runs aether365-sim with args on a free port and returns its
-// base URL and its stderr; the process is killed when the test ends.
-func startProcess(t *testing.T, args ...string) (string, *lockedBuffer, *exec.Cmd) {
+// base URL, its stderr and the process, which is stopped when the test ends.
+func startProcess(t *testing.T, args ...string) (string, *simtest.SyncBuffer, *simtest.Process) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &lockedBuffer{}
+	stderr := &simtest.SyncBuffer{}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	process, err := simtest.StartProcess(context.Background(), cmd, 10*time.Second)
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr.String())
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	ready := make(chan string, 1)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		if scanner.Scan() {
-			ready <- scanner.Text()
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-ready:
-		return strings.TrimPrefix(line, "aether365-sim listening on "), stderr, cmd
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no ready line within 10s; stderr:\n%s", stderr.String())
-	}
-	return "", nil, nil
+	t.Cleanup(func() { _ = process.Stop() })
+	return process.URL, stderr, process
 }
 
 // The fault flags reach the simulator: a reset is a real connection reset,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 const testAPIKey = "ae_live_test_0123456789abcdef"
@@ -27,7 +28,7 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, adjust ...func(*Confi
 		APIKey:       testAPIKey,
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
-		Clock:        clock.NewFake(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)),
+		Clock:        simtest.NewClock(),
 	}
 	for _, f := range adjust {
 		f(&cfg)
@@ -64,7 +65,7 @@ func testScan(id, status string) Scan {
 		TenantID:  "demo",
 		ScanType:  "compliance",
 		Status:    status,
-		CreatedAt: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC),
+		CreatedAt: simtest.Epoch,
 	}
 }
 
@@ -141,7 +142,7 @@ type recordingClock struct {
 }
 
 func newRecordingClock() *recordingClock {
-	return &recordingClock{Fake: clock.NewFake(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))}
+	return &recordingClock{Fake: simtest.NewClock()}
 }
 
 func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {

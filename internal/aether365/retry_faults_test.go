@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // brokenAnswer writes one malformed answer.
@@ -194,12 +195,10 @@ func TestStartScanAfterALostAnswerGetsTheReplayedScan(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			sim, err := simulator.New(simulator.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			server := httptest.NewServer(loseFirstAnswer(t, sim, lose))
-			defer server.Close()
+			server := simtest.StartBehind(t, simulator.Config{}, func(sim *simulator.Server) http.Handler {
+				return loseFirstAnswer(t, sim, lose)
+			})
+			sim := server.Server
 			c, err := New(Config{BaseURL: server.URL, APIKey: simulator.DemoAPIKey, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
@@ -224,13 +223,8 @@ func TestStartScanAfterALostAnswerGetsTheReplayedScan(t *testing.T) {
 // Against the simulator's own faults, every call of a client with enough
 // retries succeeds, and every StartScan leaves exactly one scan.
 func TestClientSurvivesSimulatorFaults(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1, Seed: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(sim)
-	defer server.Close()
-	c, err := New(Config{BaseURL: server.URL, APIKey: simulator.DemoAPIKey, MaxRetries: new(15),
+	sim := simtest.Start(t, simulator.Config{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1, Seed: 6})
+	c, err := New(Config{BaseURL: sim.URL, APIKey: simulator.DemoAPIKey, MaxRetries: new(15),
 		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

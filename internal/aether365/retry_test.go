@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 func TestRetriesTransientStatuses(t *testing.T) {
@@ -336,7 +338,7 @@ func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	now := simtest.Epoch
 	tests := []struct {
 		value string
 		want  time.Duration

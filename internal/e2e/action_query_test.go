@@ -12,6 +12,7 @@ import (
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/tfworkspace"
 )
 
 // Environment variables naming the binaries of the other matrix legs. .ci/run
@@ -42,7 +43,7 @@ func binaryFromEnv(t *testing.T, env, needs string) string {
 func newWorkspaceWith(t *testing.T, binary string, cfg simulator.Config) *workspace {
 	t.Helper()
 	w := newWorkspace(t, cfg)
-	w.tf = binary
+	w.Terraform = binary
 	return w
 }
 
@@ -64,7 +65,7 @@ provider "aether365" {
 }
 
 %s
-`, providerAddress, w.url, body))
+`, tfworkspace.ProviderSource, w.url, body))
 }
 
 func (w *workspace) client() *aether365.Client {

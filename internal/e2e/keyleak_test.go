@@ -58,34 +58,7 @@ output "score" {
 		"show -json stdout": show.stdout,
 		"show -json stderr": show.stderr,
 	}
-	for _, name := range []string{"trace.log", "terraform.tfstate", "terraform.tfstate.backup", "tfplan"} {
-		raw, err := os.ReadFile(filepath.Join(w.dir, name))
-		if os.IsNotExist(err) && name == "terraform.tfstate.backup" {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", name, err)
-		}
-		sources[name] = string(raw)
-	}
-	// The plan file is a zip archive: search its members uncompressed.
-	archive, err := zip.OpenReader(filepath.Join(w.dir, "tfplan"))
-	if err != nil {
-		t.Fatalf("opening the plan file: %v", err)
-	}
-	defer archive.Close()
-	for _, member := range archive.File {
-		rc, err := member.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		content, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources["tfplan:"+member.Name] = string(content)
-	}
+	readWorkspaceFiles(t, w.dir, sources)
 
 	// Sanity: the logs really are trace logs that include the provider's own
 	// request logging, so finding no key means something.
@@ -112,4 +85,38 @@ output "score" {
 		}
 	}
 	t.Logf("searched %d outputs and files (%d bytes of trace log) for the key", len(sources), len(sources["trace.log"]))
+}
+
+// readWorkspaceFiles adds the trace log, the state file and its backup, the
+// plan file and every member of the plan archive (uncompressed) to sources.
+func readWorkspaceFiles(t *testing.T, dir string, sources map[string]string) {
+	t.Helper()
+	for _, name := range []string{"trace.log", "terraform.tfstate", "terraform.tfstate.backup", "tfplan"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if os.IsNotExist(err) && name == "terraform.tfstate.backup" {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("reading %s: %v", name, err)
+		}
+		sources[name] = string(raw)
+	}
+	// The plan file is a zip archive: search its members uncompressed.
+	archive, err := zip.OpenReader(filepath.Join(dir, "tfplan"))
+	if err != nil {
+		t.Fatalf("opening the plan file: %v", err)
+	}
+	defer archive.Close()
+	for _, member := range archive.File {
+		rc, err := member.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources["tfplan:"+member.Name] = string(content)
+	}
 }

@@ -1,9 +1,7 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"testing"
@@ -13,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
-	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -27,67 +24,6 @@ const (
 	testAPIKey = "ae_live_acceptance_test_key"
 	testTenant = "contoso"
 )
-
-// testSimulator is an in-process aether365-sim for one test.
-type testSimulator struct {
-	*simulator.Server
-	URL string
-}
-
-// newTestSimulator starts a simulator whose scans finish at once unless cfg
-// says otherwise, with testAPIKey for tenant testTenant.
-func newTestSimulator(t *testing.T, cfg simulator.Config) *testSimulator {
-	t.Helper()
-	if cfg.APIKeys == nil {
-		cfg.APIKeys = map[string][]string{testAPIKey: {testTenant, "fabrikam"}, "ae_live_other": {"northwind"}}
-	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 365
-	}
-	sim, err := simulator.New(cfg)
-	if err != nil {
-		t.Fatalf("starting simulator: %v", err)
-	}
-	server := httptest.NewServer(sim)
-	t.Cleanup(server.Close)
-	return &testSimulator{Server: sim, URL: server.URL}
-}
-
-// providerConfig is the provider block a user would write for aether365-sim.
-func (s *testSimulator) providerConfig() string {
-	return fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-`, s.URL, testAPIKey)
-}
-
-// client talks to the simulator directly, to arrange scans before a test
-// step or to compare the provider's view with the API's.
-func (s *testSimulator) client(t *testing.T) *aether365.Client {
-	t.Helper()
-	c, err := aether365.New(aether365.Config{BaseURL: s.URL, APIKey: testAPIKey})
-	if err != nil {
-		t.Fatalf("client: %v", err)
-	}
-	return c
-}
-
-// startCompletedScan creates a scan that completes at once with score; the
-// simulator must have ScanDuration 0.
-func (s *testSimulator) startCompletedScan(t *testing.T, score float64) *aether365.Scan {
-	t.Helper()
-	s.SetScore(score)
-	scan, err := s.client(t).StartScan(context.Background(), "me", "compliance", "")
-	if err != nil {
-		t.Fatalf("start scan: %v", err)
-	}
-	if scan.Status != aether365.ScanStatusCompleted {
-		t.Fatalf("scan %s is %s; the test simulator should complete scans at once", scan.ID, scan.Status)
-	}
-	return scan
-}
 
 // TestMain clears the provider's environment variables, so every test is
 // configured by its own provider block alone, whatever the developer's shell

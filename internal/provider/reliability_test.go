@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // The reliability tests run the provider against a simulator that fails half
@@ -338,14 +339,14 @@ func copyHeader(dst, src http.Header) {
 // A status the provider does not know counts as still running: a scan stuck
 // in it is bounded by the create timeout, and the error names that status.
 func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ScanDuration: time.Hour, Seed: 365})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rewriter := &statusRewriter{sim: sim}
-	rewriter.enabled.Store(true)
-	server := httptest.NewServer(rewriter)
-	t.Cleanup(server.Close)
+	var rewriter *statusRewriter
+	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ScanDuration: time.Hour, Seed: 365},
+		func(sim *simulator.Server) http.Handler {
+			rewriter = &statusRewriter{sim: sim}
+			rewriter.enabled.Store(true)
+			return rewriter
+		})
+	sim := server.Server
 	config := fmt.Sprintf(`
 provider "aether365" {
   base_url = %q
@@ -463,13 +464,13 @@ func (m *mindChanger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // diagnostic that says what the server did, rather than return a list with
 // gaps or duplicates. The same list read honestly works.
 func TestAccReliability_serverChangingItsMindMidPagination(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ResultsPerScan: 450, Seed: 365})
-	if err != nil {
-		t.Fatal(err)
-	}
-	changer := &mindChanger{sim: sim}
-	server := httptest.NewServer(changer)
-	t.Cleanup(server.Close)
+	var changer *mindChanger
+	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ResultsPerScan: 450, Seed: 365},
+		func(sim *simulator.Server) http.Handler {
+			changer = &mindChanger{sim: sim}
+			return changer
+		})
+	sim := server.Server
 	config := fmt.Sprintf(`
 provider "aether365" {
   base_url = %q

@@ -179,8 +179,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 	var log lockedLog
 	sim, _ := newTestServer(t, Config{ResetRate: 0.5, Seed: 4, RequestLog: &log})
-	server := httptest.NewServer(sim)
-	defer server.Close()
+	server := serveHTTP(t, sim)
 	// No keep-alive: each attempt on its own connection, so Go's transport
 	// never replays a request on its own and every reset reaches us.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
@@ -256,8 +255,7 @@ func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 // its own Idempotency-Key ends with exactly one scan.
 func TestFaultsUnderConcurrencyKeepExactlyOnce(t *testing.T) {
 	sim, _ := newTestServer(t, Config{ErrorRate: 0.2, ResetRate: 0.2, MalformedRate: 0.2, Seed: 9})
-	server := httptest.NewServer(sim)
-	defer server.Close()
+	server := serveHTTP(t, sim)
 	client := server.Client()
 
 	const workers, perWorker = 8, 10
@@ -326,22 +324,4 @@ func postUntilAnswered(client *http.Client, baseURL, key string) (string, error)
 		return env.Data.ID, nil
 	}
 	return "", fmt.Errorf("%s: no well-formed answer in 50 attempts", key)
-}
-
-// lockedLog is a request log written by server goroutines.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

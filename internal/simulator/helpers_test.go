@@ -1,12 +1,14 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,8 @@ const (
 	keyMSP = "ae_live_key_msp"
 )
 
+// testStart is simtest.Epoch, which this package's own tests cannot import
+// (simtest imports the simulator).
 var testStart = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 
 func multiTenantKeys() map[string][]string {
@@ -43,6 +47,34 @@ func newTestServer(t testing.TB, cfg Config) (*Server, *clock.Fake) {
 		t.Fatalf("New: %v", err)
 	}
 	return sim, fake
+}
+
+// serveHTTP serves h on a loopback port until the test ends, for tests that
+// need real connections (resets, scripts).
+func serveHTTP(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	server := httptest.NewServer(h)
+	t.Cleanup(server.Close)
+	return server
+}
+
+// lockedLog is a request log or a process's output, written by other
+// goroutines and read by the test.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // response is a decoded answer; every field of the envelope is checked by

@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -38,9 +36,7 @@ func seedServer(t *testing.T, cfg Config) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := httptest.NewServer(sim)
-	t.Cleanup(server.Close)
-	return sim, server.URL
+	return sim, serveHTTP(t, sim).URL
 }
 
 // seedScript returns a seed example with the base URL and key replaced.
@@ -89,7 +85,7 @@ func runScriptSeparately(t *testing.T, dir string, env []string, name string, ar
 	// Loopback must never go through a proxy a developer has configured.
 	cmd.Env = append(os.Environ(), append(env, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")...)
 	var out strings.Builder
-	both := &lockedBuilder{}
+	both := &lockedLog{}
 	cmd.Stdout = io.MultiWriter(both, &out)
 	cmd.Stderr = both
 	err := cmd.Run()
@@ -103,25 +99,6 @@ func runScriptSeparately(t *testing.T, dir string, env []string, name string, ar
 		t.Fatalf("running %s: %v", name, err)
 	}
 	return both.String(), out.String(), 0
-}
-
-// lockedBuilder collects stdout and stderr, which exec copies from two
-// goroutines.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func runPython(t *testing.T, script string) (string, int) {
