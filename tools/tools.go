@@ -10,6 +10,13 @@ import (
 
 	// Linting (make lint), pinned here so CI needs nothing installed by hand
 	_ "github.com/golangci/golangci-lint/v2/cmd/golangci-lint"
+
+	// Policy as code: `opa test` and `opa eval` on plan JSON (make opa)
+	_ "github.com/open-policy-agent/opa"
+
+	// Workflow checks for .github/workflows (make actionlint). v1.7.7 is the
+	// newest release whose YAML library does not clash with OPA's in one module.
+	_ "github.com/rhysd/actionlint/cmd/actionlint"
 )
 
 // Format the examples, then render docs/ from templates/ and examples/.
