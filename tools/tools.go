@@ -11,11 +11,8 @@ import (
 	// Linting (make lint), pinned here so CI needs nothing installed by hand
 	_ "github.com/golangci/golangci-lint/v2/cmd/golangci-lint"
 
-	// Policy as code: `opa test` and `opa eval` on plan JSON (make opa)
-	_ "github.com/open-policy-agent/opa"
-
-	// Workflow checks for .github/workflows (make actionlint). v1.7.7 is the
-	// newest release whose YAML library does not clash with OPA's in one module.
+	// Workflow checks for .github/workflows (make actionlint). OPA is pinned
+	// in tools/opa, its own module: it cannot share this one with golangci-lint.
 	_ "github.com/rhysd/actionlint/cmd/actionlint"
 )
 
