@@ -24,7 +24,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // opaPath returns bin/opa, built by `make opa` from the version pinned in
-// tools/go.mod. Building OPA takes minutes, so the test does not do it
+// tools/opa/go.mod. Building OPA takes minutes, so the test does not do it
 // itself: CI builds it first (.ci/run) and fails here when it is missing;
 // elsewhere the test skips and says how to build it.
 func opaPath(t *testing.T) string {
@@ -34,7 +34,7 @@ func opaPath(t *testing.T) string {
 		if os.Getenv("AETHER365_REQUIRE_OPA") != "" || os.Getenv("CI") != "" {
 			t.Fatalf("bin/opa is missing: CI must run `make opa` before the tests (%v)", err)
 		}
-		t.Skip("bin/opa is not built: run `make opa` (OPA pinned in tools/go.mod) to run the policy tests")
+		t.Skip("bin/opa is not built: run `make opa` (OPA pinned in tools/opa/go.mod) to run the policy tests")
 	}
 	return path
 }
