@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"context"
 
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -180,35 +178,19 @@ func readGuide(t *testing.T, name string) string {
 	return joinLines(string(raw))
 }
 
-var (
-	simulatorOnce sync.Once
-	simulatorBin  string
-	simulatorErr  error
-)
-
-// buildSimulator builds cmd/aether365-sim once for the package's tests.
+// buildSimulator builds cmd/aether365-sim for one test.
 func buildSimulator(t *testing.T) string {
 	t.Helper()
 	terraformPath(t)
-	simulatorOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aether365-e2e-sim-")
-		if err != nil {
-			simulatorErr = err
-			return
-		}
-		simulatorBin = filepath.Join(dir, "aether365-sim")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", simulatorBin,
-			"github.com/aether365/terraform-provider-aether365/cmd/aether365-sim").CombinedOutput()
-		if err != nil {
-			simulatorErr = fmt.Errorf("go build aether365-sim: %v\n%s", err, out)
-		}
-	})
-	if simulatorErr != nil {
-		t.Fatal(simulatorErr)
+	bin := filepath.Join(t.TempDir(), "aether365-sim")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin,
+		"github.com/aether365/terraform-provider-aether365/cmd/aether365-sim").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build aether365-sim: %v\n%s", err, out)
 	}
-	return simulatorBin
+	return bin
 }
 
 // startSimulatorProcess runs aether365-sim with flags on a free port and

@@ -125,7 +125,7 @@ func TestReportAfterFailedGate(t *testing.T) {
 		summary, _ := state.Instances[0].Attributes["summary"].(map[string]any)
 		bySeverity, _ := summary["failed_by_severity"].(map[string]any)
 		for severity, n := range bySeverity {
-			if float64(scan.FailedBySeverity[severity]) != n.(float64) {
+			if count, ok := n.(float64); !ok || float64(scan.FailedBySeverity[severity]) != count {
 				t.Errorf("failed %s: report %d, state %v", severity, scan.FailedBySeverity[severity], n)
 			}
 		}
