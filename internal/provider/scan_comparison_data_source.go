@@ -29,7 +29,7 @@ func NewScanComparisonDataSource() datasource.DataSource {
 	return &scanComparisonDataSource{}
 }
 
-// scanComparisonDataSource compares a scan with a baseline: the seed's
+// scanComparisonDataSource compares a scan with a baseline: the automation page's
 // "block deployment if security posture drops" as a plan-time value. It is a
 // data source rather than a provider function because the default baseline,
 // the previous completed scan of the same type and tenant, has to be found
