@@ -194,3 +194,31 @@ func TestContinuousValidationAlerting(t *testing.T) {
 		t.Errorf("the summary does not carry the check's message:\n%s", md)
 	}
 }
+
+// TestReportAfterFailedPlan fails the plan-time gate: a failed plan leaves
+// no state, so the report reads the -json log, whose error carries the
+// precondition's message with the score and the scan ID.
+func TestReportAfterFailedPlan(t *testing.T) {
+	bin := buildReportCommand(t)
+	w := newWorkspace(t, simulator.Config{})
+	w.copyExample(t, "plan-time-gate")
+	scan := w.completedScan(t, 64.7)
+
+	plan := w.run(nil, "plan", "-input=false", "-json")
+	if plan.err == nil {
+		t.Fatalf("the plan passed a 64.7%% scan:\n%s", plan.stdout)
+	}
+	w.write(filepath.Join(w.dir, "plan.log"), plan.stdout)
+
+	r, md, code := w.runReport(t, bin, "-log", "plan.log", "-fail-on-gate")
+	if code != 3 || r.Gate != "failed" {
+		t.Fatalf("exit %d, gate %q; want 3, failed", code, r.Gate)
+	}
+	if len(r.Errors) != 1 || r.Errors[0].Summary != "Resource precondition failed" ||
+		!strings.Contains(r.Errors[0].Detail, "Security score 64.7% (scan "+scan.ID) {
+		t.Errorf("errors = %+v; want the precondition's, with the score and scan ID", r.Errors)
+	}
+	if !strings.Contains(md, "Security score 64.7% (scan "+scan.ID) {
+		t.Errorf("the summary does not carry the gate's message:\n%s", md)
+	}
+}
