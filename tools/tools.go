@@ -10,6 +10,11 @@ import (
 
 	// Linting (make lint), pinned here so CI needs nothing installed by hand
 	_ "github.com/golangci/golangci-lint/v2/cmd/golangci-lint"
+
+	// Workflow checks for .github/workflows (make actionlint). v1.7.7: later
+	// releases need a YAML v4 pre-release older than golangci-lint's. OPA is
+	// pinned in tools/opa, its own module: it cannot share this one either.
+	_ "github.com/rhysd/actionlint/cmd/actionlint"
 )
 
 // Format the examples, then render docs/ from templates/ and examples/.

@@ -250,6 +250,7 @@ func (p *aether365Provider) DataSources(_ context.Context) []func() datasource.D
 		NewScanDataSource,
 		NewScansDataSource,
 		NewScanResultsDataSource,
+		NewScanComparisonDataSource,
 	}
 }
 

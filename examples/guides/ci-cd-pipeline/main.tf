@@ -20,7 +20,7 @@ variable "min_score" {
   default     = 75
 }
 
-# Trigger a compliance scan and wait for it: the seed's POST and polling loop.
+# Trigger a compliance scan and wait for it: the automation page's POST and polling loop.
 # When the score is below the threshold the postcondition fails the apply,
 # and nothing that depends on the scan is deployed.
 resource "aether365_scan" "pipeline" {
@@ -30,7 +30,7 @@ resource "aether365_scan" "pipeline" {
     run_id = var.run_id
   }
 
-  # The seed's workflow polled 30 times every 30 seconds.
+  # The automation page's workflow polled 30 times every 30 seconds.
   timeouts {
     create = "15m"
   }

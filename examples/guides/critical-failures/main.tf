@@ -8,7 +8,7 @@ terraform {
 
 provider "aether365" {}
 
-# Every critical failure of the newest completed scan: the seed's "latest
+# Every critical failure of the newest completed scan: the automation page's "latest
 # scan, then page through results" script. All pages are read, concurrently.
 data "aether365_scan_results" "critical" {
   result   = "Failed"
@@ -25,7 +25,7 @@ output "critical_failure_count" {
 }
 
 output "critical_failures" {
-  description = "One line per critical failure, as the seed's script printed them."
+  description = "One line per critical failure, as the automation page's script printed them."
   value = [
     for r in data.aether365_scan_results.critical.results :
     "[${r.id}] ${r.title}"

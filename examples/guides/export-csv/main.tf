@@ -9,7 +9,7 @@ terraform {
 provider "aether365" {}
 
 # Every result of the newest completed scan, whatever its outcome: the
-# seed's PowerShell loop over /scans/{id}/results.
+# automation page's PowerShell loop over /scans/{id}/results.
 data "aether365_scan_results" "all" {
   result = "All"
 }
@@ -32,7 +32,7 @@ output "needs_attention_csv" {
 }
 
 output "file_name" {
-  description = "The name the seed's script gave the file."
+  description = "The name the automation page's script gave the file."
   value       = "scan_${formatdate("YYYY-MM-DD", data.aether365_scan.exported.completed_at)}.csv"
 }
 

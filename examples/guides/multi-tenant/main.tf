@@ -32,7 +32,7 @@ variable "scan_round" {
 }
 
 # One scan per tenant, all running at once (Terraform's -parallelism, 10 by
-# default). A tenant below its threshold fails only its own postcondition.
+# default).
 resource "aether365_scan" "tenant" {
   for_each = var.tenants
 
@@ -42,11 +42,22 @@ resource "aether365_scan" "tenant" {
   triggers = {
     round = var.scan_round
   }
+}
+
+# The gate, one instance per scanned tenant: a tenant below its threshold
+# fails only its own precondition, with one error naming it. It is a
+# resource of its own rather than a postcondition on the scans: when a scan
+# cannot even start (a tenant the key may not see), Terraform then reports
+# that one error instead of adding errors for every tenant's condition.
+resource "terraform_data" "tenant_gate" {
+  for_each = aether365_scan.tenant
+
+  input = each.value.id
 
   lifecycle {
-    postcondition {
-      condition     = self.score >= each.value.min_score
-      error_message = "Tenant ${each.key}: score ${self.score}% (scan ${self.id}) is below its ${each.value.min_score}% threshold."
+    precondition {
+      condition     = each.value.score >= var.tenants[each.key].min_score
+      error_message = "Tenant ${each.key}: score ${each.value.score}% (scan ${each.value.id}) is below its ${var.tenants[each.key].min_score}% threshold."
     }
   }
 }

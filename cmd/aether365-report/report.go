@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Report is what a pipeline needs after a gate: every Aether365 scan that
+// Terraform kept, the outcome of every condition, and the errors of the run.
+type Report struct {
+	// Gate is "passed" when every check passed and the run had no error,
+	// "failed" when a check failed or the run ended in an error, and
+	// "unknown" when Terraform recorded no check at all.
+	Gate   string        `json:"gate"`
+	Scans  []ScanReport  `json:"scans"`
+	Checks []CheckReport `json:"checks"`
+	Errors []Diagnostic  `json:"errors"`
+	// Warnings are the run's warnings, among them every failed check block
+	// assertion of `terraform plan -json`.
+	Warnings []Diagnostic `json:"warnings"`
+}
+
+// ScanReport is one aether365_scan resource or data source instance.
+type ScanReport struct {
+	Address          string         `json:"address"`
+	ID               string         `json:"id"`
+	TenantID         string         `json:"tenant_id"`
+	ScanType         string         `json:"scan_type"`
+	Status           string         `json:"status"`
+	Score            *float64       `json:"score"`
+	CompletedAt      string         `json:"completed_at,omitempty"`
+	FailureReason    string         `json:"failure_reason,omitempty"`
+	Failed           *int           `json:"failed"`
+	FailedBySeverity map[string]int `json:"failed_by_severity"`
+	TopFailures      []Failure      `json:"top_failures"`
+	// TopFailuresSource says where TopFailures came from: "state" (an
+	// aether365_scan_results read of this scan), "api", or why there are none.
+	TopFailuresSource string `json:"top_failures_source"`
+}
+
+// Failure is one failed control.
+type Failure struct {
+	ControlID   string `json:"control_id"`
+	Title       string `json:"title"`
+	Severity    string `json:"severity"`
+	Category    string `json:"category,omitempty"`
+	Remediation string `json:"remediation,omitempty"`
+}
+
+// CheckReport is one checkable object (a resource with conditions, a check
+// block, an output) with its status: pass, fail, error or unknown.
+type CheckReport struct {
+	Address  string   `json:"address"`
+	Kind     string   `json:"kind"`
+	Status   string   `json:"status"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Diagnostic is an error or warning Terraform printed, from its -json log.
+type Diagnostic struct {
+	Summary string `json:"summary"`
+	Detail  string `json:"detail,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+const (
+	gatePassed  = "passed"
+	gateFailed  = "failed"
+	gateUnknown = "unknown"
+)
+
+// severityOrder ranks severities for "top" failures, most severe first.
+var severityOrder = []string{"critical", "high", "medium", "low", "informational"}
+
+// terraformJSON is what `terraform show -json` prints: a state, or a plan
+// when given a plan file. The fields tell them apart.
+type terraformJSON struct {
+	state *tfjson.State
+	plan  *tfjson.Plan
+}
+
+func decodeShow(raw []byte) (terraformJSON, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return terraformJSON{}, fmt.Errorf("not the JSON of `terraform show -json`: %w", err)
+	}
+	_, hasPlanned := probe["planned_values"]
+	_, hasChanges := probe["resource_changes"]
+	_, hasPrior := probe["prior_state"]
+	if hasPlanned || hasChanges || hasPrior {
+		var plan tfjson.Plan
+		if err := json.Unmarshal(raw, &plan); err != nil {
+			return terraformJSON{}, fmt.Errorf("decoding the plan: %w", err)
+		}
+		return terraformJSON{plan: &plan}, nil
+	}
+	var state tfjson.State
+	if err := json.Unmarshal(raw, &state); err != nil {
+		return terraformJSON{}, fmt.Errorf("decoding the state: %w", err)
+	}
+	return terraformJSON{state: &state}, nil
+}
+
+// resources returns every resource and data source instance the JSON holds
+// values for: the state's, or a plan's prior state (data sources read while
+// planning) followed by its planned values.
+func (t terraformJSON) resources() []*tfjson.StateResource {
+	var out []*tfjson.StateResource
+	seen := map[string]bool{}
+	add := func(values *tfjson.StateValues) {
+		if values == nil {
+			return
+		}
+		walkModule(values.RootModule, func(r *tfjson.StateResource) {
+			if !seen[r.Address] {
+				seen[r.Address] = true
+				out = append(out, r)
+			}
+		})
+	}
+	if t.state != nil {
+		add(t.state.Values)
+	}
+	if t.plan != nil {
+		if t.plan.PriorState != nil {
+			add(t.plan.PriorState.Values)
+		}
+		add(t.plan.PlannedValues)
+	}
+	return out
+}
+
+func walkModule(m *tfjson.StateModule, visit func(*tfjson.StateResource)) {
+	if m == nil {
+		return
+	}
+	for _, r := range m.Resources {
+		visit(r)
+	}
+	for _, child := range m.ChildModules {
+		walkModule(child, visit)
+	}
+}
+
+func (t terraformJSON) checks() []tfjson.CheckResultStatic {
+	if t.state != nil {
+		return t.state.Checks
+	}
+	if t.plan != nil {
+		return t.plan.Checks
+	}
+	return nil
+}
+
+// buildReport assembles the report from `terraform show -json` output (may
+// be nil) and a `terraform plan|apply -json` log (may be nil).
+func buildReport(show, log []byte) (*Report, error) {
+	report := &Report{Scans: []ScanReport{}, Checks: []CheckReport{}, Errors: []Diagnostic{}, Warnings: []Diagnostic{}}
+	if show != nil && len(bytes.TrimSpace(show)) > 0 {
+		decoded, err := decodeShow(show)
+		if err != nil {
+			return nil, err
+		}
+		resources := decoded.resources()
+		for _, r := range resources {
+			if r.Type == "aether365_scan" {
+				report.Scans = append(report.Scans, scanReport(r, resources))
+			}
+		}
+		for _, c := range decoded.checks() {
+			report.Checks = append(report.Checks, checkReports(c)...)
+		}
+	}
+	if log != nil {
+		errs, warnings, err := decodeLog(bytes.NewReader(log))
+		if err != nil {
+			return nil, err
+		}
+		report.Errors = append(report.Errors, errs...)
+		report.Warnings = append(report.Warnings, warnings...)
+	}
+	report.Gate = gateOf(report)
+	return report, nil
+}
+
+func gateOf(r *Report) string {
+	if len(r.Errors) > 0 {
+		return gateFailed
+	}
+	for _, c := range r.Checks {
+		if c.Status == string(tfjson.CheckStatusFail) || c.Status == string(tfjson.CheckStatusError) {
+			return gateFailed
+		}
+	}
+	for _, w := range r.Warnings {
+		if w.Summary == "Check block assertion failed" {
+			return gateFailed
+		}
+	}
+	if len(r.Checks) == 0 {
+		return gateUnknown
+	}
+	for _, c := range r.Checks {
+		if c.Status != string(tfjson.CheckStatusPass) {
+			return gateUnknown
+		}
+	}
+	return gatePassed
+}
+
+func checkReports(c tfjson.CheckResultStatic) []CheckReport {
+	kind := string(c.Address.Kind)
+	if len(c.Instances) == 0 {
+		return []CheckReport{{Address: c.Address.ToDisplay, Kind: kind, Status: string(c.Status)}}
+	}
+	out := make([]CheckReport, 0, len(c.Instances))
+	for _, instance := range c.Instances {
+		address := instance.Address.ToDisplay
+		if address == "" {
+			address = c.Address.ToDisplay
+		}
+		report := CheckReport{Address: address, Kind: kind, Status: string(instance.Status)}
+		for _, p := range instance.Problems {
+			report.Problems = append(report.Problems, p.Message)
+		}
+		out = append(out, report)
+	}
+	return out
+}
+
+func scanReport(r *tfjson.StateResource, all []*tfjson.StateResource) ScanReport {
+	v := r.AttributeValues
+	scan := ScanReport{
+		Address:          r.Address,
+		ID:               stringAttr(v, "id"),
+		TenantID:         stringAttr(v, "tenant_id"),
+		ScanType:         stringAttr(v, "scan_type"),
+		Status:           stringAttr(v, "status"),
+		CompletedAt:      stringAttr(v, "completed_at"),
+		FailureReason:    stringAttr(v, "failure_reason"),
+		FailedBySeverity: map[string]int{},
+		TopFailures:      []Failure{},
+	}
+	if score, ok := v["score"].(float64); ok {
+		scan.Score = &score
+	}
+	if summary, ok := v["summary"].(map[string]any); ok {
+		if failed, ok := summary["failed"].(float64); ok {
+			n := int(failed)
+			scan.Failed = &n
+		}
+		if bySeverity, ok := summary["failed_by_severity"].(map[string]any); ok {
+			for _, severity := range severityOrder {
+				if n, ok := bySeverity[severity].(float64); ok {
+					scan.FailedBySeverity[severity] = int(n)
+				}
+			}
+		}
+	}
+	scan.TopFailures, scan.TopFailuresSource = failuresFromState(scan.ID, all)
+	return scan
+}
+
+// failuresFromState collects the failures that aether365_scan_results data
+// sources of this scan hold.
+func failuresFromState(scanID string, all []*tfjson.StateResource) ([]Failure, string) {
+	failures := []Failure{}
+	seen := map[string]bool{}
+	found := false
+	for _, r := range all {
+		if r.Type != "aether365_scan_results" || scanID == "" || stringAttr(r.AttributeValues, "scan_id") != scanID {
+			continue
+		}
+		found = true
+		results, _ := r.AttributeValues["results"].([]any)
+		for _, item := range results {
+			result, _ := item.(map[string]any)
+			if stringAttr(result, "result") != "Failed" || seen[stringAttr(result, "id")] {
+				continue
+			}
+			seen[stringAttr(result, "id")] = true
+			failures = append(failures, Failure{
+				ControlID:   stringAttr(result, "control_id"),
+				Title:       stringAttr(result, "title"),
+				Severity:    stringAttr(result, "severity"),
+				Category:    stringAttr(result, "category"),
+				Remediation: stringAttr(result, "remediation"),
+			})
+		}
+	}
+	if !found {
+		return failures, "none: no aether365_scan_results of this scan in state"
+	}
+	return failures, "state"
+}
+
+func stringAttr(values map[string]any, name string) string {
+	s, _ := values[name].(string)
+	return s
+}
+
+// sortFailures puts the most severe first, keeping the API's order within a
+// severity, and keeps at most top.
+func sortFailures(failures []Failure, top int) []Failure {
+	rank := func(severity string) int {
+		for i, s := range severityOrder {
+			if strings.EqualFold(s, severity) {
+				return i
+			}
+		}
+		return len(severityOrder)
+	}
+	sort.SliceStable(failures, func(i, j int) bool { return rank(failures[i].Severity) < rank(failures[j].Severity) })
+	if top >= 0 && len(failures) > top {
+		failures = failures[:top]
+	}
+	return failures
+}
+
+// logLine is the part of a `terraform -json` log line the report reads.
+type logLine struct {
+	Type       string `json:"type"`
+	Diagnostic *struct {
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Detail   string `json:"detail"`
+		Address  string `json:"address"`
+	} `json:"diagnostic"`
+}
+
+// decodeLog reads the diagnostics of a `terraform plan -json` or
+// `terraform apply -json` log; lines that are not JSON (a wrapper's
+// output) are skipped.
+func decodeLog(r io.Reader) (errs, warnings []Diagnostic, err error) {
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	for scanner.Scan() {
+		var line logLine
+		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Type != "diagnostic" || line.Diagnostic == nil {
+			continue
+		}
+		d := Diagnostic{Summary: line.Diagnostic.Summary, Detail: line.Diagnostic.Detail, Address: line.Diagnostic.Address}
+		switch line.Diagnostic.Severity {
+		case "error":
+			errs = append(errs, d)
+		case "warning":
+			warnings = append(warnings, d)
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading the terraform -json log: %w", err)
+	}
+	return errs, warnings, nil
+}
+
+var errNoInput = errors.New("give -show (the output of `terraform show -json`) and/or -log (the output of `terraform plan -json` or `apply -json`)")

@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// guideRun is one guide walked as a reader would: the simulator started
+// with the flags the guide names, the scans it says to run first, then its
+// example directory through terraform.
+type guideRun struct {
+	name string
+	// simFlags must appear in the guide as `aether365-sim <simFlags>`.
+	simFlags string
+	// apiKey and tenant are those the flags give (the demo key by default).
+	apiKey string
+	// scans is how many compliance scans the guide has the reader start
+	// before running terraform.
+	scans int
+	// args are the terraform commands after init, in order; the last one
+	// may fail when wantError is set.
+	args [][]string
+	// wantError, when set, is what the last command must fail with.
+	wantError *regexp.Regexp
+	// check inspects the last command's output.
+	check func(t *testing.T, r result)
+}
+
+func TestGuidesRunAsWritten(t *testing.T) {
+	simBin := buildSimulator(t)
+	guides := []guideRun{
+		{name: "plan-time-gate", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
+		{name: "ci-cd-pipeline", simFlags: "--score 88", args: [][]string{{"apply", "-auto-approve", "-var", "run_id=1"}}},
+		{
+			name: "ci-cd-pipeline", simFlags: "--score 60",
+			args:      [][]string{{"apply", "-auto-approve", "-var", "run_id=1"}},
+			wantError: regexp.MustCompile(`Security score 60% of scan scn_\w+ is below the 75% threshold`),
+		},
+		{name: "continuous-validation", simFlags: "--score 88", scans: 1, args: [][]string{{"plan"}}},
+		{name: "critical-failures", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
+		{name: "export-csv", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
+		{name: "policy-as-code", simFlags: "--score 88", scans: 1, args: [][]string{{"plan", "-out=tfplan"}, {"show", "-json", "tfplan"}}},
+		{
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --api-key ae_live_msp=contoso,fabrikam,adatum",
+			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
+		},
+		{
+			// Two tenants below their thresholds: one clear error each, and nothing else.
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 78 --api-key ae_live_msp=contoso,fabrikam,adatum",
+			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
+			wantError: regexp.MustCompile(`Tenant (adatum|contoso): score 78%`),
+			check: func(t *testing.T, r result) {
+				if n := strings.Count(joinLines(r.stderr), "Error: "); n != 2 {
+					t.Errorf("%d errors, want one for contoso and one for adatum:\n%s", n, r.stderr)
+				}
+				for _, tenant := range []string{"contoso", "adatum"} {
+					if !strings.Contains(joinLines(r.stderr), "Tenant "+tenant+": score 78%") {
+						t.Errorf("no error for tenant %s:\n%s", tenant, r.stderr)
+					}
+				}
+			},
+		},
+		{
+			// A tenant the key may not see: its one error, no Invalid index for the others.
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --api-key ae_live_msp=contoso,fabrikam",
+			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
+			wantError: regexp.MustCompile(`Aether365 Tenant Not Accessible`),
+			check: func(t *testing.T, r result) {
+				if n := strings.Count(joinLines(r.stderr), "Error: "); n != 1 {
+					t.Errorf("%d errors, want only adatum's:\n%s", n, r.stderr)
+				}
+			},
+		},
+		{
+			name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 100,60", scans: 2,
+			args:      [][]string{{"plan"}},
+			wantError: regexp.MustCompile(`[1-9][0-9]* new Critical failures since scan scn_\w+: \[[A-Z]+-[0-9]+\]`),
+		},
+		{name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 60,100", scans: 2, args: [][]string{{"plan"}}},
+	}
+	walked := map[string]bool{
+		// Walked by install_test.go, both routes it documents.
+		"install": true,
+		// Guides of other parts of the project, with tests of their own.
+		"simulator": true, "run-scan-action": true, "query-scans": true,
+	}
+	for _, g := range guides {
+		walked[g.name] = true
+	}
+	entries, err := os.ReadDir(filepath.Join(repoRoot(t), "examples", "guides"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !walked[e.Name()] {
+			t.Errorf("examples/guides/%s is not walked by this test: add it with the simulator flags its guide names", e.Name())
+		}
+	}
+	for _, g := range guides {
+		t.Run(g.name+" "+g.simFlags, func(t *testing.T) {
+			guide := readGuide(t, g.name)
+			if !strings.Contains(guide, "aether365-sim "+g.simFlags) {
+				t.Fatalf("the %s guide does not say to start `aether365-sim %s`", g.name, g.simFlags)
+			}
+			url := startSimulatorProcess(t, simBin, g.simFlags)
+			apiKey := g.apiKey
+			if apiKey == "" {
+				apiKey = simulator.DemoAPIKey
+			}
+			w := newWorkspace(t, simulator.Config{})
+			w.copyExample(t, g.name)
+			// The guide's simulator, not the workspace's in-process one.
+			w.env = append(w.env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
+			w.apiKey = apiKey
+			client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: apiKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range g.scans {
+				scan, err := client.StartScan(context.Background(), "me", "compliance", "")
+				if err != nil {
+					t.Fatalf("starting a scan: %v", err)
+				}
+				if _, err := client.WaitForScan(context.Background(), scan.ID, aether365.WaitOptions{}); err != nil {
+					t.Fatalf("waiting for scan %s: %v", scan.ID, err)
+				}
+			}
+			var last result
+			for i, args := range g.args {
+				if i < len(g.args)-1 || g.wantError == nil {
+					last = w.mustRun(nil, args...)
+					continue
+				}
+				last = w.run(nil, args...)
+				if last.err == nil {
+					t.Fatalf("terraform %s passed; want %s\n%s", strings.Join(args, " "), g.wantError, last.stdout)
+				}
+				if !g.wantError.MatchString(joinLines(last.stderr)) {
+					t.Fatalf("terraform %s failed without %s:\n%s", strings.Join(args, " "), g.wantError, last.stderr)
+				}
+			}
+			if strings.Contains(last.stderr, "Invalid index") {
+				t.Errorf("errors other than the gate's:\n%s", last.stderr)
+			}
+			if g.check != nil {
+				g.check(t, last)
+			}
+		})
+	}
+}
+
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// joinLines undoes Terraform's colours and its wrapping of long messages.
+func joinLines(s string) string {
+	s = ansiEscape.ReplaceAllString(s, "")
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "│", " ")), " ")
+}
+
+func readGuide(t *testing.T, name string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "templates", "guides", name+".md.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return joinLines(string(raw))
+}
+
+// buildSimulator builds cmd/aether365-sim for one test.
+func buildSimulator(t *testing.T) string {
+	t.Helper()
+	terraformPath(t)
+	bin := filepath.Join(t.TempDir(), "aether365-sim")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin,
+		"github.com/aether365/terraform-provider-aether365/cmd/aether365-sim").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build aether365-sim: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startSimulatorProcess runs aether365-sim with flags on a free port and
+// returns its URL. A flag this build of the simulator does not know skips
+// the test, naming it.
+func startSimulatorProcess(t *testing.T, bin, flags string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	args := append(strings.Fields(flags), "--listen", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-lines:
+		if _, url, ok := strings.Cut(strings.TrimSpace(line), " listening on "); ok {
+			return url
+		}
+		_ = cmd.Wait()
+		if strings.Contains(stderr.String(), "flag provided but not defined") {
+			t.Skipf("this aether365-sim does not know a flag of %q yet: %s", flags, firstLine(stderr.String()))
+		}
+		t.Fatalf("aether365-sim %s did not start: %q\n%s", flags, line, stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("aether365-sim %s did not say where it listens within a minute:\n%s", flags, stderr.String())
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,122 @@
+package aether365_test
+
+import data.aether365
+
+settings := {"min_score": 80, "max_scan_age_days": 8, "scan_address": "data.aether365_scan.latest"}
+
+good_scan := {
+	"id": "scn_good",
+	"status": "completed",
+	"score": 91,
+	"completed_at": "2026-11-30T06:00:00Z",
+}
+
+# plan is the shape of `terraform show -json tfplan` for a configuration that
+# read data.aether365_scan.latest while planning.
+plan(values) := {
+	"timestamp": "2026-12-01T06:00:00Z",
+	"prior_state": {"values": {"root_module": {"resources": [{
+		"address": "data.aether365_scan.latest",
+		"mode": "data",
+		"type": "aether365_scan",
+		"values": values,
+	}]}}},
+	"resource_changes": [{"address": "terraform_data.deployment", "change": {"actions": ["create"]}}],
+}
+
+test_a_recent_completed_scan_above_the_threshold_is_allowed if {
+	aether365.allow with input as plan(good_scan) with data.aether365_policy as settings
+	count(aether365.deny) == 0 with input as plan(good_scan) with data.aether365_policy as settings
+}
+
+test_a_score_below_the_threshold_is_denied if {
+	denials := aether365.deny with input as plan(object.union(good_scan, {"score": 64.7}))
+		with data.aether365_policy as settings
+	denials == {"Security score 64.7% of scan scn_good is below the 80% threshold."}
+}
+
+test_the_threshold_comes_from_data if {
+	low := plan(object.union(good_scan, {"score": 76}))
+	aether365.allow with input as low with data.aether365_policy as object.union(settings, {"min_score": 75})
+	not aether365.allow with input as low with data.aether365_policy as settings
+}
+
+test_a_score_equal_to_the_threshold_is_allowed if {
+	aether365.allow with input as plan(object.union(good_scan, {"score": 80})) with data.aether365_policy as settings
+}
+
+test_a_scan_older_than_the_limit_is_denied if {
+	old := plan(object.union(good_scan, {"completed_at": "2026-11-20T06:00:00Z"}))
+	denials := aether365.deny with input as old with data.aether365_policy as settings
+	count(denials) == 1
+	some msg in denials
+	contains(msg, "11 days before this plan")
+}
+
+test_the_age_limit_comes_from_data if {
+	old := plan(object.union(good_scan, {"completed_at": "2026-11-20T06:00:00Z"}))
+	aether365.allow with input as old with data.aether365_policy as object.union(settings, {"max_scan_age_days": 30})
+}
+
+test_a_scan_that_is_not_completed_is_denied if {
+	running := plan(object.union(good_scan, {"status": "running"}))
+	denials := aether365.deny with input as running with data.aether365_policy as settings
+	"Scan scn_good is running, not completed; only a completed scan has a score to gate on." in denials
+}
+
+test_a_missing_score_is_denied if {
+	denials := aether365.deny with input as plan(object.union(good_scan, {"score": null}))
+		with data.aether365_policy as settings
+	"data.aether365_scan.latest has no score in the plan; the gate does not pass on a missing value." in denials
+	not aether365.allow with input as plan(object.remove(good_scan, ["score"])) with data.aether365_policy as settings
+}
+
+test_a_read_deferred_to_apply_is_denied if {
+	deferred := {
+		"timestamp": "2026-12-01T06:00:00Z",
+		"resource_changes": [{
+			"address": "data.aether365_scan.latest",
+			"change": {"actions": ["read"], "after": {}, "after_unknown": {"score": true, "id": true}},
+		}],
+	}
+	denials := aether365.deny with input as deferred with data.aether365_policy as settings
+	count(denials) == 1
+	some msg in denials
+	contains(msg, "read during apply")
+}
+
+test_a_plan_without_the_scan_is_denied if {
+	denials := aether365.deny with input as {"resource_changes": []} with data.aether365_policy as settings
+	some msg in denials
+	contains(msg, "is not in the plan")
+}
+
+test_the_scan_address_comes_from_data if {
+	renamed := {
+		"prior_state": {"values": {"root_module": {"resources": [{
+			"address": "data.aether365_scan.release",
+			"values": good_scan,
+		}]}}},
+		"timestamp": "2026-12-01T06:00:00Z",
+	}
+	aether365.allow with input as renamed
+		with data.aether365_policy as object.union(settings, {"scan_address": "data.aether365_scan.release"})
+	not aether365.allow with input as renamed with data.aether365_policy as settings
+}
+
+test_defaults_apply_without_settings if {
+	aether365.allow with input as plan(good_scan) with data.aether365_policy as {}
+	not aether365.allow with input as plan(object.union(good_scan, {"score": 79.9})) with data.aether365_policy as {}
+}
+
+test_an_unparseable_completion_time_is_denied if {
+	not aether365.allow with input as plan(object.union(good_scan, {"completed_at": "yesterday"}))
+		with data.aether365_policy as settings
+}
+
+test_hcp_terraform_input_shape_is_read if {
+	aether365.allow with input as {"plan": plan(good_scan), "run": {"workspace": {"name": "prod"}}}
+		with data.aether365_policy as settings
+	not aether365.allow with input as {"plan": plan(object.union(good_scan, {"score": 50}))}
+		with data.aether365_policy as settings
+}
