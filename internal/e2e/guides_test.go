@@ -122,7 +122,7 @@ func TestGuidesRunAsWritten(t *testing.T) {
 			w := newWorkspace(t, simulator.Config{})
 			w.copyExample(t, g.name)
 			// The guide's simulator, not the workspace's in-process one.
-			w.env = append(w.env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
+			w.Env = append(w.Env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
 			w.apiKey = apiKey
 			client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: apiKey})
 			if err != nil {

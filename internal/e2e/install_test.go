@@ -30,8 +30,8 @@ func TestInstallFromAClone(t *testing.T) {
 	w := newWorkspace(t, simulator.Config{})
 	w.copyExample(t, "install")
 	cliConfig := filepath.Join(w.dir, "dev.tfrc")
-	w.write(cliConfig, installConfig(t, "dev.tfrc", "/home/you/terraform-provider-aether365/bin", providerDir))
-	w.env = append(w.env, "TF_CLI_CONFIG_FILE="+cliConfig)
+	w.write(cliConfig, installConfig(t, "dev.tfrc", "/home/you/terraform-provider-aether365/bin", providerDir(t)))
+	w.Env = append(w.Env, "TF_CLI_CONFIG_FILE="+cliConfig)
 
 	r := w.mustRun(nil, "plan", "-no-color")
 	if !strings.Contains(r.stderr+r.stdout, "Provider development overrides are in effect") {
@@ -53,7 +53,7 @@ func TestInstallFromAFilesystemMirror(t *testing.T) {
 	if err := os.MkdirAll(platformDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	binary, err := os.ReadFile(filepath.Join(providerDir, "terraform-provider-aether365"))
+	binary, err := os.ReadFile(filepath.Join(providerDir(t), "terraform-provider-aether365"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestInstallFromAFilesystemMirror(t *testing.T) {
 	}
 	cliConfig := filepath.Join(w.dir, "mirror.tfrc")
 	w.write(cliConfig, installConfig(t, "mirror.tfrc", "/home/runner/terraform-mirror", mirror))
-	w.env = append(w.env, "TF_CLI_CONFIG_FILE="+cliConfig)
+	w.Env = append(w.Env, "TF_CLI_CONFIG_FILE="+cliConfig)
 
 	init := w.mustRun(nil, "init", "-no-color")
 	if !strings.Contains(init.stdout, "Installed aether365/aether365 v"+version) {

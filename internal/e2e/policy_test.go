@@ -121,7 +121,7 @@ func (w *workspace) copyExample(t *testing.T, name string) {
 		}
 		w.write(filepath.Join(w.dir, filepath.Base(f)), string(content))
 	}
-	w.env = append(w.env, "AETHER365_BASE_URL="+w.url)
+	w.Env = append(w.Env, "AETHER365_BASE_URL="+w.url)
 }
 
 // completedScan starts a compliance scan in the workspace's tenant that

@@ -58,7 +58,7 @@ func (w *workspace) runReport(t *testing.T, bin string, args ...string) (report,
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append(args, "-json", jsonPath, "-markdown", mdPath)...)
 	cmd.Dir = w.dir
-	cmd.Env = append(os.Environ(), w.env...)
+	cmd.Env = append(os.Environ(), w.Env...)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	var exit *exec.ExitError
@@ -122,7 +122,7 @@ func TestReportAfterFailedGate(t *testing.T) {
 		if state.Type != "aether365_scan" {
 			continue
 		}
-		summary, _ := state.Instances[0].Attributes["summary"].(map[string]any)
+		summary, _ := state.AttributeValues["summary"].(map[string]any)
 		bySeverity, _ := summary["failed_by_severity"].(map[string]any)
 		for severity, n := range bySeverity {
 			if count, ok := n.(float64); !ok || float64(scan.FailedBySeverity[severity]) != count {
