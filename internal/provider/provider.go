@@ -97,8 +97,9 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant that resources and data sources use when they do not name one. `me` (the " +
 					"default) is the API key's own tenant; managed-service keys may name another tenant ID. Falls back to `" +
-					envTenantID + "`.",
-				Optional: true,
+					envTenantID + "`. Must be a plain ID: not empty, no `/`.",
+				Optional:   true,
+				Validators: []validator.String{idValidator()},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 429, 502, 503, 504 "+
@@ -178,6 +179,12 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 
 	baseURL := stringOrEnv(config.BaseURL, envBaseURL, aether365.DefaultBaseURL)
 	tenant := stringOrEnv(config.TenantID, envTenantID, aether365.DefaultTenant)
+	if problem := pathSegmentProblem(tenant); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Invalid Aether365 Tenant ID",
+			fmt.Sprintf("The provider's tenant_id (or %s) %s. Use \"me\" for the API key's own tenant, or a "+
+				"tenant ID exactly as Aether365 shows it.", envTenantID, problem))
+		return
+	}
 
 	client, err := aether365.New(aether365.Config{
 		BaseURL:           baseURL,

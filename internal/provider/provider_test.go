@@ -142,6 +142,15 @@ data "aether365_scans" "all" {}
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"northwind\"\n}\n", sim.URL, testAPIKey) + dataSource,
 				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*tenant_id`),
 			},
+			// An empty tenant would silently mean "me" while state says "".
+			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"\"\n}\n", sim.URL, testAPIKey) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is empty`),
+			},
+			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \".\"\n}\n", sim.URL, testAPIKey) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is "\."`),
+			},
 		},
 	})
 }

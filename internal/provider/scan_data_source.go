@@ -45,14 +45,14 @@ func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"that has `status` (default `completed`) and, if set, `scan_type`.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+		Validators: []validator.String{idValidator()},
 	}
 	attrs["tenant_id"] = schema.StringAttribute{
 		MarkdownDescription: "Tenant to look in when `id` is omitted: `me` (the API key's own) or a tenant ID. " +
 			"Defaults to the provider's `tenant_id`. Set to the scan's tenant after reading.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 128), conflictsWithID()},
+		Validators: []validator.String{idValidator(), conflictsWithID()},
 	}
 	attrs["status"] = schema.StringAttribute{
 		MarkdownDescription: "When `id` is omitted: read the newest scan with this status, one of `queued`, " +

@@ -84,7 +84,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"scan_type": schema.StringAttribute{
 				MarkdownDescription: descScanType + " Changing it starts a new scan (replaces the resource).",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tenant_id": schema.StringAttribute{
@@ -94,7 +94,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 					"a new scan (replaces the resource).",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 				// Planned, and replaced when it changes, in ModifyPlan: the
 				// default comes from the configured provider.
 			},
@@ -182,6 +182,7 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	for name, attr := range nested.Attributes {
 		if s, ok := attr.(schema.StringAttribute); ok {
 			s.MarkdownDescription = descriptions[name]
+			s.Validators = append(s.Validators, positiveDurationValidator{})
 			nested.Attributes[name] = s
 		}
 	}

@@ -393,6 +393,28 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"northwind\""),
 				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible`),
 			},
+			// Rejected at plan, before any request: IDs that are not one plain
+			// path segment, and timeouts that would give up at once.
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"..\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is "\.\."`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"me/../other\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"-5m\"\n}"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.create = "-5m" must be a positive duration`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false\ntimeouts {\n  update = \"0s\"\n}"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.update = "0s"`),
+			},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			if n := sim.ScanCount(testTenant); n != 0 {

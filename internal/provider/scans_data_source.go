@@ -61,7 +61,7 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: "Tenant to list: `me` (the API key's own) or a tenant ID. Defaults to the provider's `tenant_id`.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators:          []validator.String{idValidator()},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: descScanFilter + " All statuses when omitted.",
