@@ -35,28 +35,41 @@ type startScanBody struct {
 // key is sent on every attempt, so retries (on 429/502/503/504/connection
 // errors) can never start a second scan.
 func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, error) {
+	scan, _, err := c.StartScanOrReplay(ctx, tenant, scanType, idempotencyKey)
+	return scan, err
+}
+
+// replayedHeader marks an answer that returns the scan an earlier request
+// with the same Idempotency-Key created, rather than a new one.
+const replayedHeader = "Idempotent-Replayed"
+
+// StartScanOrReplay is StartScan that also reports whether Aether365 answered
+// with the scan an earlier request with the same key started (the
+// Idempotent-Replayed: true header) rather than a new one.
+func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, bool, error) {
 	if idempotencyKey == "" {
 		key, err := uuid.GenerateUUID()
 		if err != nil {
-			return nil, fmt.Errorf("aether365: generating an idempotency key: %w", err)
+			return nil, false, fmt.Errorf("aether365: generating an idempotency key: %w", err)
 		}
 		idempotencyKey = key
 	}
 	if len(idempotencyKey) > maxIdempotencyKeyLen || !isHeaderSafe(idempotencyKey) {
-		return nil, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
+		return nil, false, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
 	}
 	var scan scanData
-	_, err := c.do(ctx, apiRequest{
+	resp, err := c.do(ctx, apiRequest{
 		method:         http.MethodPost,
 		path:           tenantPath(tenant) + "/scans",
 		body:           startScanBody{ScanType: scanType},
 		idempotencyKey: idempotencyKey,
 	}, &scan)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s := Scan(scan)
-	return &s, nil
+	replayed := resp != nil && strings.EqualFold(resp.Header.Get(replayedHeader), "true")
+	return &s, replayed, nil
 }
 
 // GetScan reads one scan: GET /scans/{id}.

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -68,6 +69,8 @@ type providerModel struct {
 type providerData struct {
 	client        *aether365.Client
 	defaultTenant string
+	// claims are the scans this process started, adopted or forgot.
+	claims *scanClaims
 }
 
 func (p *aether365Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -203,7 +206,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	tflog.Debug(ctx, "Configured Aether365 client", map[string]any{
 		"base_url": baseURL, "tenant_id": tenant, "max_retries": maxRetries, "requests_per_second": rps,
 	})
-	data := &providerData{client: client, defaultTenant: tenant}
+	data := &providerData{client: client, defaultTenant: tenant, claims: &scanClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -306,4 +309,14 @@ func (pd *providerData) tenantOr(v types.String) string {
 		return v.ValueString()
 	}
 	return pd.defaultTenant
+}
+
+// configured reports whether Configure ran, adding the error that says so when
+// it did not; every Create, Read and Update starts with it.
+func (pd *providerData) configured(diags *diag.Diagnostics) bool {
+	if pd == nil {
+		diags.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return false
+	}
+	return true
 }

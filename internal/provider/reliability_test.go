@@ -275,7 +275,7 @@ resource "aether365_scan" "test" {
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last status was "(queued|running)"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last known status is "(queued|running)"`),
 			},
 			{
 				PreConfig: func() {
@@ -367,7 +367,7 @@ resource "aether365_scan" "test" {
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last status was "awaiting_approval"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last known status is "awaiting_approval"`),
 			},
 			{
 				PreConfig: func() {

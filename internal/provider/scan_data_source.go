@@ -140,8 +140,7 @@ func (d *scanDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 }
 
 func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !d.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var model scanDataSourceModel

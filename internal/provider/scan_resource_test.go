@@ -230,7 +230,7 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
-				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last status was\s+"(queued|running)"`),
+				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last known status\s+is\s+"(queued|running)"`),
 			},
 			{
 				PreConfig: func() {
@@ -257,7 +257,9 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 // Without waiting, apply records the queued scan; turning waiting on later
 // waits in place for the same scan.
 func TestAccScanResource_noWait(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: 4 * time.Second})
+	// Long enough that the scan is still unfinished when step 2 plans, even
+	// on a loaded machine.
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 10 * time.Second})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
