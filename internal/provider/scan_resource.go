@@ -185,32 +185,20 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 }
 
 func resourceSummaryAttribute() schema.SingleNestedAttribute {
-	count := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	counts := func(fields map[string]string) map[string]schema.Attribute {
+		attrs := make(map[string]schema.Attribute, len(fields)+1)
+		for name, desc := range fields {
+			attrs[name] = schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+		}
+		return attrs
 	}
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: descSummary,
+	attrs := counts(countDescriptions(summaryCountFields))
+	attrs[summaryFailedBySeverity] = schema.SingleNestedAttribute{
+		MarkdownDescription: descSumBySev,
 		Computed:            true,
-		Attributes: map[string]schema.Attribute{
-			"total":   count(descSumTotal),
-			"passed":  count(descSumByRes),
-			"failed":  count(descSumByRes),
-			"warning": count(descSumByRes),
-			"skipped": count(descSumByRes),
-			"error":   count(descSumByRes),
-			"failed_by_severity": schema.SingleNestedAttribute{
-				MarkdownDescription: descSumBySev,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"critical":      count(descSevCount),
-					"high":          count(descSevCount),
-					"medium":        count(descSevCount),
-					"low":           count(descSevCount),
-					"informational": count(descSevCount),
-				},
-			},
-		},
+		Attributes:          counts(countDescriptions(severityCountFields)),
 	}
+	return schema.SingleNestedAttribute{MarkdownDescription: descSummary, Computed: true, Attributes: attrs}
 }
 
 func (r *scanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
