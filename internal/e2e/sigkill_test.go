@@ -5,9 +5,11 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,8 +43,58 @@ func TestSigkillDuringCreateThenReapplyAdoptsTheScan(t *testing.T) {
 }
 
 func runSigkillCase(t *testing.T, victim, during string) {
+	w, gate := newGatedWorkspace(t, during == "post")
+	apply := startApply(t, w)
+	apply.awaitCreate(t, w, gate, during)
+	plugin := 0
+	if !waitFor(10*time.Second, func() bool { plugin = providerPID(apply.cmd.Process.Pid); return plugin != 0 }) {
+		apply.fail(t, "no provider plugin process under terraform (pid %d)", apply.cmd.Process.Pid)
+	}
+	// A plugin that outlives a killed terraform is what a real SIGKILL leaves;
+	// it is ended only when the test is.
+	t.Cleanup(func() { _ = syscall.Kill(plugin, syscall.SIGKILL) })
+	killed := apply.cmd.Process.Pid
+	if victim == "provider" {
+		killed = plugin
+	}
+	if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	apply.awaitExit(t, 30*time.Second)
+	gate.release()
+	expectNextApplyAdopts(t, w, fmt.Sprintf("SIGKILL of %s during %s", victim, during))
+}
+
+// startRequestInterruptBound is how soon after Ctrl-C an apply whose request
+// to start a scan gets no answer must have exited.
+const startRequestInterruptBound = 15 * time.Second
+
+// Ctrl-C while the server holds back the answer to the POST that starts the
+// scan: the apply exits within seconds (the POST is not finished first), saves
+// nothing, and the next apply adopts the scan the POST started.
+func TestInterruptDuringStartRequestEndsPromptlyAndNextApplyAdopts(t *testing.T) {
+	t.Parallel()
+	w, gate := newGatedWorkspace(t, true)
+	apply := startApply(t, w)
+	apply.awaitCreate(t, w, gate, "post")
+	signalled := time.Now()
+	if err := syscall.Kill(-apply.cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	apply.awaitExit(t, startRequestInterruptBound)
+	t.Logf("terraform apply exited %s after SIGINT during the POST", time.Since(signalled).Round(time.Millisecond))
+	if output := apply.stdout.String() + apply.stderr.String(); !strings.Contains(output, "Interrupted Starting Aether365 Scan") {
+		t.Errorf("the interrupted apply does not say what it interrupted:\n%s", output)
+	}
+	gate.release()
+	expectNextApplyAdopts(t, w, "SIGINT during post")
+}
+
+// newGatedWorkspace is a workspace whose provider talks to the simulator
+// through an answerGate, configured with one aether365_scan.
+func newGatedWorkspace(t *testing.T, holdPOST bool) (*workspace, *answerGate) {
 	w := newWorkspace(t, simulator.Config{ScanDuration: sigkillScanDuration, Seed: 365})
-	gate := newAnswerGate(w.sim, during == "post")
+	gate := newAnswerGate(w.sim, holdPOST)
 	server := httptest.NewServer(gate)
 	t.Cleanup(server.Close)
 	t.Cleanup(gate.release) // runs before server.Close, which waits for held requests
@@ -51,26 +103,40 @@ func runSigkillCase(t *testing.T, victim, during string) {
   scan_type = "compliance"
 }
 `)
+	return w, gate
+}
 
+// runningApply is a `terraform apply` started in its own process group.
+type runningApply struct {
+	cmd            *exec.Cmd
+	stdout, stderr *bytes.Buffer
+	exited         chan error
+}
+
+func startApply(t *testing.T, w *workspace) *runningApply {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	apply := w.command(ctx, nil, "apply", "-auto-approve", "-input=false", "-no-color")
-	apply.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var stdout, stderr bytes.Buffer
-	apply.Stdout, apply.Stderr = &stdout, &stderr
-	if err := apply.Start(); err != nil {
+	t.Cleanup(cancel)
+	a := &runningApply{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	a.cmd = w.command(ctx, nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	a.cmd.Stdout, a.cmd.Stderr = a.stdout, a.stderr
+	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		_ = syscall.Kill(-apply.Process.Pid, syscall.SIGKILL)
-		t.Fatalf(format+"\nstdout:\n%s\nstderr:\n%s", append(args, stdout.String(), stderr.String())...)
-	}
+	go func() { a.exited <- a.cmd.Wait() }()
+	return a
+}
 
-	// The moment to kill: the server has created the scan and either still
-	// holds its answer, or has answered and the provider is waiting.
+func (a *runningApply) fail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+	t.Fatalf(format+"\nstdout:\n%s\nstderr:\n%s", append(args, a.stdout.String(), a.stderr.String())...)
+}
+
+// awaitCreate returns once the server has created the scan and either still
+// holds its answer ("post") or has answered and the provider waits ("wait").
+func (a *runningApply) awaitCreate(t *testing.T, w *workspace, gate *answerGate, during string) {
+	t.Helper()
 	reached := false
 	if during == "post" {
 		select {
@@ -83,41 +149,36 @@ func runSigkillCase(t *testing.T, victim, during string) {
 		time.Sleep(time.Second)
 	}
 	if !reached {
-		fail("the apply never started its scan")
+		a.fail(t, "the apply never started its scan")
 	}
-	plugin := 0
-	if !waitFor(10*time.Second, func() bool { plugin = providerPID(apply.Process.Pid); return plugin != 0 }) {
-		fail("no provider plugin process under terraform (pid %d)", apply.Process.Pid)
-	}
-	// A plugin that outlives a killed terraform is what a real SIGKILL leaves;
-	// it is ended only when the test is.
-	t.Cleanup(func() { _ = syscall.Kill(plugin, syscall.SIGKILL) })
-	killed := apply.Process.Pid
-	if victim == "provider" {
-		killed = plugin
-	}
-	if err := syscall.Kill(killed, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		fail("terraform still running 30s after SIGKILL of the %s", victim)
-	}
-	gate.release()
+}
 
+func (a *runningApply) awaitExit(t *testing.T, bound time.Duration) {
+	t.Helper()
+	select {
+	case err := <-a.exited:
+		if err == nil {
+			a.fail(t, "terraform apply succeeded; it was meant to be stopped")
+		}
+	case <-time.After(bound):
+		a.fail(t, "terraform apply still running %s after the signal", bound)
+	}
+}
+
+// expectNextApplyAdopts checks that the stopped apply saved nothing and left
+// one scan, then that the next apply adopts exactly that scan.
+func expectNextApplyAdopts(t *testing.T, w *workspace, what string) {
+	t.Helper()
 	if recorded := recordedScanIDs(t, w); len(recorded) != 0 {
-		t.Fatalf("the killed apply recorded %v; the test assumes Terraform saved nothing", recorded)
+		t.Fatalf("the stopped apply recorded %v; the test assumes Terraform saved nothing", recorded)
 	}
 	orphaned := w.sim.ScanIDs(w.tenant)
 	if len(orphaned) != 1 {
-		t.Fatalf("after the kill the server holds %v, want the one scan the killed apply started", orphaned)
+		t.Fatalf("after the stop the server holds %v, want the one scan the stopped apply started", orphaned)
 	}
-
-	adoptStarted := time.Now()
+	started := time.Now()
 	next := w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
-	t.Logf("SIGKILL of %s during %s: the next apply adopted the scan and finished in %s", victim, during,
-		time.Since(adoptStarted).Round(100*time.Millisecond))
+	t.Logf("%s: the next apply finished in %s", what, time.Since(started).Round(100*time.Millisecond))
 	if output := next.stdout + next.stderr; !strings.Contains(output, "Adopted Aether365 Scan Started Earlier") ||
 		!strings.Contains(output, orphaned[0]) {
 		t.Errorf("the next apply does not say it adopted %s:\n%s", orphaned[0], output)

@@ -66,8 +66,14 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"for its score during `terraform apply`.\n\n" +
 			"The scan ID is written to state as soon as Aether365 accepts the scan, before waiting. If the scan " +
 			"fails (with `fail_on_scan_failure`), the wait times out or Terraform is interrupted, the apply fails " +
-			"with the scan ID and its last status, the resource stays in state marked *tainted*, and the next " +
-			"apply starts a fresh scan: no scan is ever orphaned or started twice.\n\n" +
+			"with the scan ID and its last known status, the resource stays in state marked *tainted*, and the " +
+			"next apply starts a fresh scan.\n\n" +
+			"If terraform or the provider is killed (SIGKILL, the OOM killer, a crash) before the scan is in " +
+			"state, the next apply finds that scan again and adopts it, with a warning, instead of starting a " +
+			"second one, provided the scan is still queued or running and the configuration (tenant, " +
+			"`scan_type`, `triggers`) and API key are unchanged. Once it has finished, the next apply starts a " +
+			"new scan and the first stays in Aether365 as history. See the Reliability guide for exactly what " +
+			"is and is not guaranteed.\n\n" +
 			"Scans are history: destroying this resource only removes it from Terraform state; the scan and its " +
 			"results stay in Aether365. To run a new scan, change `triggers` (or taint the resource).",
 		Attributes: map[string]schema.Attribute{
@@ -111,9 +117,10 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Default:  booldefault.StaticBool(true),
 			},
 			"fail_on_scan_failure": schema.BoolAttribute{
-				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`); the resource is " +
-					"then tainted and re-scanned on the next apply. With `false`, a failed scan is recorded in " +
-					"state with a warning and `failure_reason` set.",
+				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`). A failed scan is " +
+					"then re-scanned by the next apply, however the failure was seen (by create, by an update " +
+					"that waited, or by a refresh): the next plan replaces it. With `false`, a failed scan is " +
+					"recorded in state with a warning and `failure_reason` set.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
@@ -156,11 +163,13 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 // the registry page documents it like every other attribute.
 func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	descriptions := map[string]string{
-		"create": "How long apply waits for a new scan to finish, as a [duration](https://pkg.go.dev/time#ParseDuration) " +
-			"such as `45m` (default `30m`). When it runs out the apply fails naming the scan and its last status; " +
-			"the scan stays in state, tainted, and the next apply starts a new one.",
-		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later " +
-			"(default `30m`).",
+		"create": "How long creating the resource may take, as a positive [duration](https://pkg.go.dev/time#ParseDuration) " +
+			"such as `45m` (default `30m`): the request that starts the scan, its retries and the wait all count. " +
+			"When it runs out the apply fails naming the scan and its last known status; the scan stays in state, " +
+			"tainted, and the next apply starts a new one.",
+		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later, as a " +
+			"positive duration (default `30m`). When it runs out the scan stays in state with its last known " +
+			"status and the next plan waits for it again.",
 	}
 	block := timeouts.Block(ctx, timeouts.Opts{
 		Create:            true,
