@@ -63,7 +63,10 @@ func apiErrorAdvice(err error) string {
 		return "The answer did not look like the Aether365 API at all (for example an HTML page from a proxy). " +
 			"Check that base_url points at the API, and any proxy between Terraform and it."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "The operation ran out of time. Raise the timeout and try again."
+		// Data sources have no timeouts block, so name no timeout here: a
+		// resource's own diagnostics name the timeout that ran out.
+		return "Aether365 did not answer in time, retries included. Check that base_url points at a " +
+			"reachable Aether365 API, then try again; max_retries sets how often a request is retried."
 	case errors.Is(err, context.Canceled):
 		return "Terraform was interrupted before the operation finished."
 	}

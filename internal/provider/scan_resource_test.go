@@ -36,13 +36,10 @@ func scanConfig(sim *testSimulator, body string) string {
 	return sim.providerConfig() + fmt.Sprintf("resource \"aether365_scan\" \"test\" {\n%s\n}\n", body)
 }
 
-// A scan is created, waited for (the simulator takes a moment, so the poller
-// really polls), recorded with its score and summary, then imported.
-func TestAccScanResource_createWaitAndImport(t *testing.T) {
-	score := 87.5
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
-	// The summary must agree with the results the API serves for the scan.
-	criticalFailures := func(v int64) error {
+// criticalFailuresServedFor checks a summary's critical failure count against
+// the results the API serves for the one scan sim holds.
+func criticalFailuresServedFor(t *testing.T, sim *testSimulator) func(int64) error {
+	return func(v int64) error {
 		ids := sim.ScanIDs(testTenant)
 		if len(ids) != 1 {
 			return fmt.Errorf("simulator holds %d scans, want 1", len(ids))
@@ -57,6 +54,14 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 		}
 		return nil
 	}
+}
+
+// A scan is created, waited for (the simulator takes a moment, so the poller
+// really polls), recorded with its score and summary, then imported.
+func TestAccScanResource_createWaitAndImport(t *testing.T) {
+	score := 87.5
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
+	criticalFailures := criticalFailuresServedFor(t, sim)
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
