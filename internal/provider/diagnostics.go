@@ -215,6 +215,9 @@ type waitFailure struct {
 	timeout     time.Duration
 	timeoutName string
 	after       scanOperation
+	// noPollAnswered: the wait never got an answer, so lastStatus is what
+	// Aether365 said when it accepted the scan.
+	noPollAnswered bool
 }
 
 // addWaitError explains why waiting stopped, naming the scan, its last known
@@ -223,6 +226,9 @@ func addWaitError(diags *diag.Diagnostics, f waitFailure, err error) {
 	status := "unknown"
 	if f.lastStatus != "" {
 		status = fmt.Sprintf("%q", f.lastStatus)
+	}
+	if f.noPollAnswered && f.lastStatus != "" {
+		status += " (from Aether365's answer when it accepted the scan; no later poll was answered)"
 	}
 	recovery := "The scan ID is saved in state and the resource is marked tainted: the next apply starts a new scan."
 	if f.after == afterUpdate {

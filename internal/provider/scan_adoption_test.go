@@ -3,8 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,6 +217,39 @@ func TestAccScanResource_updateTimeoutWaitsAgainNextPlan(t *testing.T) {
 				Config:             waiting,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// pollBlackHole answers everything through the simulator except a poll of
+// one scan, which it holds until the client gives up.
+type pollBlackHole struct{ sim http.Handler }
+
+func (p pollBlackHole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/scans/") {
+		<-r.Context().Done()
+		return
+	}
+	p.sim.ServeHTTP(w, r)
+}
+
+// When no poll is ever answered, the timeout message says where the last
+// known status came from instead of contradicting the client's "no status
+// seen yet".
+func TestAccScanResource_timeoutWithNoPollAnsweredSaysWhereTheStatusCameFrom(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	server := httptest.NewServer(pollBlackHole{sim: sim.Server})
+	t.Cleanup(server.Close)
+	gated := &testSimulator{Server: sim.Server, URL: server.URL}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(gated, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `last known status is "queued"`,
+					`from Aether365's answer when it accepted the scan; no later poll was answered`),
 			},
 		},
 	})

@@ -345,7 +345,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	if waitErr != nil {
 		addWaitError(&resp.Diagnostics, waitFailure{scanID: scan.ID, lastStatus: plan.Status.ValueString(),
-			timeout: createTimeout, timeoutName: "create", after: afterCreate}, waitErr)
+			timeout: createTimeout, timeoutName: "create", after: afterCreate, noPollAnswered: final == nil}, waitErr)
 		return
 	}
 	reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), final, afterCreate)
@@ -423,7 +423,7 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if waitErr != nil {
 		addWaitError(&resp.Diagnostics, waitFailure{scanID: state.ID.ValueString(), lastStatus: plan.Status.ValueString(),
-			timeout: updateTimeout, timeoutName: "update", after: afterUpdate}, waitErr)
+			timeout: updateTimeout, timeoutName: "update", after: afterUpdate, noPollAnswered: final == nil}, waitErr)
 		return
 	}
 	reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), final, afterUpdate)
