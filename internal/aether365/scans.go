@@ -44,8 +44,10 @@ func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey
 const replayedHeader = "Idempotent-Replayed"
 
 // StartScanOrReplay is StartScan that also reports whether Aether365 answered
-// with the scan an earlier request with the same key started (the
-// Idempotent-Replayed: true header) rather than a new one.
+// with the scan a request made before this call started (the
+// Idempotent-Replayed: true header on the first attempt) rather than a new
+// one. A replay answering a retry may be of this call's own earlier attempt,
+// whose answer was lost, so it is reported as the scan this call started.
 func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, bool, error) {
 	if idempotencyKey == "" {
 		key, err := uuid.GenerateUUID()
@@ -68,7 +70,7 @@ func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempo
 		return nil, false, err
 	}
 	s := Scan(scan)
-	replayed := resp != nil && strings.EqualFold(resp.Header.Get(replayedHeader), "true")
+	replayed := resp != nil && resp.Attempts <= 1 && strings.EqualFold(resp.Header.Get(replayedHeader), "true")
 	return &s, replayed, nil
 }
 

@@ -133,10 +133,11 @@ func (r *scanResource) startOrAdopt(ctx context.Context, tenant, scanType string
 			continue
 		case err != nil:
 			return startedScan{key: key}, err
+		case !r.data.claims.claim(scan.ID):
+			// Started, adopted or forgotten by this process: never twice.
 		case !replayed:
-			r.data.claims.claim(scan.ID)
 			return startedScan{scan: scan, key: key}, nil
-		case !scan.IsTerminal() && r.data.claims.claim(scan.ID):
+		case !scan.IsTerminal():
 			return startedScan{scan: scan, adopted: true, key: key}, nil
 		}
 		tflog.Debug(ctx, "Idempotency key belongs to an earlier scan of this resource; trying the next",
