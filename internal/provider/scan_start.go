@@ -58,6 +58,9 @@ type scanClaims struct {
 // that of two identical resources one claims a scan before the other is
 // answered with it.
 func (c *scanClaims) lockWalk(base string) (unlock func()) {
+	if c == nil {
+		return func() {}
+	}
 	c.mu.Lock()
 	if c.walks == nil {
 		c.walks = map[string]*sync.Mutex{}
@@ -74,6 +77,9 @@ func (c *scanClaims) lockWalk(base string) (unlock func()) {
 
 // claim marks id as taken and reports whether it was free.
 func (c *scanClaims) claim(id string) bool {
+	if c == nil {
+		return true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ids == nil {
@@ -150,10 +156,21 @@ func (r *scanResource) startOrAdopt(ctx context.Context, tenant, scanType string
 	tflog.Warn(ctx, "Every derived idempotency key is taken by an earlier scan; starting this one with a random key, "+
 		"which a later apply cannot find again if this one is killed. Change triggers to start a fresh series.",
 		map[string]any{"generations": maxStartKeyGenerations})
-	scan, err := r.data.client.StartScan(ctx, tenant, scanType, key)
+	scan, err := r.startScan(ctx, tenant, scanType, key)
 	if err != nil {
 		return startedScan{key: key}, err
 	}
-	r.data.claims.claim(scan.ID)
 	return startedScan{scan: scan, key: key}, nil
+}
+
+// startScan sends the POST that starts a scan with the caller's key. ctx
+// alone bounds it, retries included, and an interrupt cancels it at once:
+// finishing the request first would keep Ctrl-C waiting on a slow server,
+// and the key is what finds the scan again.
+func (r *scanResource) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
+	scan, err := r.data.client.StartScan(ctx, tenant, scanType, idempotencyKey)
+	if err == nil {
+		r.data.claims.claim(scan.ID)
+	}
+	return scan, err
 }
