@@ -178,6 +178,17 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 					expectString("data.aether365_scan.latest", "tenant_id", testTenant),
 				},
 			},
+			{
+				// The environment gets the same check as the argument.
+				PreConfig:   func() { t.Setenv(envTenantID, "..") },
+				Config:      `data "aether365_scan" "latest" {}`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 Tenant ID.*AETHER365_TENANT_ID\) is "\.\."`),
+			},
+			{
+				// A valid tenant again, so the test's destroy can configure the provider.
+				PreConfig: func() { t.Setenv(envTenantID, "fabrikam") },
+				Config:    `data "aether365_scan" "latest" { tenant_id = "me" }`,
+			},
 		},
 	})
 }
