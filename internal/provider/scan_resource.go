@@ -83,7 +83,8 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       keepAfterCreate,
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " Changing it starts a new scan (replaces the resource).",
+				MarkdownDescription: descScanType + " A value other than the documented ones (" + knownScanTypesMarkdown() +
+					") gets a warning at plan, not an error. Changing it starts a new scan (replaces the resource).",
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},

@@ -24,6 +24,15 @@ var pathSegmentPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 // error.
 var knownScanTypes = []string{"compliance"}
 
+// knownScanTypesMarkdown lists knownScanTypes for a schema description.
+func knownScanTypesMarkdown() string {
+	quoted := make([]string, len(knownScanTypes))
+	for i, t := range knownScanTypes {
+		quoted[i] = "`" + t + "`"
+	}
+	return strings.Join(quoted, ", ")
+}
+
 // idValidator accepts a scan or tenant ID that is one plain URL path segment.
 // Every attribute that names a scan or a tenant uses it, the provider's
 // tenant_id included.
