@@ -85,9 +85,9 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"scan_type": schema.StringAttribute{
 				MarkdownDescription: descScanType + " A value other than the documented ones (" + knownScanTypesMarkdown() +
 					") gets a warning at plan, not an error. Changing it starts a new scan (replaces the resource).",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may " +
