@@ -35,27 +35,42 @@ type startScanBody struct {
 // key is sent on every attempt, so retries (on 429/502/503/504/connection
 // errors) can never start a second scan.
 func (c *Client) StartScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, error) {
+	scan, _, err := c.StartScanOrReplay(ctx, tenant, scanType, idempotencyKey)
+	return scan, err
+}
+
+// replayedHeader marks an answer that returns the scan an earlier request
+// with the same Idempotency-Key created, rather than a new one.
+const replayedHeader = "Idempotent-Replayed"
+
+// StartScanOrReplay is StartScan that also reports whether Aether365 answered
+// with the scan a request made before this call started (the
+// Idempotent-Replayed: true header on the first attempt) rather than a new
+// one. A replay answering a retry may be of this call's own earlier attempt,
+// whose answer was lost, so it is reported as the scan this call started.
+func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, bool, error) {
 	if idempotencyKey == "" {
 		key, err := uuid.GenerateUUID()
 		if err != nil {
-			return nil, fmt.Errorf("aether365: generating an idempotency key: %w", err)
+			return nil, false, fmt.Errorf("aether365: generating an idempotency key: %w", err)
 		}
 		idempotencyKey = key
 	}
 	if len(idempotencyKey) > maxIdempotencyKeyLen || !isHeaderSafe(idempotencyKey) {
-		return nil, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
+		return nil, false, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
 	}
 	var scan oneScan
-	_, err := c.do(ctx, apiRequest{
+	resp, err := c.do(ctx, apiRequest{
 		method:         http.MethodPost,
 		path:           tenantPath(tenant) + "/scans",
 		body:           startScanBody{ScanType: scanType},
 		idempotencyKey: idempotencyKey,
 	}, &scan)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &scan.Scan, nil
+	replayed := resp != nil && resp.Attempts <= 1 && strings.EqualFold(resp.Header.Get(replayedHeader), "true")
+	return &scan.Scan, replayed, nil
 }
 
 // GetScan reads one scan: GET /scans/{id}. An answer about another scan is

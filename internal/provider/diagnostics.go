@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -61,7 +63,10 @@ func apiErrorAdvice(err error) string {
 		return "The answer did not look like the Aether365 API at all (for example an HTML page from a proxy). " +
 			"Check that base_url points at the API, and any proxy between Terraform and it."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "The operation ran out of time. Raise the timeout and try again."
+		// Data sources have no timeouts block, so name no timeout here: a
+		// resource's own diagnostics name the timeout that ran out.
+		return "Aether365 did not answer in time, retries included. Check that base_url points at a " +
+			"reachable Aether365 API, then try again; max_retries sets how often a request is retried."
 	case errors.Is(err, context.Canceled):
 		return "Terraform was interrupted before the operation finished."
 	}
@@ -100,4 +105,149 @@ func addClientConfigError(diags *diag.Diagnostics, err error) {
 // itself; users should never see it.
 func addUnexpectedProviderData(diags *diag.Diagnostics, err error) {
 	diags.AddError("Unexpected Provider Data", err.Error())
+}
+
+// rejectedByAPI reports whether Aether365 itself answered that it would not
+// start the scan, as opposed to a failure that leaves that unknown.
+func rejectedByAPI(err error) bool {
+	for _, definite := range []error{aether365.ErrValidation, aether365.ErrUnauthorized, aether365.ErrForbidden,
+		aether365.ErrNotFound, aether365.ErrConflict} {
+		if errors.Is(err, definite) {
+			return true
+		}
+	}
+	return false
+}
+
+// foundAgainNote says how a scan that may exist without being in state is
+// found again, so no diagnostic promises more than startOrAdopt does.
+func foundAgainNote(key string) string {
+	return fmt.Sprintf("If Aether365 received the request, the scan it started is not in Terraform state yet. The "+
+		"next apply sends the same idempotency key (%s) and adopts that scan while it is still queued or running; "+
+		"if it has finished by then, the next apply starts a new one and the first stays in Aether365 as history "+
+		"(the aether365_scans data source lists it).", key)
+}
+
+// addStartError explains why the POST that starts a scan failed and what
+// became of the scan it may have started.
+func addStartError(diags *diag.Diagnostics, err error, key string, createTimeout time.Duration) {
+	const action = "Starting Aether365 Scan"
+	switch {
+	case rejectedByAPI(err):
+		addAPIError(diags, action, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Timed Out "+action,
+			fmt.Sprintf("Aether365 did not answer the request that starts the scan, retries included, within the "+
+				"create timeout of %s (timeouts.create). %s\n\nIf Aether365 is this slow, raise it, for example "+
+				"timeouts { create = \"%s\" }.\n\nOriginal error: %s", createTimeout, foundAgainNote(key), createTimeout*2, err))
+	case errors.Is(err, context.Canceled):
+		diags.AddError("Interrupted "+action,
+			fmt.Sprintf("Terraform was interrupted before Aether365 answered the request that starts the scan. %s"+
+				"\n\nOriginal error: %s", foundAgainNote(key), err))
+	default:
+		addAPIError(diags, action, err)
+		diags.AddWarning("Aether365 Scan May Have Started", foundAgainNote(key))
+	}
+}
+
+// addAdoptedWarning tells the user that Create took over a scan an earlier
+// apply started but never recorded, instead of starting another.
+func addAdoptedWarning(diags *diag.Diagnostics, scan *aether365.Scan, key string) {
+	diags.AddWarning("Adopted Aether365 Scan Started Earlier",
+		fmt.Sprintf("Scan %s of tenant %s (status %q, created %s) was started with this resource's idempotency key "+
+			"%s by an earlier apply that ended before Terraform could record it (for example a killed terraform "+
+			"process). It is recorded now instead of starting a second scan.",
+			scan.ID, scan.TenantID, scan.Status, scan.CreatedAt.UTC().Format(time.RFC3339), key))
+}
+
+// Which operation a diagnostic reports on: it decides what Terraform does next.
+type scanOperation int
+
+const (
+	// afterCreate: Terraform taints a resource whose Create failed, so the
+	// next apply replaces it.
+	afterCreate scanOperation = iota
+	// afterUpdate: Terraform never taints on Update errors; ModifyPlan plans
+	// the next step from the recorded status instead.
+	afterUpdate
+)
+
+// reportOutcome turns a terminal scan into an error or warning as the
+// fail_on_scan_failure setting asks.
+func reportOutcome(diags *diag.Diagnostics, failOnScanFailure bool, scan *aether365.Scan, op scanOperation) {
+	if scan == nil {
+		return
+	}
+	switch scan.Status {
+	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
+		reason := "Aether365 gave no reason"
+		if scan.FailureReason != nil && *scan.FailureReason != "" {
+			reason = *scan.FailureReason
+		}
+		if failOnScanFailure {
+			next := "The scan is saved in state and marked tainted, so the next apply starts a new scan."
+			if op == afterUpdate {
+				next = "The scan is saved in state with its status, so the next plan replaces it with a new scan."
+			}
+			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
+				fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.\n\n%s Fix the cause above first; set "+
+					"fail_on_scan_failure = false to record failed scans without failing the apply.",
+					scan.ID, scan.TenantID, scan.Status, reason, next))
+			return
+		}
+		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status),
+			fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s. It is recorded in state because "+
+				"fail_on_scan_failure is false; score is null.", scan.ID, scan.TenantID, scan.Status, reason))
+	}
+}
+
+func titleStatus(status string) string {
+	if status == "" {
+		return status
+	}
+	return strings.ToUpper(status[:1]) + status[1:]
+}
+
+// waitFailure names the scan a wait gave up on and the bound it ran into.
+type waitFailure struct {
+	scanID      string
+	lastStatus  string
+	timeout     time.Duration
+	timeoutName string
+	after       scanOperation
+	// noPollAnswered: the wait never got an answer, so lastStatus is what
+	// Aether365 said when it accepted the scan.
+	noPollAnswered bool
+}
+
+// addWaitError explains why waiting stopped, naming the scan, its last known
+// status and what the next apply does.
+func addWaitError(diags *diag.Diagnostics, f waitFailure, err error) {
+	status := "unknown"
+	if f.lastStatus != "" {
+		status = fmt.Sprintf("%q", f.lastStatus)
+	}
+	if f.noPollAnswered && f.lastStatus != "" {
+		status += " (from Aether365's answer when it accepted the scan; no later poll was answered)"
+	}
+	recovery := "The scan ID is saved in state and the resource is marked tainted: the next apply starts a new scan."
+	if f.after == afterUpdate {
+		recovery = "The scan ID is saved in state with its last known status: the next plan waits for it again, " +
+			"or replaces it if it has failed."
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Timed Out Waiting for Aether365 Scan",
+			fmt.Sprintf("Scan %s did not finish within the %s timeout of %s (timeouts.%s); its last known status "+
+				"is %s.\n\n%s If scans of this tenant take longer, raise it: timeouts { %s = \"%s\" }.\n\nOriginal error: %s",
+				f.scanID, f.timeoutName, f.timeout, f.timeoutName, status, recovery, f.timeoutName, f.timeout*2, err))
+	case errors.Is(err, context.Canceled):
+		diags.AddError("Interrupted While Waiting for Aether365 Scan",
+			fmt.Sprintf("Terraform was interrupted while scan %s was %s. The scan goes on in Aether365.\n\n%s\n\n"+
+				"Original error: %s", f.scanID, status, recovery, err))
+	default:
+		diags.AddError("Error Waiting for Aether365 Scan",
+			fmt.Sprintf("Could not follow scan %s (last known status %s). %s\n\n%s\n\nOriginal error: %s",
+				f.scanID, status, apiErrorAdvice(err), recovery, err))
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -75,6 +76,8 @@ type providerModel struct {
 type providerData struct {
 	client        *aether365.Client
 	defaultTenant string
+	// claims are the scans this process started, adopted or forgot.
+	claims *scanClaims
 }
 
 func (p *aether365Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -104,8 +107,9 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant that resources and data sources use when they do not name one. `me` (the " +
 					"default) is the API key's own tenant; managed-service keys may name another tenant ID. Falls back to `" +
-					envTenantID + "`.",
-				Optional: true,
+					envTenantID + "`. Must be a plain ID: not empty, no `/`.",
+				Optional:   true,
+				Validators: []validator.String{idValidator()},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 429, 502, 503, 504 "+
@@ -198,6 +202,12 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 
 	baseURL := stringOrEnv(config.BaseURL, envBaseURL, aether365.DefaultBaseURL)
 	tenant := stringOrEnv(config.TenantID, envTenantID, aether365.DefaultTenant)
+	if problem := pathSegmentProblem(tenant); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Invalid Aether365 Tenant ID",
+			fmt.Sprintf("The provider's tenant_id (or %s) %s. Use \"me\" for the API key's own tenant, or a "+
+				"tenant ID exactly as Aether365 shows it.", envTenantID, problem))
+		return
+	}
 
 	client, err := aether365.New(aether365.Config{
 		BaseURL:           baseURL,
@@ -217,7 +227,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	tflog.Debug(ctx, "Configured Aether365 client", map[string]any{
 		"base_url": baseURL, "tenant_id": tenant, "max_retries": maxRetries, "requests_per_second": rps,
 	})
-	data := &providerData{client: client, defaultTenant: tenant}
+	data := &providerData{client: client, defaultTenant: tenant, claims: &scanClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
@@ -342,4 +352,14 @@ func (pd *providerData) tenantOr(v types.String) string {
 		return v.ValueString()
 	}
 	return pd.defaultTenant
+}
+
+// configured reports whether Configure ran, adding the error that says so when
+// it did not; every Create, Read and Update starts with it.
+func (pd *providerData) configured(diags *diag.Diagnostics) bool {
+	if pd == nil {
+		diags.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return false
+	}
+	return true
 }

@@ -78,6 +78,15 @@ data "aether365_scans" "all" {}
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"northwind\"\n}\n", sim.URL, testAPIKey) + dataSource,
 				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*tenant_id`),
 			},
+			// An empty tenant would silently mean "me" while state says "".
+			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"\"\n}\n", sim.URL, testAPIKey) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is empty`),
+			},
+			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \".\"\n}\n", sim.URL, testAPIKey) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is "\."`),
+			},
 		},
 	})
 }
@@ -104,6 +113,17 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectString("data.aether365_scan.latest", "tenant_id", testTenant),
 				},
+			},
+			{
+				// The environment gets the same check as the argument.
+				PreConfig:   func() { t.Setenv(envTenantID, "..") },
+				Config:      `data "aether365_scan" "latest" {}`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 Tenant ID.*AETHER365_TENANT_ID\) is "\.\."`),
+			},
+			{
+				// A valid tenant again, so the test's destroy can configure the provider.
+				PreConfig: func() { t.Setenv(envTenantID, "fabrikam") },
+				Config:    `data "aether365_scan" "latest" { tenant_id = "me" }`,
 			},
 		},
 	})

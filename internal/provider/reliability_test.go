@@ -140,25 +140,28 @@ data "aether365_scans" "recent" {
 	}
 }
 
+// config is the case's configuration for one cycle: two scans whose triggers
+// name the cycle, so each cycle replaces both.
+func (c chaosCase) config(url string, cycle int) string {
+	scanArgs := c.scanArgs
+	if scanArgs == "" {
+		scanArgs = `scan_type = "compliance"`
+	}
+	var b strings.Builder
+	b.WriteString(chaosProviderConfig(url))
+	for _, name := range []string{"a", "b"} {
+		fmt.Fprintf(&b, "\nresource \"aether365_scan\" %q {\n  %s\n  triggers = { cycle = \"%d\" }\n}\n", name, scanArgs, cycle)
+	}
+	b.WriteString(c.extra)
+	return b.String()
+}
+
 func runChaosCase(t *testing.T, c chaosCase) {
 	cfg := chaosSimulatorConfig(c.seed)
 	if c.adjust != nil {
 		c.adjust(&cfg)
 	}
 	sim := newTestSimulator(t, cfg)
-	scanArgs := c.scanArgs
-	if scanArgs == "" {
-		scanArgs = `scan_type = "compliance"`
-	}
-	config := func(cycle int) string {
-		var b strings.Builder
-		b.WriteString(chaosProviderConfig(sim.URL))
-		for _, name := range []string{"a", "b"} {
-			fmt.Fprintf(&b, "\nresource \"aether365_scan\" %q {\n  %s\n  triggers = { cycle = \"%d\" }\n}\n", name, scanArgs, cycle)
-		}
-		b.WriteString(c.extra)
-		return b.String()
-	}
 
 	var created []string // every scan ID the provider put into state, in order
 	steps := make([]resource.TestStep, c.steps)
@@ -173,7 +176,7 @@ func runChaosCase(t *testing.T, c chaosCase) {
 			expectValue("aether365_scan.a", "score", knownvalue.NotNull()),
 		}
 		steps[i] = resource.TestStep{
-			Config: config(i),
+			Config: c.config(sim.URL, i),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("aether365_scan.a", action),
@@ -276,7 +279,7 @@ resource "aether365_scan" "test" {
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last status was "(queued|running)"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last known status is "(queued|running)"`),
 			},
 			{
 				PreConfig: func() {
@@ -368,7 +371,7 @@ resource "aether365_scan" "test" {
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last status was "awaiting_approval"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last known status is "awaiting_approval"`),
 			},
 			{
 				PreConfig: func() {

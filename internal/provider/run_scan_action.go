@@ -422,28 +422,7 @@ func parsePositiveDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration: use a number with a unit, such as \"45m\" or \"1h30m\"", s)
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%q must be longer than zero, such as \"45m\"", s)
+		return 0, fmt.Errorf("%q must be a positive duration such as \"45m\"", s)
 	}
 	return d, nil
-}
-
-// positiveDurationValidator checks at plan that a duration string parses
-// and is positive, so a typo never starts a scan that then cannot be waited for.
-type positiveDurationValidator struct{}
-
-func (positiveDurationValidator) Description(context.Context) string {
-	return "must be a duration longer than zero, such as \"45m\""
-}
-
-func (v positiveDurationValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (positiveDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parsePositiveDuration(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", err.Error())
-	}
 }

@@ -338,7 +338,7 @@ func TestAccRunScanAction_invalidConfig(t *testing.T) {
 		"min_score above 100": {`scan_type = "compliance"
       min_score = 101`, `min_score value must be between 0\.000000 and 100\.000000`},
 		"bad timeout":  {`scan_type = "compliance"` + "\n" + `timeout = "30"`, `"30" is not a duration`},
-		"zero timeout": {`scan_type = "compliance"` + "\n" + `timeout = "0s"`, `must be longer than zero`},
+		"zero timeout": {`scan_type = "compliance"` + "\n" + `timeout = "0s"`, `must be a positive duration`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{

@@ -45,14 +45,14 @@ func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"that has `status` (default `completed`) and, if set, `scan_type`.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+		Validators: []validator.String{idValidator()},
 	}
 	attrs["tenant_id"] = schema.StringAttribute{
 		MarkdownDescription: "Tenant to look in when `id` is omitted: `me` (the API key's own) or a tenant ID. " +
 			"Defaults to the provider's `tenant_id`. Set to the scan's tenant after reading.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 128), conflictsWithID()},
+		Validators: []validator.String{idValidator(), conflictsWithID()},
 	}
 	attrs["status"] = schema.StringAttribute{
 		MarkdownDescription: "When `id` is omitted: read the newest scan with this status, one of `queued`, " +
@@ -102,32 +102,20 @@ func dataSourceScanAttributes() map[string]schema.Attribute {
 }
 
 func dataSourceSummaryAttribute() schema.SingleNestedAttribute {
-	count := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	counts := func(fields map[string]string) map[string]schema.Attribute {
+		attrs := make(map[string]schema.Attribute, len(fields)+1)
+		for name, desc := range fields {
+			attrs[name] = schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+		}
+		return attrs
 	}
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: descSummary,
+	attrs := counts(countDescriptions(summaryCountFields))
+	attrs[summaryFailedBySeverity] = schema.SingleNestedAttribute{
+		MarkdownDescription: descSumBySev,
 		Computed:            true,
-		Attributes: map[string]schema.Attribute{
-			"total":   count(descSumTotal),
-			"passed":  count(descSumByRes),
-			"failed":  count(descSumByRes),
-			"warning": count(descSumByRes),
-			"skipped": count(descSumByRes),
-			"error":   count(descSumByRes),
-			"failed_by_severity": schema.SingleNestedAttribute{
-				MarkdownDescription: descSumBySev,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"critical":      count(descSevCount),
-					"high":          count(descSevCount),
-					"medium":        count(descSevCount),
-					"low":           count(descSevCount),
-					"informational": count(descSevCount),
-				},
-			},
-		},
+		Attributes:          counts(countDescriptions(severityCountFields)),
 	}
+	return schema.SingleNestedAttribute{MarkdownDescription: descSummary, Computed: true, Attributes: attrs}
 }
 
 func (d *scanDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -140,8 +128,7 @@ func (d *scanDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 }
 
 func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !d.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var model scanDataSourceModel

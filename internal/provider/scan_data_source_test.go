@@ -95,6 +95,15 @@ data "aether365_scan" "identity" {
 				Config:      sim.providerConfig() + fmt.Sprintf("data \"aether365_scan\" \"both\" {\n  id = %q\n  status = \"failed\"\n}\n", first.ID),
 				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination`),
 			},
+			// A dot-segment would be sent as /scans/.. and read another path.
+			{
+				Config:      sim.providerConfig() + `data "aether365_scan" "dots" { id = ".." }`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*id is "\.\."`),
+			},
+			{
+				Config:      sim.providerConfig() + `data "aether365_scans" "dots" { tenant_id = "." }`,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is "\."`),
+			},
 			{
 				Config: sim.providerConfig() + fmt.Sprintf("data \"aether365_scan\" \"first\" {\n  id = %q\n}\n", first.ID),
 				ConfigStateChecks: []statecheck.StateCheck{

@@ -49,23 +49,68 @@ const (
 	descScanFilter = "Only scans with this status; one of `queued`, `running`, `completed`, `failed`."
 )
 
-var severityCountAttrTypes = map[string]attr.Type{
-	"critical":      types.Int64Type,
-	"high":          types.Int64Type,
-	"medium":        types.Int64Type,
-	"low":           types.Int64Type,
-	"informational": types.Int64Type,
+// countField is one count of a scan's summary: its attribute name, its
+// description and where the API's answer holds it. The tables below are the
+// one definition of the summary; its schemas, types and values derive from them.
+type countField[T any] struct {
+	name string
+	desc string
+	read func(T) int
 }
 
-var summaryAttrTypes = map[string]attr.Type{
-	"total":              types.Int64Type,
-	"passed":             types.Int64Type,
-	"failed":             types.Int64Type,
-	"warning":            types.Int64Type,
-	"skipped":            types.Int64Type,
-	"error":              types.Int64Type,
-	"failed_by_severity": types.ObjectType{AttrTypes: severityCountAttrTypes},
+// summaryFailedBySeverity names the nested object of failed results per severity.
+const summaryFailedBySeverity = "failed_by_severity"
+
+var summaryCountFields = []countField[aether365.ScanSummary]{
+	{"total", descSumTotal, func(s aether365.ScanSummary) int { return s.Total }},
+	{"passed", descSumByRes, func(s aether365.ScanSummary) int { return s.Passed }},
+	{"failed", descSumByRes, func(s aether365.ScanSummary) int { return s.Failed }},
+	{"warning", descSumByRes, func(s aether365.ScanSummary) int { return s.Warning }},
+	{"skipped", descSumByRes, func(s aether365.ScanSummary) int { return s.Skipped }},
+	{"error", descSumByRes, func(s aether365.ScanSummary) int { return s.Error }},
 }
+
+var severityCountFields = []countField[aether365.SeverityCounts]{
+	{"critical", descSevCount, func(c aether365.SeverityCounts) int { return c.Critical }},
+	{"high", descSevCount, func(c aether365.SeverityCounts) int { return c.High }},
+	{"medium", descSevCount, func(c aether365.SeverityCounts) int { return c.Medium }},
+	{"low", descSevCount, func(c aether365.SeverityCounts) int { return c.Low }},
+	{"informational", descSevCount, func(c aether365.SeverityCounts) int { return c.Informational }},
+}
+
+func countAttrTypes[T any](fields []countField[T]) map[string]attr.Type {
+	counts := make(map[string]attr.Type, len(fields)+1)
+	for _, f := range fields {
+		counts[f.name] = types.Int64Type
+	}
+	return counts
+}
+
+func countValues[T any](fields []countField[T], from T) map[string]attr.Value {
+	values := make(map[string]attr.Value, len(fields)+1)
+	for _, f := range fields {
+		values[f.name] = types.Int64Value(int64(f.read(from)))
+	}
+	return values
+}
+
+// countDescriptions maps each count's attribute name to its description, for
+// the resource and data source schemas.
+func countDescriptions[T any](fields []countField[T]) map[string]string {
+	descs := make(map[string]string, len(fields))
+	for _, f := range fields {
+		descs[f.name] = f.desc
+	}
+	return descs
+}
+
+var severityCountAttrTypes = countAttrTypes(severityCountFields)
+
+var summaryAttrTypes = func() map[string]attr.Type {
+	t := countAttrTypes(summaryCountFields)
+	t[summaryFailedBySeverity] = types.ObjectType{AttrTypes: severityCountAttrTypes}
+	return t
+}()
 
 var scanAttrTypes = map[string]attr.Type{
 	"id":             types.StringType,
@@ -121,25 +166,13 @@ func summaryValue(s *aether365.ScanSummary) types.Object {
 	if s == nil {
 		return types.ObjectNull(summaryAttrTypes)
 	}
-	return types.ObjectValueMust(summaryAttrTypes, map[string]attr.Value{
-		"total":              types.Int64Value(int64(s.Total)),
-		"passed":             types.Int64Value(int64(s.Passed)),
-		"failed":             types.Int64Value(int64(s.Failed)),
-		"warning":            types.Int64Value(int64(s.Warning)),
-		"skipped":            types.Int64Value(int64(s.Skipped)),
-		"error":              types.Int64Value(int64(s.Error)),
-		"failed_by_severity": severityCountsValue(s.FailedBySeverity),
-	})
+	values := countValues(summaryCountFields, *s)
+	values[summaryFailedBySeverity] = severityCountsValue(s.FailedBySeverity)
+	return types.ObjectValueMust(summaryAttrTypes, values)
 }
 
 func severityCountsValue(c aether365.SeverityCounts) types.Object {
-	return types.ObjectValueMust(severityCountAttrTypes, map[string]attr.Value{
-		"critical":      types.Int64Value(int64(c.Critical)),
-		"high":          types.Int64Value(int64(c.High)),
-		"medium":        types.Int64Value(int64(c.Medium)),
-		"low":           types.Int64Value(int64(c.Low)),
-		"informational": types.Int64Value(int64(c.Informational)),
-	})
+	return types.ObjectValueMust(severityCountAttrTypes, countValues(severityCountFields, c))
 }
 
 // latestScan finds the newest scan in tenant with status (default completed)

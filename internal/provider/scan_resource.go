@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -28,9 +25,6 @@ import (
 const (
 	defaultScanCreateTimeout = 30 * time.Minute
 	defaultScanUpdateTimeout = 30 * time.Minute
-	// startScanTimeout bounds the POST that starts a scan, retries included,
-	// independently of the create timeout (see startScan).
-	startScanTimeout = 2 * time.Minute
 )
 
 var (
@@ -71,8 +65,14 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"for its score during `terraform apply`.\n\n" +
 			"The scan ID is written to state as soon as Aether365 accepts the scan, before waiting. If the scan " +
 			"fails (with `fail_on_scan_failure`), the wait times out or Terraform is interrupted, the apply fails " +
-			"with the scan ID and its last status, the resource stays in state marked *tainted*, and the next " +
-			"apply starts a fresh scan: no scan is ever orphaned or started twice.\n\n" +
+			"with the scan ID and its last known status, the resource stays in state marked *tainted*, and the " +
+			"next apply starts a fresh scan.\n\n" +
+			"If terraform or the provider is killed (SIGKILL, the OOM killer, a crash) before the scan is in " +
+			"state, the next apply finds that scan again and adopts it, with a warning, instead of starting a " +
+			"second one, provided the scan is still queued or running and the configuration (tenant, " +
+			"`scan_type`, `triggers`) and API key are unchanged. Once it has finished, the next apply starts a " +
+			"new scan and the first stays in Aether365 as history. See the Reliability guide for exactly what " +
+			"is and is not guaranteed.\n\n" +
 			"Scans are history: destroying this resource only removes it from Terraform state; the scan and its " +
 			"results stay in Aether365. To run a new scan, change `triggers` (or taint the resource).",
 		Attributes: map[string]schema.Attribute{
@@ -82,10 +82,11 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       keepAfterCreate,
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " Changing it starts a new scan (replaces the resource).",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: descScanType + " A value other than the documented ones (" + knownScanTypesMarkdown() +
+					") gets a warning at plan, not an error. Changing it starts a new scan (replaces the resource).",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may " +
@@ -94,7 +95,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 					"a new scan (replaces the resource).",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 				// Planned, and replaced when it changes, in ModifyPlan: the
 				// default comes from the configured provider.
 			},
@@ -116,9 +117,10 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Default:  booldefault.StaticBool(true),
 			},
 			"fail_on_scan_failure": schema.BoolAttribute{
-				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`); the resource is " +
-					"then tainted and re-scanned on the next apply. With `false`, a failed scan is recorded in " +
-					"state with a warning and `failure_reason` set.",
+				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`). A failed scan is " +
+					"then re-scanned by the next apply, however the failure was seen (by create, by an update " +
+					"that waited, or by a refresh): the next plan replaces it. With `false`, a failed scan is " +
+					"recorded in state with a warning and `failure_reason` set.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
@@ -161,11 +163,13 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 // the registry page documents it like every other attribute.
 func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	descriptions := map[string]string{
-		"create": "How long apply waits for a new scan to finish, as a [duration](https://pkg.go.dev/time#ParseDuration) " +
-			"such as `45m` (default `30m`). When it runs out the apply fails naming the scan and its last status; " +
-			"the scan stays in state, tainted, and the next apply starts a new one.",
-		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later " +
-			"(default `30m`).",
+		"create": "How long creating the resource may take, as a positive [duration](https://pkg.go.dev/time#ParseDuration) " +
+			"such as `45m` (default `30m`): the request that starts the scan, its retries and the wait all count. " +
+			"When it runs out the apply fails naming the scan and its last known status; the scan stays in state, " +
+			"tainted, and the next apply starts a new one.",
+		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later, as a " +
+			"positive duration (default `30m`). When it runs out the scan stays in state with its last known " +
+			"status and the next plan waits for it again.",
 	}
 	block := timeouts.Block(ctx, timeouts.Opts{
 		Create:            true,
@@ -182,6 +186,7 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	for name, attr := range nested.Attributes {
 		if s, ok := attr.(schema.StringAttribute); ok {
 			s.MarkdownDescription = descriptions[name]
+			s.Validators = append(s.Validators, positiveDurationValidator{})
 			nested.Attributes[name] = s
 		}
 	}
@@ -189,32 +194,20 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 }
 
 func resourceSummaryAttribute() schema.SingleNestedAttribute {
-	count := func(desc string) schema.Int64Attribute {
-		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	counts := func(fields map[string]string) map[string]schema.Attribute {
+		attrs := make(map[string]schema.Attribute, len(fields)+1)
+		for name, desc := range fields {
+			attrs[name] = schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+		}
+		return attrs
 	}
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: descSummary,
+	attrs := counts(countDescriptions(summaryCountFields))
+	attrs[summaryFailedBySeverity] = schema.SingleNestedAttribute{
+		MarkdownDescription: descSumBySev,
 		Computed:            true,
-		Attributes: map[string]schema.Attribute{
-			"total":   count(descSumTotal),
-			"passed":  count(descSumByRes),
-			"failed":  count(descSumByRes),
-			"warning": count(descSumByRes),
-			"skipped": count(descSumByRes),
-			"error":   count(descSumByRes),
-			"failed_by_severity": schema.SingleNestedAttribute{
-				MarkdownDescription: descSumBySev,
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"critical":      count(descSevCount),
-					"high":          count(descSevCount),
-					"medium":        count(descSevCount),
-					"low":           count(descSevCount),
-					"informational": count(descSevCount),
-				},
-			},
-		},
+		Attributes:          counts(countDescriptions(severityCountFields)),
 	}
+	return schema.SingleNestedAttribute{MarkdownDescription: descSummary, Computed: true, Attributes: attrs}
 }
 
 func (r *scanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -226,17 +219,19 @@ func (r *scanResource) Configure(_ context.Context, req resource.ConfigureReques
 	r.data = data
 }
 
-// ModifyPlan plans tenant_id and keeps a finished scan's results known.
+// ModifyPlan plans tenant_id and what an existing scan still needs.
 //
 // tenant_id defaults to the provider's tenant, which only a configured
 // provider knows, so it is planned here rather than by an attribute plan
 // modifier; changing it, even through the provider's default, replaces the
 // scan instead of silently gating on another tenant's score.
 //
-// A finished scan cannot change, so an in-place update keeps its score and
-// summary known. An unfinished scan's attributes stay unknown because Update
-// may wait for it. Switching fail_on_scan_failure on for a scan that failed
-// asks for a scan that passes, so it plans a new one.
+// The recorded status decides the rest, whichever operation recorded it
+// (Terraform taints only after a failed Create, never after Update or
+// refresh). A failed scan with fail_on_scan_failure is replaced by a new
+// one. An unfinished scan with wait_for_completion is planned as an update
+// with its results unknown, so the apply waits for it again. A finished scan
+// cannot change, so an in-place update keeps its score and summary known.
 func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -260,13 +255,16 @@ func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	status := state.Status.ValueString()
 	switch {
 	case !plan.TenantID.IsUnknown() && !plan.TenantID.Equal(state.TenantID):
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("tenant_id"))
-	case state.Status.ValueString() != aether365.ScanStatusCompleted && aether365.IsTerminalStatus(state.Status.ValueString()) &&
-		plan.FailOnScanFailure.ValueBool() && !state.FailOnScanFailure.ValueBool():
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("fail_on_scan_failure"))
-	case aether365.IsTerminalStatus(state.Status.ValueString()):
+	case isFailedStatus(status) && plan.FailOnScanFailure.ValueBool():
+		// Terraform replaces only for a path whose value changes, and nothing
+		// in configuration did: the planned status of the new scan does.
+		plan.Status = types.StringUnknown()
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+	case aether365.IsTerminalStatus(status):
 		// On a replacement Terraform plans the new scan again from an empty
 		// state, so this matters only for in-place updates. Copy only what
 		// the API computes: scan_type and tenant_id come from configuration.
@@ -276,13 +274,24 @@ func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.CompletedAt = state.CompletedAt
 		plan.FailureReason = state.FailureReason
 		plan.Summary = state.Summary
+	case plan.WaitForCompletion.ValueBool():
+		plan.Status = types.StringUnknown()
+		plan.Score = types.Float64Unknown()
+		plan.StartedAt = types.StringUnknown()
+		plan.CompletedAt = types.StringUnknown()
+		plan.FailureReason = types.StringUnknown()
+		plan.Summary = types.ObjectUnknown(summaryAttrTypes)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
+// isFailedStatus reports whether a scan ended without a score.
+func isFailedStatus(status string) bool {
+	return aether365.IsTerminalStatus(status) && status != aether365.ScanStatusCompleted
+}
+
 func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !r.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var plan scanResourceModel
@@ -292,38 +301,33 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanCreateTimeout)
 	resp.Diagnostics.Append(diags...)
+	triggers := map[string]string{}
+	resp.Diagnostics.Append(plan.Triggers.ElementsAs(ctx, &triggers, false)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The create timeout bounds everything Create does, the POST included,
+	// and an interrupt cancels it at once: a scan the POST may have started
+	// is found again by the next apply through its idempotency key.
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
 	tenant := r.data.tenantOr(plan.TenantID)
-	// One key per Create: the client resends it on every retry of the POST,
-	// so Aether365 starts at most one scan however often the request is retried.
-	idempotencyKey, err := uuid.GenerateUUID()
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Generate Idempotency Key", err.Error())
-		return
-	}
 	ctx = tflog.SetField(ctx, "tenant_id", tenant)
 	ctx = tflog.SetField(ctx, "scan_type", plan.ScanType.ValueString())
-	tflog.Info(ctx, "Starting Aether365 scan", map[string]any{"idempotency_key": idempotencyKey})
-
-	scan, err := r.startScan(ctx, tenant, plan.ScanType.ValueString(), idempotencyKey)
+	tflog.Info(ctx, "Starting Aether365 scan")
+	started, err := r.startOrAdopt(ctx, tenant, plan.ScanType.ValueString(), triggers)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
-		if rejectedByAPI(err) {
-			return
-		}
-		resp.Diagnostics.AddWarning("Aether365 Scan May Have Started",
-			fmt.Sprintf("If Aether365 received the request before it failed, a scan may exist that is not in "+
-				"Terraform state. It was sent with idempotency key %s, so retries never started a second one; "+
-				"find it with the aether365_scans data source or in Aether365 and import it if you need it.", idempotencyKey))
+		addStartError(&resp.Diagnostics, err, started.key, createTimeout)
 		return
 	}
+	scan := started.scan
 	ctx = tflog.SetField(ctx, "scan_id", scan.ID)
-	tflog.Info(ctx, "Aether365 scan started", map[string]any{"status": scan.Status})
+	tflog.Info(ctx, "Aether365 scan started", map[string]any{
+		"status": scan.Status, "adopted": started.adopted, "idempotency_key": started.key})
+	if started.adopted {
+		addAdoptedWarning(&resp.Diagnostics, scan, started.key)
+	}
 
 	// Record the scan before waiting: if the wait fails, times out or is
 	// interrupted, Terraform keeps this (tainted) state instead of losing the scan.
@@ -331,7 +335,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setScanIdentity(ctx, resp.Identity, plan.scanAttributes)...)
 	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || scan.IsTerminal() {
-		r.reportOutcome(&resp.Diagnostics, &plan, scan)
+		reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), scan, afterCreate)
 		return
 	}
 
@@ -341,15 +345,15 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if waitErr != nil {
-		addWaitError(&resp.Diagnostics, scan.ID, plan.Status.ValueString(), createTimeout, "create", waitErr)
+		addWaitError(&resp.Diagnostics, waitFailure{scanID: scan.ID, lastStatus: plan.Status.ValueString(),
+			timeout: createTimeout, timeoutName: "create", after: afterCreate, noPollAnswered: final == nil}, waitErr)
 		return
 	}
-	r.reportOutcome(&resp.Diagnostics, &plan, final)
+	reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), final, afterCreate)
 }
 
 func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !r.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var state scanResourceModel
@@ -381,8 +385,7 @@ func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 // Update only changes local settings. If waiting is switched on while the
 // scan is still running, it waits now, so the settings mean what they say.
 func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !r.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var plan, state scanResourceModel
@@ -422,10 +425,11 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if waitErr != nil {
-		addWaitError(&resp.Diagnostics, state.ID.ValueString(), plan.Status.ValueString(), updateTimeout, "update", waitErr)
+		addWaitError(&resp.Diagnostics, waitFailure{scanID: state.ID.ValueString(), lastStatus: plan.Status.ValueString(),
+			timeout: updateTimeout, timeoutName: "update", after: afterUpdate, noPollAnswered: final == nil}, waitErr)
 		return
 	}
-	r.reportOutcome(&resp.Diagnostics, &plan, final)
+	reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), final, afterUpdate)
 }
 
 // Delete forgets the scan. Aether365 keeps scans as history and offers no way
@@ -433,6 +437,10 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var id types.String
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	if r.data != nil && id.ValueString() != "" {
+		// A replacement's Create, later in this apply, must not adopt it again.
+		r.data.claims.claim(id.ValueString())
+	}
 	tflog.Info(ctx, "Removing Aether365 scan from state; the scan and its results stay in Aether365 as history",
 		map[string]any{"scan_id": id.ValueString()})
 }
@@ -442,29 +450,6 @@ func (r *scanResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 // identity { tenant_id, id }; see importScan.
 func (r *scanResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	r.importScan(ctx, req, resp)
-}
-
-// rejectedByAPI reports whether Aether365 itself answered that it would not
-// start the scan, as opposed to a failure that leaves that unknown.
-func rejectedByAPI(err error) bool {
-	for _, definite := range []error{aether365.ErrValidation, aether365.ErrUnauthorized, aether365.ErrForbidden,
-		aether365.ErrNotFound, aether365.ErrConflict} {
-		if errors.Is(err, definite) {
-			return true
-		}
-	}
-	return false
-}
-
-// startScan sends the POST that starts a scan without letting the create
-// timeout or an interrupt cut it short: once the request may have reached
-// Aether365, abandoning it would leave a scan that exists on the server but
-// not in state. It is bounded on its own, and the client retries it with the
-// same idempotency key, so finishing it never starts a second scan.
-func (r *scanResource) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
-	startCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startScanTimeout)
-	defer cancel()
-	return r.data.client.StartScan(startCtx, tenant, scanType, idempotencyKey)
 }
 
 func (r *scanResource) waitForScan(ctx context.Context, id string) (*aether365.Scan, error) {
@@ -487,62 +472,5 @@ func (r *scanResource) applyScan(m *scanResourceModel, scan *aether365.Scan) {
 	m.fill(scan)
 	if !requestedTenant.IsNull() && !requestedTenant.IsUnknown() {
 		m.TenantID = requestedTenant
-	}
-}
-
-// reportOutcome turns a terminal scan into an error or warning as the
-// fail_on_scan_failure setting asks.
-func (r *scanResource) reportOutcome(diags *diag.Diagnostics, m *scanResourceModel, scan *aether365.Scan) {
-	if scan == nil {
-		return
-	}
-	switch scan.Status {
-	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
-		reason := "Aether365 gave no reason"
-		if scan.FailureReason != nil && *scan.FailureReason != "" {
-			reason = *scan.FailureReason
-		}
-		if m.FailOnScanFailure.ValueBool() {
-			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
-				fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.\n\n"+
-					"The scan is saved in state and marked tainted, so the next apply starts a new scan. Fix the "+
-					"cause above first; set fail_on_scan_failure = false to record failed scans without failing the apply.",
-					scan.ID, scan.TenantID, scan.Status, reason))
-			return
-		}
-		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status),
-			fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s. It is recorded in state because "+
-				"fail_on_scan_failure is false; score is null.", scan.ID, scan.TenantID, scan.Status, reason))
-	}
-}
-
-func titleStatus(status string) string {
-	if status == "" {
-		return status
-	}
-	return strings.ToUpper(status[:1]) + status[1:]
-}
-
-// addWaitError explains why waiting stopped, naming the scan and its last
-// status, and what happens next.
-func addWaitError(diags *diag.Diagnostics, scanID, lastStatus string, timeout time.Duration, timeoutName string, err error) {
-	if lastStatus == "" {
-		lastStatus = "unknown"
-	}
-	recovery := "The scan ID is saved in state and the resource is marked tainted: the next apply starts a new scan."
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Timed Out Waiting for Aether365 Scan",
-			fmt.Sprintf("Scan %s did not finish within the %s timeout of %s; its last status was %q.\n\n%s "+
-				"If scans of this tenant take longer, raise it: timeouts { %s = \"%s\" }.\n\nOriginal error: %s",
-				scanID, timeoutName, timeout, lastStatus, recovery, timeoutName, timeout*2, err))
-	case errors.Is(err, context.Canceled):
-		diags.AddError("Interrupted While Waiting for Aether365 Scan",
-			fmt.Sprintf("Terraform was interrupted while scan %s was %q. The scan goes on in Aether365.\n\n%s\n\n"+
-				"Original error: %s", scanID, lastStatus, recovery, err))
-	default:
-		diags.AddError("Error Waiting for Aether365 Scan",
-			fmt.Sprintf("Could not follow scan %s (last status %q). %s\n\n%s\n\nOriginal error: %s",
-				scanID, lastStatus, apiErrorAdvice(err), recovery, err))
 	}
 }

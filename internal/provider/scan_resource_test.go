@@ -36,13 +36,10 @@ func scanConfig(sim *testSimulator, body string) string {
 	return sim.providerConfig() + fmt.Sprintf("resource \"aether365_scan\" \"test\" {\n%s\n}\n", body)
 }
 
-// A scan is created, waited for (the simulator takes a moment, so the poller
-// really polls), recorded with its score and summary, then imported.
-func TestAccScanResource_createWaitAndImport(t *testing.T) {
-	score := 87.5
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
-	// The summary must agree with the results the API serves for the scan.
-	criticalFailures := func(v int64) error {
+// criticalFailuresServedFor checks a summary's critical failure count against
+// the results the API serves for the one scan sim holds.
+func criticalFailuresServedFor(t *testing.T, sim *testSimulator) func(int64) error {
+	return func(v int64) error {
 		ids := sim.ScanIDs(testTenant)
 		if len(ids) != 1 {
 			return fmt.Errorf("simulator holds %d scans, want 1", len(ids))
@@ -57,6 +54,14 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 		}
 		return nil
 	}
+}
+
+// A scan is created, waited for (the simulator takes a moment, so the poller
+// really polls), recorded with its score and summary, then imported.
+func TestAccScanResource_createWaitAndImport(t *testing.T) {
+	score := 87.5
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
+	criticalFailures := criticalFailuresServedFor(t, sim)
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -230,7 +235,7 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
-				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last status was\s+"(queued|running)"`),
+				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last known status\s+is\s+"(queued|running)"`),
 			},
 			{
 				PreConfig: func() {
@@ -257,7 +262,9 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 // Without waiting, apply records the queued scan; turning waiting on later
 // waits in place for the same scan.
 func TestAccScanResource_noWait(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: 4 * time.Second})
+	// Long enough that the scan is still unfinished when step 2 plans, even
+	// on a loaded machine.
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 10 * time.Second})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -392,6 +399,28 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"northwind\""),
 				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible`),
+			},
+			// Rejected at plan, before any request: IDs that are not one plain
+			// path segment, and timeouts that would give up at once.
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"..\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id is "\.\."`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"me/../other\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*tenant_id`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"-5m\"\n}"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.create = "-5m" must be a positive duration`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false\ntimeouts {\n  update = \"0s\"\n}"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.update = "0s"`),
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {

@@ -61,7 +61,7 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				MarkdownDescription: "Tenant to list: `me` (the API key's own) or a tenant ID. Defaults to the provider's `tenant_id`.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators:          []validator.String{idValidator()},
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: descScanFilter + " All statuses when omitted.",
@@ -97,8 +97,7 @@ func (d *scansDataSource) Configure(_ context.Context, req datasource.ConfigureR
 }
 
 func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !d.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var model scansDataSourceModel
