@@ -186,9 +186,13 @@ func New(opts Options) (*Workspace, error) {
 	return w, nil
 }
 
-// WriteFile writes content to name inside the workspace.
+// WriteFile writes content to name: a path relative to the workspace, or an
+// absolute one.
 func (w *Workspace) WriteFile(name, content string) error {
-	return os.WriteFile(filepath.Join(w.Dir, name), []byte(content), 0o600)
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(w.Dir, name)
+	}
+	return os.WriteFile(name, []byte(content), 0o600)
 }
 
 // Command returns terraform args... ready to start in the workspace with its
