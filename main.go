@@ -6,8 +6,6 @@ import (
 	"context"
 	"flag"
 	"log"
-	"os"
-	runtimedebug "runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -18,21 +16,10 @@ import (
 // (https://goreleaser.com/cookbooks/using-main.version/).
 var version = "dev"
 
-// defaultMemoryLimit is a soft limit for the garbage collector. Reading
-// 10,000 scan results at plan time peaks mostly in GC headroom while the
-// framework converts them; with this limit the provider stays near 100 MB
-// instead of 150+. It is soft: Go exceeds it rather than fail, and
-// GOMEMLIMIT, when set, wins.
-const defaultMemoryLimit = 96 << 20
-
 func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
-
-	if os.Getenv("GOMEMLIMIT") == "" {
-		runtimedebug.SetMemoryLimit(defaultMemoryLimit)
-	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/aether365/aether365",
