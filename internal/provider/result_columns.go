@@ -16,11 +16,10 @@ type resultColumn struct {
 	name        string
 	description string
 	value       func(*aether365.Result) string
-	// control marks the control's own attributes, the same for every result
-	// of one control; they make up an element of the controls map.
-	control bool
-	// controlText marks the long per-control text that include_control_text
-	// = false leaves out of each result (it stays in the controls map).
+	// controlText marks the long per-control text, the same for every result
+	// of one control, that include_control_text = false leaves out of each
+	// result and carries once per control in the controls map instead. The
+	// title is not among it: it names the result's subject.
 	controlText bool
 }
 
@@ -29,7 +28,7 @@ var resultColumns = []resultColumn{
 		value: func(r *aether365.Result) string { return r.ID }},
 	{name: "control_id", description: "Identifier of the control that was checked, for example `AAD-001`.",
 		value: func(r *aether365.Result) string { return r.ControlID }},
-	{name: "title", description: "What the control checks.", control: true,
+	{name: "title", description: "What the control checks, for the result's subject.",
 		value: func(r *aether365.Result) string { return r.Title }},
 	{name: "category", description: "Area of Microsoft 365 the control belongs to, for example `Identity` or `Exchange Online`.",
 		value: func(r *aether365.Result) string { return r.Category }},
@@ -37,11 +36,11 @@ var resultColumns = []resultColumn{
 		value: func(r *aether365.Result) string { return r.Severity }},
 	{name: "result", description: "`Passed`, `Failed`, `Warning`, `Skipped` or `Error`.",
 		value: func(r *aether365.Result) string { return r.Result }},
-	{name: "description", description: "Why the control matters.", control: true, controlText: true,
+	{name: "description", description: "Why the control matters.", controlText: true,
 		value: func(r *aether365.Result) string { return r.Description }},
-	{name: "remediation", description: "How to fix a failure.", control: true, controlText: true,
+	{name: "remediation", description: "How to fix a failure.", controlText: true,
 		value: func(r *aether365.Result) string { return r.Remediation }},
-	{name: "reference_url", description: "Link to Microsoft's documentation for the control.", control: true, controlText: true,
+	{name: "reference_url", description: "Link to Microsoft's documentation for the control.", controlText: true,
 		value: func(r *aether365.Result) string { return r.ReferenceURL }},
 }
 
@@ -50,8 +49,8 @@ var resultColumns = []resultColumn{
 const controlTextNote = " Null when `include_control_text` is false: read it from `controls` instead."
 
 var (
-	resultColumnNames = columnNames(resultColumns, func(resultColumn) bool { return true })
-	controlColumns    = filterColumns(func(c resultColumn) bool { return c.control })
+	resultColumnNames = columnNames(resultColumns)
+	controlColumns    = filterColumns(func(c resultColumn) bool { return c.controlText })
 
 	resultAttrTypes  = columnAttrTypes(resultColumns)
 	controlAttrTypes = columnAttrTypes(controlColumns)
@@ -70,12 +69,10 @@ func filterColumns(keep func(resultColumn) bool) []resultColumn {
 	return out
 }
 
-func columnNames(columns []resultColumn, keep func(resultColumn) bool) []string {
+func columnNames(columns []resultColumn) []string {
 	names := make([]string, 0, len(columns))
 	for _, c := range columns {
-		if keep(c) {
-			names = append(names, c.name)
-		}
+		names = append(names, c.name)
 	}
 	return names
 }

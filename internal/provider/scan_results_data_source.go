@@ -128,7 +128,7 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			},
 			"controls": schema.MapNestedAttribute{
 				MarkdownDescription: "When `include_control_text` is false: each returned control, by `control_id`, " +
-					"with its title and the text left out of `results`. Null otherwise.",
+					"with the text left out of `results`. Null otherwise.",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: controlSchemaAttributes()},
 			},
