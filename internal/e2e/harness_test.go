@@ -1,85 +1,63 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
+
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
+	"github.com/aether365/terraform-provider-aether365/internal/tfworkspace"
 )
 
-const providerAddress = "registry.terraform.io/aether365/aether365"
-
-var (
-	// providerDir holds the provider binary that TestMain builds once for
-	// every test ("" when terraform is missing and every test skips).
-	providerDir string
-	buildErr    error
-)
+// runLimit bounds every terraform run of a test.
+const runLimit = 2 * time.Minute
 
 func TestMain(m *testing.M) {
-	if _, err := exec.LookPath("terraform"); err == nil {
-		providerDir, buildErr = buildProvider()
-	}
 	code := m.Run()
-	if providerDir != "" {
-		_ = os.RemoveAll(providerDir)
-	}
+	tfworkspace.RemoveSharedProvider()
 	os.Exit(code)
 }
 
-// buildProvider builds the provider binary into a new directory.
-func buildProvider() (string, error) {
-	dir, err := os.MkdirTemp("", "aether365-e2e-provider-")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "terraform-provider-aether365"),
-		"github.com/aether365/terraform-provider-aether365")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return dir, fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return dir, nil
-}
-
 // terraformPath returns the terraform binary, skipping the test when there
-// is none, and fails it when the provider could not be built.
+// is none, and fails it when the provider cannot be built.
 func terraformPath(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("terraform")
+	path, err := tfworkspace.FindTerraform()
 	if err != nil {
 		t.Skip("terraform is not on PATH; the end-to-end tests need the real binary")
 	}
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
 	return path
+}
+
+// providerDir returns the directory of the provider built once for all tests.
+func providerDir(t *testing.T) string {
+	t.Helper()
+	dir, err := tfworkspace.SharedProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // workspace is a terraform working directory wired to the built provider
 // and an in-process simulator.
 type workspace struct {
+	*tfworkspace.Workspace
 	t      *testing.T
 	dir    string
-	tf     string
 	sim    *simulator.Server
 	url    string
 	apiKey string
 	tenant string
-	// env is added to every terraform run.
-	env []string
 }
 
 // newWorkspace starts a simulator with cfg (its APIKeys replaced by one
@@ -88,51 +66,46 @@ type workspace struct {
 func newWorkspace(t *testing.T, cfg simulator.Config) *workspace {
 	t.Helper()
 	tf := terraformPath(t)
-	binDir := providerDir
-
-	random := make([]byte, 12)
-	_, _ = rand.Read(random)
-	w := &workspace{t: t, dir: t.TempDir(), tf: tf, tenant: "e2e-tenant", apiKey: "ae_live_e2e_" + hex.EncodeToString(random)}
+	w := &workspace{t: t, dir: t.TempDir(), tenant: "e2e-tenant", apiKey: distinctiveKey("ae_live_e2e_")}
 	cfg.APIKeys = map[string][]string{w.apiKey: {w.tenant}}
-	sim, err := simulator.New(cfg)
+	server := simtest.Start(t, cfg)
+	w.sim, w.url = server.Server, server.URL
+	ws, err := tfworkspace.New(tfworkspace.Options{
+		Dir: w.dir, ProviderDir: providerDir(t), Terraform: tf,
+		// The key reaches the provider the way a pipeline passes it: from the
+		// environment, never written into configuration or plan files.
+		Env: []string{"AETHER365_API_KEY=" + w.apiKey},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := httptest.NewServer(sim)
-	t.Cleanup(server.Close)
-	w.sim, w.url = sim, server.URL
-
-	cliConfig := filepath.Join(w.dir, "terraform.rc")
-	w.write(cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    %q = %q
-  }
-  direct {}
-}
-`, providerAddress, binDir))
-	w.env = []string{
-		"TF_CLI_CONFIG_FILE=" + cliConfig,
-		"TF_IN_AUTOMATION=1",
-		"TF_INPUT=0",
-		"CHECKPOINT_DISABLE=1",
-		// The key reaches the provider the way a pipeline passes it: from the
-		// environment, never written into configuration or plan files.
-		"AETHER365_API_KEY=" + w.apiKey,
-	}
+	w.Workspace = ws
 	return w
 }
 
-func (w *workspace) write(path, content string) {
+// distinctiveKey is prefix and 24 random hex digits: a key whose every
+// appearance in a log is unmistakable.
+func distinctiveKey(prefix string) string {
+	random := make([]byte, 12)
+	_, _ = rand.Read(random)
+	return prefix + hex.EncodeToString(random)
+}
+
+func (w *workspace) write(name, content string) {
 	w.t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	if err := w.WriteFile(name, content); err != nil {
 		w.t.Fatal(err)
 	}
 }
 
-// writeConfig writes main.tf with the provider block and body.
-func (w *workspace) writeConfig(body string) {
-	w.t.Helper()
-	w.write(filepath.Join(w.dir, "main.tf"), fmt.Sprintf(`terraform {
+// providerBlock is the configuration's terraform and provider blocks, with
+// the key left to the environment and arguments added to the provider.
+func providerBlock(baseURL string, arguments ...string) string {
+	var extra strings.Builder
+	for _, argument := range arguments {
+		extra.WriteString("  " + argument + "\n")
+	}
+	return fmt.Sprintf(`terraform {
   required_providers {
     aether365 = {
       source = "aether365/aether365"
@@ -142,28 +115,20 @@ func (w *workspace) writeConfig(body string) {
 
 provider "aether365" {
   base_url = %q
+%s}
+`, baseURL, extra.String())
 }
 
-%s
-`, w.url, body))
+// writeConfig writes main.tf with the provider block and body.
+func (w *workspace) writeConfig(body string) {
+	w.t.Helper()
+	w.write("main.tf", providerBlock(w.url)+"\n"+body)
 }
 
 // command returns terraform args... ready to start in the workspace, with a
-// clean environment: nothing from the developer's shell that changes
-// Terraform's or the provider's behaviour.
+// clean environment plus extraEnv, in a process group of its own.
 func (w *workspace) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, w.tf, args...)
-	cmd.Dir = w.dir
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "AETHER365_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	cmd.Env = append(cmd.Env, w.env...)
-	cmd.Env = append(cmd.Env, extraEnv...)
-	return cmd
+	return w.Command(ctx, extraEnv, args...)
 }
 
 // result is one finished terraform run.
@@ -172,16 +137,13 @@ type result struct {
 	err            error
 }
 
-// run runs terraform to completion (at most two minutes).
+// run runs terraform to completion (at most runLimit).
 func (w *workspace) run(extraEnv []string, args ...string) result {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
-	cmd := w.command(ctx, extraEnv, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return result{stdout: stdout.String(), stderr: stderr.String(), err: err}
+	r := w.Run(ctx, extraEnv, args...)
+	return result{stdout: r.Stdout, stderr: r.Stderr, err: r.Err}
 }
 
 // mustRun runs terraform and fails the test if it fails.
@@ -189,35 +151,25 @@ func (w *workspace) mustRun(extraEnv []string, args ...string) result {
 	w.t.Helper()
 	r := w.run(extraEnv, args...)
 	if r.err != nil {
-		w.t.Fatalf("terraform %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.err, r.stdout, r.stderr)
+		w.t.Fatal(tfworkspace.Result{Stdout: r.stdout, Stderr: r.stderr, Err: r.err}.Failure(args...))
 	}
 	return r
 }
 
-// stateResource is the part of a terraform.tfstate resource the tests read.
-type stateResource struct {
-	Type      string `json:"type"`
-	Name      string `json:"name"`
-	Instances []struct {
-		Status     string         `json:"status"`
-		Attributes map[string]any `json:"attributes"`
-	} `json:"instances"`
-}
-
-// state reads terraform.tfstate.
-func (w *workspace) state() []stateResource {
+// state returns the root module's resources, data sources included, as
+// `terraform show -json` gives them.
+func (w *workspace) state() []*tfjson.StateResource {
 	w.t.Helper()
-	raw, err := os.ReadFile(filepath.Join(w.dir, "terraform.tfstate"))
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	state, err := w.State(ctx)
 	if err != nil {
-		w.t.Fatalf("reading the state file: %v", err)
+		w.t.Fatalf("terraform show -json: %v", err)
 	}
-	var state struct {
-		Resources []stateResource `json:"resources"`
+	if state.Values == nil || state.Values.RootModule == nil {
+		return nil
 	}
-	if err := json.Unmarshal(raw, &state); err != nil {
-		w.t.Fatalf("decoding the state file: %v", err)
-	}
-	return state.Resources
+	return state.Values.RootModule.Resources
 }
 
 // waitFor polls cond every 50 ms until it holds or the timeout passes.

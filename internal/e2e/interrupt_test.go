@@ -31,10 +31,9 @@ func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// command gives it its own process group, so the signal reaches Terraform
+	// and its provider plugin together, as Ctrl-C in a terminal does.
 	apply := w.command(ctx, nil, "apply", "-auto-approve", "-input=false", "-no-color")
-	// Its own process group, so the signal reaches Terraform and its provider
-	// plugin together, as Ctrl-C in a terminal does.
-	apply.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	apply.Stdout, apply.Stderr = &stdout, &stderr
 	if err := apply.Start(); err != nil {
@@ -76,12 +75,12 @@ func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
 	}
 
 	resources := w.state()
-	if len(resources) != 1 || len(resources[0].Instances) != 1 {
+	if len(resources) != 1 {
 		t.Fatalf("state holds %+v, want the one interrupted scan", resources)
 	}
-	instance := resources[0].Instances[0]
-	if instance.Attributes["id"] != interruptedID || instance.Status != "tainted" {
-		t.Fatalf("state has scan %v with status %q, want %s tainted", instance.Attributes["id"], instance.Status, interruptedID)
+	instance := resources[0]
+	if instance.AttributeValues["id"] != interruptedID || !instance.Tainted {
+		t.Fatalf("state has scan %v (tainted: %v), want %s tainted", instance.AttributeValues["id"], instance.Tainted, interruptedID)
 	}
 
 	// The next apply, with scans finishing at once, replaces the tainted scan.
@@ -91,12 +90,15 @@ func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
 		t.Errorf("the next apply did not replace the tainted scan:\n%s", next.stdout)
 	}
 	resources = w.state()
-	replacement := resources[0].Instances[0]
-	ids := w.sim.ScanIDs(w.tenant)
-	if len(ids) != 2 || ids[0] != interruptedID || ids[1] != replacement.Attributes["id"] {
-		t.Errorf("the server holds %v; want exactly [%s %v], the interrupted scan and its replacement", ids, interruptedID, replacement.Attributes["id"])
+	if len(resources) != 1 {
+		t.Fatalf("state holds %+v, want the one replacement scan", resources)
 	}
-	if replacement.Status != "" || replacement.Attributes["status"] != "completed" {
-		t.Errorf("replacement is %q with status %v", replacement.Status, replacement.Attributes["status"])
+	replacement := resources[0]
+	ids := w.sim.ScanIDs(w.tenant)
+	if len(ids) != 2 || ids[0] != interruptedID || ids[1] != replacement.AttributeValues["id"] {
+		t.Errorf("the server holds %v; want exactly [%s %v], the interrupted scan and its replacement", ids, interruptedID, replacement.AttributeValues["id"])
+	}
+	if replacement.Tainted || replacement.AttributeValues["status"] != "completed" {
+		t.Errorf("replacement is tainted %v with status %v", replacement.Tainted, replacement.AttributeValues["status"])
 	}
 }
