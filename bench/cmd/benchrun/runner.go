@@ -19,8 +19,9 @@ const (
 	providerBinary = "terraform-provider-aether365"
 	providerSource = "registry.terraform.io/aether365/aether365"
 	simStartLimit  = 20 * time.Second
-	// terraformLimit bounds every terraform command; P5's apply is the longest.
-	terraformLimit = 150 * time.Second
+	// terraformLimit bounds every terraform command; the 50k-result plan
+	// and apply are the longest.
+	terraformLimit = 300 * time.Second
 )
 
 type runner struct {
@@ -94,6 +95,12 @@ func (r *runner) terraformEnv(cliConfig string, extra ...string) []string {
 // output. The child gets its own process group, which is killed when the
 // limit passes or ctx ends, so no grandchild (a provider) outlives it.
 func (r *runner) command(ctx context.Context, limit time.Duration, dir string, env []string, name string, args ...string) (string, error) {
+	return r.commandWith(ctx, limit, dir, env, nil, name, args...)
+}
+
+// commandWith is command that also hands the finished process's state to
+// done, when set (for its resource usage).
+func (r *runner) commandWith(ctx context.Context, limit time.Duration, dir string, env []string, done func(*os.ProcessState), name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -102,6 +109,9 @@ func (r *runner) command(ctx context.Context, limit time.Duration, dir string, e
 	cmd.Stdout, cmd.Stderr = &out, &out
 	groupKill(cmd)
 	err := cmd.Run()
+	if done != nil && cmd.ProcessState != nil {
+		done(cmd.ProcessState)
+	}
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%s %s: stopped after %s: %w", name, strings.Join(args, " "), limit, ctx.Err())
 	} else if err != nil {
