@@ -98,38 +98,45 @@ func BenchmarkScanResultsConversion(b *testing.B) {
 // same iteration, so convert-ms = read - network is what the provider adds.
 func BenchmarkScanResultsRead(b *testing.B) {
 	for _, n := range benchResultCounts {
-		b.Run(fmt.Sprintf("results=%d", n), func(b *testing.B) {
-			url, scanID, client := benchSimulator(b, n)
-			server := benchProviderServer(b, url)
-			typ := scanResultsSchemaType(b)
-			config, err := tfprotov6.NewDynamicValue(typ, objectWith(typ, map[string]tftypes.Value{
-				"scan_id": tftypes.NewValue(tftypes.String, scanID),
-				"result":  tftypes.NewValue(tftypes.String, resultFilterAll),
-			}))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var network, read float64
-			b.ReportAllocs()
-			for b.Loop() {
-				started := time.Now()
-				if _, _, err := client.ListResults(context.Background(), scanID, aether365.ListResultsOptions{}); err != nil {
-					b.Fatal(err)
-				}
-				fetched := time.Now()
-				resp, err := server.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{
-					TypeName: "aether365_scan_results", Config: &config,
-				})
-				if err != nil || len(resp.Diagnostics) > 0 {
-					b.Fatalf("read: %v %v", err, resp.Diagnostics)
-				}
-				network += fetched.Sub(started).Seconds() * 1000
-				read += time.Now().Sub(fetched).Seconds() * 1000
-			}
-			b.ReportMetric(network/float64(b.N), "network-ms")
-			b.ReportMetric((read-network)/float64(b.N), "convert-ms")
-		})
+		for _, withText := range []bool{true, false} {
+			b.Run(fmt.Sprintf("results=%d/control_text=%t", n, withText), func(b *testing.B) {
+				benchmarkRead(b, n, withText)
+			})
+		}
 	}
+}
+
+func benchmarkRead(b *testing.B, n int, withText bool) {
+	url, scanID, client := benchSimulator(b, n)
+	server := benchProviderServer(b, url)
+	typ := scanResultsSchemaType(b)
+	config, err := tfprotov6.NewDynamicValue(typ, objectWith(typ, map[string]tftypes.Value{
+		"scan_id":              tftypes.NewValue(tftypes.String, scanID),
+		"result":               tftypes.NewValue(tftypes.String, resultFilterAll),
+		"include_control_text": tftypes.NewValue(tftypes.Bool, withText),
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var network, read float64
+	b.ReportAllocs()
+	for b.Loop() {
+		started := time.Now()
+		if _, _, err := client.ListResults(context.Background(), scanID, aether365.ListResultsOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		fetched := time.Now()
+		resp, err := server.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{
+			TypeName: "aether365_scan_results", Config: &config,
+		})
+		if err != nil || len(resp.Diagnostics) > 0 {
+			b.Fatalf("read: %v %v", err, resp.Diagnostics)
+		}
+		network += fetched.Sub(started).Seconds() * 1000
+		read += time.Now().Sub(fetched).Seconds() * 1000
+	}
+	b.ReportMetric(network/float64(b.N), "network-ms")
+	b.ReportMetric((read-network)/float64(b.N), "convert-ms")
 }
 
 func benchProviderServer(b *testing.B, url string) tfprotov6.ProviderServer {
