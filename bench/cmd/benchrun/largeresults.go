@@ -130,6 +130,7 @@ output "count" {
 	rssPath := filepath.Join(dir, "rss-apply.txt")
 	env := r.terraformEnv(r.rssCLIConfig, "RSSWRAP_TARGET="+filepath.Join(r.opts.binDir, providerBinary),
 		"RSSWRAP_OUT="+rssPath, "TF_LOG=json", "TF_LOG_PATH="+logPath)
+	_ = os.Remove(logPath) // Terraform appends to TF_LOG_PATH; an earlier run's lines must not count
 	started := time.Now()
 	out, usage, err := r.commandUsage(ctx, dir, env, "apply", "-auto-approve", "-input=false", "-no-color")
 	run.ApplyS = time.Since(started).Seconds()
