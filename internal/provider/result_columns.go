@@ -52,8 +52,7 @@ var (
 	resultColumnNames = columnNames(resultColumns)
 	controlColumns    = filterColumns(func(c resultColumn) bool { return c.controlText })
 
-	resultAttrTypes  = columnAttrTypes(resultColumns)
-	controlAttrTypes = columnAttrTypes(controlColumns)
+	resultAttrTypes = columnAttrTypes(resultColumns)
 
 	resultObjectType  = tftypes.Object{AttributeTypes: columnTerraformTypes(resultColumns)}
 	controlObjectType = tftypes.Object{AttributeTypes: columnTerraformTypes(controlColumns)}

@@ -44,7 +44,11 @@ func scanResultsSchemaType(b testing.TB) tftypes.Object {
 	b.Helper()
 	var resp datasource.SchemaResponse
 	NewScanResultsDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &resp)
-	return resp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	typ, ok := resp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	if !ok {
+		b.Fatal("the data source's schema is not an object")
+	}
+	return typ
 }
 
 // objectWith is a configuration of type typ with only the given inputs set.
@@ -132,7 +136,7 @@ func benchmarkRead(b *testing.B, n int, withText bool) {
 			b.Fatalf("read: %v %v", err, resp.Diagnostics)
 		}
 		network += fetched.Sub(started).Seconds() * 1000
-		read += time.Now().Sub(fetched).Seconds() * 1000
+		read += time.Since(fetched).Seconds() * 1000
 	}
 	b.ReportMetric(network/float64(b.N), "network-ms")
 	b.ReportMetric((read-network)/float64(b.N), "convert-ms")
@@ -149,7 +153,10 @@ func benchProviderServer(b *testing.B, url string) tfprotov6.ProviderServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	typ := schemaResp.Provider.ValueType().(tftypes.Object)
+	typ, ok := schemaResp.Provider.ValueType().(tftypes.Object)
+	if !ok {
+		b.Fatal("the provider's schema is not an object")
+	}
 	config, err := tfprotov6.NewDynamicValue(typ, objectWith(typ, map[string]tftypes.Value{
 		"base_url": tftypes.NewValue(tftypes.String, url),
 		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),

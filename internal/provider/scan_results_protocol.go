@@ -56,14 +56,23 @@ func (s *protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.Read
 	if readResp.Diagnostics.HasError() {
 		return resp, nil
 	}
-	state, err := stateDynamicValue(typ, readResp.State.Raw)
-	if err != nil {
-		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
-			Summary: "Encoding Aether365 Scan Results", Detail: "The state could not be encoded for Terraform: " + err.Error()})
+	state, problem := encodedState(typ, readResp.State.Raw)
+	if problem != nil {
+		resp.Diagnostics = append(resp.Diagnostics, problem)
 		return resp, nil
 	}
 	resp.State = &state
 	return resp, nil
+}
+
+// encodedState encodes the state for Terraform, or says why it could not.
+func encodedState(typ tftypes.Type, state tftypes.Value) (tfprotov6.DynamicValue, *tfprotov6.Diagnostic) {
+	value, err := stateDynamicValue(typ, state)
+	if err != nil {
+		return value, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
+			Summary: "Encoding Aether365 Scan Results", Detail: "The state could not be encoded for Terraform: " + err.Error()}
+	}
+	return value, nil
 }
 
 // stateDynamicValue encodes the state with encodeMsgPack, or with
