@@ -30,7 +30,6 @@ func (l *largeResults) curveRun(n int, withText bool) (largeRun, bool) {
 
 // targets are the pass/fail lines of the large result sets.
 func (l *largeResults) targets() []target {
-	na := "–"
 	a, seed := l.Apply, l.SeedLoop
 	speedup := seed.WallS / a.ApplyS
 	perTenK := a.ConversionMS / float64(a.Results) * 10000
