@@ -3,13 +3,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
-	"os"
-	runtimedebug "runtime/debug"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/aether365/terraform-provider-aether365/internal/provider"
 )
@@ -18,26 +16,20 @@ import (
 // (https://goreleaser.com/cookbooks/using-main.version/).
 var version = "dev"
 
-// defaultMemoryLimit is a soft limit for the garbage collector. Reading
-// 10,000 scan results at plan time peaks mostly in GC headroom while the
-// framework converts them; with this limit the provider stays near 100 MB
-// instead of 150+. It is soft: Go exceeds it rather than fail, and
-// GOMEMLIMIT, when set, wins.
-const defaultMemoryLimit = 96 << 20
-
 func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	if os.Getenv("GOMEMLIMIT") == "" {
-		runtimedebug.SetMemoryLimit(defaultMemoryLimit)
+	server, err := provider.NewProtocol6Server(version)()
+	if err != nil {
+		log.Fatal(err.Error())
 	}
-
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/aether365/aether365",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err = tf6server.Serve("registry.terraform.io/aether365/aether365", func() tfprotov6.ProviderServer { return server }, opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // SeedPollInterval is the seed's "time.sleep(30)" between status polls.
@@ -35,12 +36,9 @@ const (
 	routeListResults = "GET /scans/{id}/results"
 )
 
-// fakeEpoch is where every simulated clock starts; any fixed time will do.
-var fakeEpoch = time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC)
-
 // NewFakeClock returns a simulated clock to share between a simulator and a
 // client, so a ten-minute scan plays out in milliseconds.
-func NewFakeClock() *clock.Fake { return clock.NewFake(fakeEpoch) }
+func NewFakeClock() *clock.Fake { return simtest.NewClock() }
 
 // WaitRun is one scan waited for: started, polled until terminal.
 type WaitRun struct {

@@ -7,9 +7,13 @@
 #   P3  10,000 results: the pager vs. the seed's page-by-page loop (Go benchmark)
 #   P4  the provider's peak memory in terraform plan/apply reading 10,000 results
 #   P5  50 scans via for_each under a 20 req/s server rate limit
+#   E   large result sets end to end through terraform (12.5k failed results
+#       at +100 ms vs the seed's page loop; 1k/10k/50k curve; state slimming)
+#       and the provider's conversion benchmark (in-process)
 #
 # Writes .bench/results.md (also printed), .bench/results.json,
-# .bench/performance-time-to-result.svg and logs under .bench/logs.
+# .bench/performance-time-to-result.svg, .bench/performance-large-results.svg
+# and logs under .bench/logs.
 # BENCH_PUBLISH=1 also copies the three results into bench/results/, the copy
 # the Performance guide refers to. Everything started is stopped on exit.
 set -euo pipefail
@@ -17,7 +21,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out_dir="${BENCH_OUT:-$repo_root/.bench}"
 readonly go_bench_limit=300  # seconds for the Go benchmarks
-readonly run_limit=420       # seconds for the Terraform parts and the report
+readonly run_limit=1200      # seconds for the Terraform parts and the report
 readonly benchtime=3x        # iterations of each main Go benchmark
 
 die() {
@@ -86,6 +90,8 @@ run_bounded "$go_bench_limit" go test -run '^$' -bench 'P2PolitePolling|P3Pagina
 # Informational sweeps: one iteration each.
 run_bounded "$go_bench_limit" go test -run '^$' -bench 'P3Concurrency|P3RateLimited' -benchtime=1x \
   ./bench/... >>"$gobench" || bench_failed
+run_bounded "$go_bench_limit" go test -run '^$' -bench 'ScanResultsConversion' -benchtime=1x \
+  ./internal/provider/ >>"$gobench" || bench_failed
 grep '^Benchmark' "$gobench" >&2
 
 echo "bench: Terraform parts (P1, P4, P5) and the report" >&2

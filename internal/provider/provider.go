@@ -58,6 +58,9 @@ func New(version string) func() provider.Provider {
 
 type aether365Provider struct {
 	version string
+	// data is what Configure handed to resources and data sources, for the
+	// data source that NewProtocol6Server serves outside the framework.
+	data *providerData
 }
 
 type providerModel struct {
@@ -232,6 +235,7 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	resp.ResourceData = data
 	resp.ActionData = data
 	resp.ListResourceData = data
+	p.data = data
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {

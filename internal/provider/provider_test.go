@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -17,7 +16,7 @@ import (
 // testAccProtoV6ProviderFactories runs the provider in-process for every
 // acceptance test; Terraform itself is the real binary on PATH.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"aether365": providerserver.NewProtocol6WithError(New("test")()),
+	"aether365": NewProtocol6Server("test"),
 }
 
 const (

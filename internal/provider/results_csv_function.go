@@ -21,24 +21,15 @@ func NewResultsCSVFunction() function.Function {
 // Export-Csv step as an expression, for an output or a local_file.
 type resultsCSVFunction struct{}
 
-// resultRow is one element of the function's argument.
-type resultRow struct {
-	ID           types.String `tfsdk:"id"`
-	ControlID    types.String `tfsdk:"control_id"`
-	Title        types.String `tfsdk:"title"`
-	Category     types.String `tfsdk:"category"`
-	Severity     types.String `tfsdk:"severity"`
-	Result       types.String `tfsdk:"result"`
-	Description  types.String `tfsdk:"description"`
-	Remediation  types.String `tfsdk:"remediation"`
-	ReferenceURL types.String `tfsdk:"reference_url"`
-}
-
-func (r resultRow) cells() []string {
-	values := []types.String{r.ID, r.ControlID, r.Title, r.Category, r.Severity, r.Result, r.Description, r.Remediation, r.ReferenceURL}
-	cells := make([]string, len(values))
-	for i, v := range values {
-		cells[i] = neutralizeFormula(v.ValueString())
+// csvRow lays out one result in the columns' order; a null or missing
+// attribute is an empty cell.
+func csvRow(result types.Object) []string {
+	attrs := result.Attributes()
+	cells := make([]string, len(resultColumns))
+	for i, c := range resultColumns {
+		if s, ok := attrs[c.name].(types.String); ok {
+			cells[i] = neutralizeFormula(s.ValueString())
+		}
 	}
 	return cells
 }
@@ -51,7 +42,7 @@ func (f *resultsCSVFunction) Definition(_ context.Context, _ function.Definition
 	resp.Definition = function.Definition{
 		Summary: "Render scan results as CSV",
 		MarkdownDescription: "Returns the given scan results as CSV text (RFC 4180): a header row `" +
-			strings.Join(resultColumns, ",") + "` and one row per result, in the order given. Pass it the " +
+			strings.Join(resultColumnNames, ",") + "` and one row per result, in the order given. Pass it the " +
 			"`results` of the `aether365_scan_results` data source (or any list of objects with those " +
 			"attributes), and write it with `local_file` or show it as an output. A null attribute becomes " +
 			"an empty cell. Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, " +
@@ -68,16 +59,16 @@ func (f *resultsCSVFunction) Definition(_ context.Context, _ function.Definition
 }
 
 func (f *resultsCSVFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
-	var rows []resultRow
+	var rows []types.Object
 	resp.Error = function.ConcatFuncErrors(resp.Error, req.Arguments.Get(ctx, &rows))
 	if resp.Error != nil {
 		return
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(resultColumns)
+	_ = w.Write(resultColumnNames)
 	for _, row := range rows {
-		_ = w.Write(row.cells())
+		_ = w.Write(csvRow(row))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

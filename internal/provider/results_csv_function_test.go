@@ -42,7 +42,7 @@ output "count" {
 						if err != nil {
 							return fmt.Errorf("output is not valid CSV: %w", err)
 						}
-						if want := strings.Join(resultColumns, ","); strings.Join(rows[0], ",") != want {
+						if want := strings.Join(resultColumnNames, ","); strings.Join(rows[0], ",") != want {
 							return fmt.Errorf("header = %v, want %s", rows[0], want)
 						}
 						if len(rows) != 301 {

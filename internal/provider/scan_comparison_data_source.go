@@ -59,8 +59,8 @@ func (d *scanComparisonDataSource) Metadata(_ context.Context, req datasource.Me
 
 func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resultAttrs := make(map[string]schema.Attribute, len(resultColumns))
-	for _, name := range resultColumns {
-		resultAttrs[name] = schema.StringAttribute{MarkdownDescription: resultAttrDescriptions[name], Computed: true}
+	for _, c := range resultColumns {
+		resultAttrs[c.name] = schema.StringAttribute{MarkdownDescription: c.description, Computed: true}
 	}
 	resultList := func(desc string) schema.ListNestedAttribute {
 		return schema.ListNestedAttribute{
@@ -319,17 +319,11 @@ func resultListAndCounts(results []aether365.Result) (types.List, types.Object) 
 	for i := range results {
 		r := &results[i]
 		countSeverity(&counts, r.Severity)
-		elements = append(elements, types.ObjectValueMust(resultAttrTypes, map[string]attr.Value{
-			"id":            types.StringValue(r.ID),
-			"control_id":    types.StringValue(r.ControlID),
-			"title":         types.StringValue(r.Title),
-			"category":      types.StringValue(r.Category),
-			"severity":      types.StringValue(r.Severity),
-			"result":        types.StringValue(r.Result),
-			"description":   types.StringValue(r.Description),
-			"remediation":   types.StringValue(r.Remediation),
-			"reference_url": types.StringValue(r.ReferenceURL),
-		}))
+		values := make(map[string]attr.Value, len(resultColumns))
+		for _, c := range resultColumns {
+			values[c.name] = types.StringValue(c.value(r))
+		}
+		elements = append(elements, types.ObjectValueMust(resultAttrTypes, values))
 	}
 	return types.ListValueMust(types.ObjectType{AttrTypes: resultAttrTypes}, elements), severityCountsValue(counts)
 }

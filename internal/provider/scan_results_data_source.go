@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math/big"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -43,44 +48,14 @@ type scanResultsDataSource struct {
 	data *providerData
 }
 
-type scanResultsDataSourceModel struct {
-	ID               types.String `tfsdk:"id"`
-	ScanID           types.String `tfsdk:"scan_id"`
-	TenantID         types.String `tfsdk:"tenant_id"`
-	Result           types.String `tfsdk:"result"`
-	Severity         types.String `tfsdk:"severity"`
-	MaxResults       types.Int64  `tfsdk:"max_results"`
-	Total            types.Int64  `tfsdk:"total"`
-	Results          types.List   `tfsdk:"results"`
-	CountsBySeverity types.Object `tfsdk:"counts_by_severity"`
-}
-
-var resultAttrTypes = map[string]attr.Type{
-	"id":            types.StringType,
-	"control_id":    types.StringType,
-	"title":         types.StringType,
-	"category":      types.StringType,
-	"severity":      types.StringType,
-	"result":        types.StringType,
-	"description":   types.StringType,
-	"remediation":   types.StringType,
-	"reference_url": types.StringType,
-}
-
-// resultColumns is the order of a result's attributes wherever they are laid
-// out in a row, as in the CSV export.
-var resultColumns = []string{"id", "control_id", "title", "category", "severity", "result", "description", "remediation", "reference_url"}
-
-var resultAttrDescriptions = map[string]string{
-	"id":            "Result ID, unique within the scan.",
-	"control_id":    "Identifier of the control that was checked, for example `AAD-001`.",
-	"title":         "What the control checks.",
-	"category":      "Area of Microsoft 365 the control belongs to, for example `Identity` or `Exchange Online`.",
-	"severity":      "`Critical`, `High`, `Medium`, `Low` or `Informational`.",
-	"result":        "`Passed`, `Failed`, `Warning`, `Skipped` or `Error`.",
-	"description":   "Why the control matters.",
-	"remediation":   "How to fix a failure.",
-	"reference_url": "Link to Microsoft's documentation for the control.",
+// scanResultsQuery is the configuration of the data source: its inputs.
+type scanResultsQuery struct {
+	ScanID             types.String
+	TenantID           types.String
+	Result             types.String
+	Severity           types.String
+	MaxResults         types.Int64
+	IncludeControlText types.Bool
 }
 
 func (d *scanResultsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -88,10 +63,6 @@ func (d *scanResultsDataSource) Metadata(_ context.Context, req datasource.Metad
 }
 
 func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resultAttrs := make(map[string]schema.Attribute, len(resultColumns))
-	for _, name := range resultColumns {
-		resultAttrs[name] = schema.StringAttribute{MarkdownDescription: resultAttrDescriptions[name], Computed: true}
-	}
 	severityCount := func(level string) schema.Int64Attribute {
 		return schema.Int64Attribute{MarkdownDescription: "Returned results of severity " + level + ".", Computed: true}
 	}
@@ -145,7 +116,21 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"results": schema.ListNestedAttribute{
 				MarkdownDescription: "The matching results, in the API's stable order.",
 				Computed:            true,
-				NestedObject:        schema.NestedAttributeObject{Attributes: resultAttrs},
+				NestedObject:        schema.NestedAttributeObject{Attributes: resultSchemaAttributes()},
+			},
+			"include_control_text": schema.BoolAttribute{
+				MarkdownDescription: "Whether each result carries its control's `description`, `remediation` and " +
+					"`reference_url` (the default, `true`). Set `false` to keep state small: those three are then " +
+					"null in every result and `controls` carries them once per control, so Terraform stores and " +
+					"re-reads far less on every plan when a control fails on many subjects.",
+				Optional: true,
+				Computed: true,
+			},
+			"controls": schema.MapNestedAttribute{
+				MarkdownDescription: "When `include_control_text` is false: each returned control, by `control_id`, " +
+					"with the text left out of `results`. Null otherwise.",
+				Computed:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: controlSchemaAttributes()},
 			},
 			"counts_by_severity": schema.SingleNestedAttribute{
 				MarkdownDescription: "How many of the returned `results` have each severity.",
@@ -176,79 +161,134 @@ func (d *scanResultsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
 		return
 	}
-	var model scanResultsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
+	started := time.Now()
+	query, ok := readScanResultsQuery(ctx, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-
-	scanID := model.ScanID.ValueString()
+	scanID := query.ScanID.ValueString()
 	if scanID == "" {
-		latest, ok := latestScan(ctx, d.data, model.TenantID, types.StringNull(), types.StringNull(), &resp.Diagnostics)
+		latest, ok := latestScan(ctx, d.data, query.TenantID, types.StringNull(), types.StringNull(), &resp.Diagnostics)
 		if !ok {
 			return
 		}
 		scanID = latest.ID
 	}
 	resultFilter := defaultResultFilter
-	if !model.Result.IsNull() {
-		resultFilter = model.Result.ValueString()
+	if !query.Result.IsNull() {
+		resultFilter = query.Result.ValueString()
 	}
-	opts := aether365.ListResultsOptions{Severity: model.Severity.ValueString()}
+	opts := aether365.ListResultsOptions{Severity: query.Severity.ValueString()}
 	if resultFilter != resultFilterAll {
 		opts.Result = resultFilter
 	}
-	if !model.MaxResults.IsNull() {
-		opts.MaxItems = int(model.MaxResults.ValueInt64())
+	if !query.MaxResults.IsNull() {
+		opts.MaxItems = int(query.MaxResults.ValueInt64())
 	}
 
 	results, meta, err := d.data.client.ListResults(ctx, scanID, opts)
-	switch {
-	case errors.Is(err, aether365.ErrNotFound):
-		resp.Diagnostics.AddAttributeError(path.Root("scan_id"), "Aether365 Scan Not Found",
-			fmt.Sprintf("No scan %q is visible to this API key. Check the ID and the key's tenant.", scanID))
-		return
-	case errors.Is(err, aether365.ErrConflict):
-		resp.Diagnostics.AddAttributeError(path.Root("scan_id"), "Aether365 Scan Has No Results Yet",
-			fmt.Sprintf("Scan %s has not completed, so it has no results. Read a completed scan, or let the "+
-				"aether365_scan resource wait for it (depends_on).\n\nOriginal error: %s", scanID, err))
-		return
-	case err != nil:
-		addAPIError(&resp.Diagnostics, "Reading Aether365 Scan Results", err)
+	if !addListResultsError(&resp.Diagnostics, scanID, err) {
 		return
 	}
-	tflog.Debug(ctx, "Read Aether365 scan results", map[string]any{
-		"scan_id": scanID, "returned": len(results), "total": meta.Total,
-	})
+	fetched := time.Now()
 
-	var counts aether365.SeverityCounts
-	elements := make([]attr.Value, 0, len(results))
-	for i := range results {
-		r := &results[i]
-		countSeverity(&counts, r.Severity)
-		elements = append(elements, types.ObjectValueMust(resultAttrTypes, map[string]attr.Value{
-			"id":            types.StringValue(r.ID),
-			"control_id":    types.StringValue(r.ControlID),
-			"title":         types.StringValue(r.Title),
-			"category":      types.StringValue(r.Category),
-			"severity":      types.StringValue(r.Severity),
-			"result":        types.StringValue(r.Result),
-			"description":   types.StringValue(r.Description),
-			"remediation":   types.StringValue(r.Remediation),
-			"reference_url": types.StringValue(r.ReferenceURL),
-		}))
-	}
-
-	model.ScanID = types.StringValue(scanID)
-	model.Total = types.Int64Value(int64(meta.Total))
-	model.Results = types.ListValueMust(types.ObjectType{AttrTypes: resultAttrTypes}, elements)
-	model.CountsBySeverity = severityCountsValue(counts)
+	withControlText := query.IncludeControlText.IsNull() || query.IncludeControlText.ValueBool()
 	maxPart := "all"
 	if opts.MaxItems > 0 {
 		maxPart = fmt.Sprint(opts.MaxItems)
 	}
-	model.ID = types.StringValue(queryID(scanID, resultFilter, model.Severity.ValueString(), maxPart))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	computed := scanResultsComputed{
+		id:              queryID(scanID, resultFilter, query.Severity.ValueString(), maxPart),
+		scanID:          scanID,
+		total:           meta.Total,
+		withControlText: withControlText,
+	}
+	state, diags := scanResultsState(ctx, req.Config.Raw, computed, results)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.State.Raw = state
+	// network_ms runs from the read's start to the last page; build_state_ms
+	// is the conversion into Terraform values that follows. The plugin
+	// protocol's own tf_req_duration_ms adds the framework's encoding.
+	tflog.Debug(ctx, "Read Aether365 scan results", map[string]any{
+		"scan_id": scanID, "returned": len(results), "total": meta.Total,
+		"network_ms":     float64(fetched.Sub(started).Microseconds()) / 1000,
+		"build_state_ms": float64(time.Since(fetched).Microseconds()) / 1000,
+	})
+}
+
+// readScanResultsQuery reads the inputs one attribute at a time: the
+// computed attributes are never decoded from the configuration.
+func readScanResultsQuery(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) (scanResultsQuery, bool) {
+	var q scanResultsQuery
+	for name, target := range map[string]any{
+		"scan_id": &q.ScanID, "tenant_id": &q.TenantID, "result": &q.Result, "severity": &q.Severity,
+		"max_results": &q.MaxResults, "include_control_text": &q.IncludeControlText,
+	} {
+		diags.Append(config.GetAttribute(ctx, path.Root(name), target)...)
+	}
+	return q, !diags.HasError()
+}
+
+// addListResultsError explains a failed ListResults; it reports whether
+// there was no error.
+func addListResultsError(diags *diag.Diagnostics, scanID string, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, aether365.ErrNotFound):
+		diags.AddAttributeError(path.Root("scan_id"), "Aether365 Scan Not Found",
+			fmt.Sprintf("No scan %q is visible to this API key. Check the ID and the key's tenant.", scanID))
+	case errors.Is(err, aether365.ErrConflict):
+		diags.AddAttributeError(path.Root("scan_id"), "Aether365 Scan Has No Results Yet",
+			fmt.Sprintf("Scan %s has not completed, so it has no results. Read a completed scan, or let the "+
+				"aether365_scan resource wait for it (depends_on).\n\nOriginal error: %s", scanID, err))
+	default:
+		addAPIError(diags, "Reading Aether365 Scan Results", err)
+	}
+	return false
+}
+
+// scanResultsComputed holds the computed attributes other than the results.
+type scanResultsComputed struct {
+	id, scanID      string
+	total           int
+	withControlText bool
+}
+
+// scanResultsState builds the data source's whole state as one Terraform
+// value: the configuration's inputs as given, plus the computed attributes.
+// Building it directly, instead of an attr.Value per result and then
+// reflection, is what keeps tens of thousands of results fast.
+func scanResultsState(ctx context.Context, config tftypes.Value, c scanResultsComputed, results []aether365.Result) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var inputs map[string]tftypes.Value
+	if err := config.As(&inputs); err != nil {
+		diags.AddError("Reading Aether365 Scan Results", "Unexpected configuration value: "+err.Error())
+		return tftypes.Value{}, diags
+	}
+	// As hands out the configuration's own map; the state gets a copy.
+	attrs := maps.Clone(inputs)
+	var counts aether365.SeverityCounts
+	for i := range results {
+		countSeverity(&counts, results[i].Severity)
+	}
+	countsValue, err := severityCountsValue(counts).ToTerraformValue(ctx)
+	if err != nil {
+		diags.AddError("Reading Aether365 Scan Results", "Could not encode the severity counts: "+err.Error())
+		return tftypes.Value{}, diags
+	}
+	values := newResultValues(c.withControlText)
+	attrs["id"] = tftypes.NewValue(tftypes.String, c.id)
+	attrs["scan_id"] = tftypes.NewValue(tftypes.String, c.scanID)
+	attrs["total"] = tftypes.NewValue(tftypes.Number, big.NewFloat(float64(c.total)))
+	attrs["include_control_text"] = tftypes.NewValue(tftypes.Bool, c.withControlText)
+	attrs["results"] = values.list(results)
+	attrs["controls"] = values.controlMap()
+	attrs["counts_by_severity"] = countsValue
+	return tftypes.NewValue(config.Type(), attrs), diags
 }
 
 func countSeverity(c *aether365.SeverityCounts, severity string) {

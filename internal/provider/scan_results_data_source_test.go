@@ -128,3 +128,70 @@ func TestAccScanResultsDataSource_errors(t *testing.T) {
 		},
 	})
 }
+
+// Every result's values reach state exactly as the API sent them; with
+// include_control_text = false the per-control text moves, once per control,
+// into controls.
+func TestAccScanResultsDataSource_controlText(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ResultsPerScan: 300})
+	scan := sim.startCompletedScan(t, 60)
+	results, _, err := sim.client(t).ListResults(context.Background(), scan.ID, aether365.ListResultsOptions{})
+	if err != nil {
+		t.Fatalf("listing results: %v", err)
+	}
+	withText, withoutText := make([]knownvalue.Check, len(results)), make([]knownvalue.Check, len(results))
+	controls := map[string]knownvalue.Check{}
+	for i := range results {
+		full, slim, control := expectedResult(&results[i])
+		withText[i], withoutText[i] = knownvalue.ObjectExact(full), knownvalue.ObjectExact(slim)
+		controls[results[i].ControlID] = knownvalue.ObjectExact(control)
+	}
+	if len(controls) >= len(results) {
+		t.Fatalf("simulator data has no control with several results (%d controls, %d results)", len(controls), len(results))
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { testAccPreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: sim.providerConfig() + fmt.Sprintf(`
+data "aether365_scan_results" "default" {
+  scan_id = %[1]q
+  result  = "All"
+}
+
+data "aether365_scan_results" "slim" {
+  scan_id              = %[1]q
+  result               = "All"
+  include_control_text = false
+}
+`, scan.ID),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectValue("data.aether365_scan_results.default", "include_control_text", knownvalue.Bool(true)),
+					expectValue("data.aether365_scan_results.default", "results", knownvalue.ListExact(withText)),
+					expectValue("data.aether365_scan_results.default", "controls", knownvalue.Null()),
+
+					expectValue("data.aether365_scan_results.slim", "include_control_text", knownvalue.Bool(false)),
+					expectValue("data.aether365_scan_results.slim", "results", knownvalue.ListExact(withoutText)),
+					expectValue("data.aether365_scan_results.slim", "controls", knownvalue.MapExact(controls)),
+				},
+			},
+		},
+	})
+}
+
+// expectedResult is what state must hold for r: with its control text, without
+// it, and its element of controls.
+func expectedResult(r *aether365.Result) (full, slim, control map[string]knownvalue.Check) {
+	full, slim, control = map[string]knownvalue.Check{}, map[string]knownvalue.Check{}, map[string]knownvalue.Check{}
+	for _, c := range resultColumns {
+		full[c.name] = knownvalue.StringExact(c.value(r))
+		slim[c.name] = full[c.name]
+		if c.controlText {
+			slim[c.name] = knownvalue.Null()
+			control[c.name] = full[c.name]
+		}
+	}
+	return full, slim, control
+}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,7 @@ type options struct {
 	binDir, outDir, repoDir, goBench, terraform, python, publishDir string
 	skipNoLimit                                                     bool
 	rerender                                                        string
+	only                                                            string
 }
 
 func main() {
@@ -38,6 +40,7 @@ func main() {
 	flag.StringVar(&opts.publishDir, "publish", "", "also copy results.md, results.json and the SVG here")
 	flag.BoolVar(&opts.skipNoLimit, "skip-no-limit", false, "skip P5's comparison run without the client-side limit")
 	flag.StringVar(&opts.rerender, "rerender", "", "only rewrite results.md and the SVG in -out from this results.json")
+	flag.StringVar(&opts.only, "only", "", "run only the steps whose name starts with this (e.g. E), for a quick look")
 	flag.Parse()
 	if opts.rerender != "" {
 		if err := rerender(opts); err != nil {
@@ -98,8 +101,12 @@ func run(ctx context.Context, opts options) error {
 		{"P1 completion latency", r.p1},
 		{"P4 memory", r.p4},
 		{"P5 fleet", r.p5},
+		{"E large result sets end to end", r.largeResults},
 	}
 	for _, step := range steps {
+		if !strings.HasPrefix(step.name, opts.only) {
+			continue
+		}
 		started := time.Now()
 		fmt.Fprintf(os.Stderr, "bench: %s ...\n", step.name)
 		if err := step.do(ctx, rep); err != nil {
@@ -140,6 +147,9 @@ func (r *runner) write(rep *report) error {
 		"results.json":                   append(js, '\n'),
 		"results.md":                     []byte(rep.markdown()),
 		"performance-time-to-result.svg": []byte(rep.svg()),
+	}
+	if rep.Large != nil {
+		files["performance-large-results.svg"] = []byte(rep.Large.svg())
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {

@@ -1,26 +1,27 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
+	"github.com/aether365/terraform-provider-aether365/internal/tfworkspace"
 )
 
 const (
-	providerBinary = "terraform-provider-aether365"
-	providerSource = "registry.terraform.io/aether365/aether365"
+	providerBinary = tfworkspace.ProviderBinary
 	simStartLimit  = 20 * time.Second
-	// terraformLimit bounds every terraform command; P5's apply is the longest.
-	terraformLimit = 150 * time.Second
+	// terraformLimit bounds every terraform command; the 50k-result plan
+	// and apply are the longest.
+	terraformLimit = 300 * time.Second
 )
 
 type runner struct {
@@ -54,8 +55,7 @@ func (r *runner) prepare(ctx context.Context) error {
 	r.cliConfig = filepath.Join(r.work, "cli.tfrc")
 	r.rssCLIConfig = filepath.Join(r.work, "cli-rss.tfrc")
 	for path, dir := range map[string]string{r.cliConfig: r.opts.binDir, r.rssCLIConfig: rssDir} {
-		config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, dir)
-		if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+		if err := tfworkspace.WriteCLIConfig(path, dir); err != nil {
 			return err
 		}
 	}
@@ -70,30 +70,23 @@ func (r *runner) prepare(ctx context.Context) error {
 	return nil
 }
 
-// terraformEnv is the caller's environment without anything that would
-// change what Terraform or the provider does, plus the bench's CLI config.
-// HOME points into the work directory, so nothing lands in the real one.
+// terraformEnv is the harness's clean environment for Terraform with the
+// given CLI config; HOME points into the work directory, so nothing lands in
+// the real one.
 func (r *runner) terraformEnv(cliConfig string, extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "AETHER365_") || name == "HOME" ||
-			strings.HasPrefix(name, "RSSWRAP_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env,
-		"HOME="+filepath.Join(r.work, "home"),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
-	return append(env, extra...)
+	return tfworkspace.Environ(cliConfig, append([]string{"HOME=" + filepath.Join(r.work, "home")}, extra...)...)
 }
 
 // command runs name with args in dir within limit and returns its combined
 // output. The child gets its own process group, which is killed when the
 // limit passes or ctx ends, so no grandchild (a provider) outlives it.
 func (r *runner) command(ctx context.Context, limit time.Duration, dir string, env []string, name string, args ...string) (string, error) {
+	return r.commandWith(ctx, limit, dir, env, nil, name, args...)
+}
+
+// commandWith is command that also hands the finished process's state to
+// done, when set (for its resource usage).
+func (r *runner) commandWith(ctx context.Context, limit time.Duration, dir string, env []string, done func(*os.ProcessState), name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -102,6 +95,9 @@ func (r *runner) command(ctx context.Context, limit time.Duration, dir string, e
 	cmd.Stdout, cmd.Stderr = &out, &out
 	groupKill(cmd)
 	err := cmd.Run()
+	if done != nil && cmd.ProcessState != nil {
+		done(cmd.ProcessState)
+	}
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%s %s: stopped after %s: %w", name, strings.Join(args, " "), limit, ctx.Err())
 	} else if err != nil {
@@ -127,12 +123,12 @@ func (r *runner) terraform(ctx context.Context, dir string, env []string, args .
 type sim struct {
 	URL     string
 	LogPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
+	process *simtest.Process
+	logFile *os.File
 }
 
-// startSim starts aether365-sim on a free loopback port and waits for its
-// "listening on" line. Its request log (stderr) goes to logs/<name>.log.
+// startSim starts aether365-sim on a free loopback port through the
+// harness. Its request log (stderr) goes to logs/<name>.log.
 func (r *runner) startSim(ctx context.Context, name string, args ...string) (*sim, error) {
 	logPath := filepath.Join(r.logs, name+".log")
 	logFile, err := os.Create(logPath)
@@ -141,58 +137,20 @@ func (r *runner) startSim(ctx context.Context, name string, args ...string) (*si
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(r.opts.binDir, "aether365-sim"), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Stderr = logFile
-	stdout, err := cmd.StdoutPipe()
+	process, err := simtest.StartProcess(ctx, cmd, simStartLimit)
 	if err != nil {
 		_ = logFile.Close()
-		return nil, err
+		return nil, fmt.Errorf("aether365-sim %s: %w; see %s", strings.Join(args, " "), err, logPath)
 	}
-	groupKill(cmd)
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, err
-	}
-	s := &sim{LogPath: logPath, cmd: cmd, done: make(chan struct{})}
-	urls := make(chan string, 1)
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			if rest, ok := strings.CutPrefix(scanner.Text(), "aether365-sim listening on "); ok {
-				urls <- strings.TrimSpace(rest)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		_ = cmd.Wait()
-		_ = logFile.Close()
-		close(s.done)
-	}()
-	select {
-	case s.URL = <-urls:
-		return s, nil
-	case <-s.done:
-		return nil, fmt.Errorf("aether365-sim %s exited before it was ready; see %s", strings.Join(args, " "), logPath)
-	case <-time.After(simStartLimit):
-		s.stop()
-		return nil, fmt.Errorf("aether365-sim did not report its address within %s", simStartLimit)
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
-	}
+	return &sim{URL: process.URL, LogPath: logPath, process: process, logFile: logFile}, nil
 }
 
 func (s *sim) stop() {
-	if s == nil || s.cmd.Process == nil {
+	if s == nil {
 		return
 	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.done
-	}
+	_ = s.process.Stop()
+	_ = s.logFile.Close()
 }
 
 // requestLog reads the simulator's request log after it stopped.

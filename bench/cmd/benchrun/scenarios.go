@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/bench"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
 const (
@@ -29,7 +30,6 @@ const (
 	// which start and refill at slightly different instants, never disagree.
 	p5ClientRate  = 18
 	p5Parallelism = 10 // Terraform's default -parallelism
-	demoKey       = "ae_live_demo"
 	fleetKey      = "ae_live_fleet"
 	seedScript    = "internal/simulator/testdata/seed/trigger_and_wait.py"
 )
@@ -113,7 +113,7 @@ func (r *runner) p1(ctx context.Context, rep *report) error {
 	}
 	rep.P1.StartupS = median(rep.P1.StartupRunsS)
 
-	config := providerBlock(s.URL, demoKey, "") + `
+	config := providerBlock(s.URL, simulator.DemoAPIKey, "") + `
 resource "aether365_scan" "p1" {
   scan_type = "compliance"
 }
@@ -279,7 +279,7 @@ func (r *runner) runSeed(ctx context.Context, url string) seedRun {
 		return seedRun{err: err}
 	}
 	script := string(source)
-	for old, replacement := range map[string]string{"https://api.aether365.io": url, "ae_live_your-api-key": demoKey} {
+	for old, replacement := range map[string]string{"https://api.aether365.io": url, "ae_live_your-api-key": simulator.DemoAPIKey} {
 		if !strings.Contains(script, old) {
 			return seedRun{err: fmt.Errorf("%s no longer contains %q", seedScript, old)}
 		}
@@ -308,11 +308,11 @@ func (r *runner) p4(ctx context.Context, rep *report) error {
 		return err
 	}
 	defer s.stop()
-	if err := startScan(ctx, s.URL, demoKey, "me"); err != nil {
+	if err := startScan(ctx, s.URL, simulator.DemoAPIKey, "me"); err != nil {
 		return err
 	}
 	dir := filepath.Join(r.work, "p4")
-	config := providerBlock(s.URL, demoKey, "") + `
+	config := providerBlock(s.URL, simulator.DemoAPIKey, "") + `
 data "aether365_scan_results" "all" {
   result = "All"
 }

@@ -21,3 +21,17 @@ data "aether365_scan_results" "everything" {
 output "results_by_severity" {
   value = data.aether365_scan_results.everything.counts_by_severity
 }
+
+# Every failure of a large scan with a small state: each control's
+# description, remediation and reference URL are stored once, in `controls`,
+# instead of in every result.
+data "aether365_scan_results" "slim" {
+  include_control_text = false
+}
+
+output "remediation_by_failure" {
+  value = {
+    for r in data.aether365_scan_results.slim.results :
+    r.id => data.aether365_scan_results.slim.controls[r.control_id].remediation
+  }
+}

@@ -1,0 +1,193 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
+)
+
+// resultColumn is one attribute of a scan result. The table below is the
+// only list of them: the schema, the attribute types, the state value and the
+// CSV cells are all derived from it, in its order.
+type resultColumn struct {
+	name        string
+	description string
+	value       func(*aether365.Result) string
+	// controlText marks the long per-control text, the same for every result
+	// of one control, that include_control_text = false leaves out of each
+	// result and carries once per control in the controls map instead. The
+	// title is not among it: it names the result's subject.
+	controlText bool
+}
+
+var resultColumns = []resultColumn{
+	{name: "id", description: "Result ID, unique within the scan.",
+		value: func(r *aether365.Result) string { return r.ID }},
+	{name: "control_id", description: "Identifier of the control that was checked, for example `AAD-001`.",
+		value: func(r *aether365.Result) string { return r.ControlID }},
+	{name: "title", description: "What the control checks, for the result's subject.",
+		value: func(r *aether365.Result) string { return r.Title }},
+	{name: "category", description: "Area of Microsoft 365 the control belongs to, for example `Identity` or `Exchange Online`.",
+		value: func(r *aether365.Result) string { return r.Category }},
+	{name: "severity", description: "`Critical`, `High`, `Medium`, `Low` or `Informational`.",
+		value: func(r *aether365.Result) string { return r.Severity }},
+	{name: "result", description: "`Passed`, `Failed`, `Warning`, `Skipped` or `Error`.",
+		value: func(r *aether365.Result) string { return r.Result }},
+	{name: "description", description: "Why the control matters.", controlText: true,
+		value: func(r *aether365.Result) string { return r.Description }},
+	{name: "remediation", description: "How to fix a failure.", controlText: true,
+		value: func(r *aether365.Result) string { return r.Remediation }},
+	{name: "reference_url", description: "Link to Microsoft's documentation for the control.", controlText: true,
+		value: func(r *aether365.Result) string { return r.ReferenceURL }},
+}
+
+// controlTextNote is added to the description of the attributes that
+// include_control_text = false leaves null.
+const controlTextNote = " Null when `include_control_text` is false: read it from `controls` instead."
+
+var (
+	resultColumnNames = columnNames(resultColumns)
+	controlColumns    = filterColumns(func(c resultColumn) bool { return c.controlText })
+
+	resultAttrTypes = columnAttrTypes(resultColumns)
+
+	resultObjectType  = tftypes.Object{AttributeTypes: columnTerraformTypes(resultColumns)}
+	controlObjectType = tftypes.Object{AttributeTypes: columnTerraformTypes(controlColumns)}
+)
+
+func filterColumns(keep func(resultColumn) bool) []resultColumn {
+	var out []resultColumn
+	for _, c := range resultColumns {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func columnNames(columns []resultColumn) []string {
+	names := make([]string, 0, len(columns))
+	for _, c := range columns {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+func columnAttrTypes(columns []resultColumn) map[string]attr.Type {
+	attrTypes := make(map[string]attr.Type, len(columns))
+	for _, c := range columns {
+		attrTypes[c.name] = types.StringType
+	}
+	return attrTypes
+}
+
+func columnTerraformTypes(columns []resultColumn) map[string]tftypes.Type {
+	attrTypes := make(map[string]tftypes.Type, len(columns))
+	for _, c := range columns {
+		attrTypes[c.name] = tftypes.String
+	}
+	return attrTypes
+}
+
+// resultSchemaAttributes is the schema of one element of results.
+func resultSchemaAttributes() map[string]schema.Attribute {
+	attrs := make(map[string]schema.Attribute, len(resultColumns))
+	for _, c := range resultColumns {
+		description := c.description
+		if c.controlText {
+			description += controlTextNote
+		}
+		attrs[c.name] = schema.StringAttribute{MarkdownDescription: description, Computed: true}
+	}
+	return attrs
+}
+
+// controlSchemaAttributes is the schema of one element of controls.
+func controlSchemaAttributes() map[string]schema.Attribute {
+	attrs := make(map[string]schema.Attribute, len(controlColumns))
+	for _, c := range controlColumns {
+		attrs[c.name] = schema.StringAttribute{MarkdownDescription: c.description, Computed: true}
+	}
+	return attrs
+}
+
+// resultValues builds the results list, and the controls map when the
+// per-control text is left out of each result, as Terraform values in one
+// pass. Strings that repeat across results (everything but the result ID) are
+// made into one Terraform value each and shared.
+type resultValues struct {
+	withControlText bool
+	strings         map[string]tftypes.Value
+	controls        map[string]tftypes.Value
+	nullString      tftypes.Value
+}
+
+func newResultValues(withControlText bool) *resultValues {
+	return &resultValues{
+		withControlText: withControlText,
+		strings:         make(map[string]tftypes.Value),
+		controls:        make(map[string]tftypes.Value),
+		nullString:      tftypes.NewValue(tftypes.String, nil),
+	}
+}
+
+func (b *resultValues) shared(s string) tftypes.Value {
+	if v, ok := b.strings[s]; ok {
+		return v
+	}
+	v := tftypes.NewValue(tftypes.String, s)
+	b.strings[s] = v
+	return v
+}
+
+func (b *resultValues) result(r *aether365.Result) tftypes.Value {
+	attrs := make(map[string]tftypes.Value, len(resultColumns))
+	for i := range resultColumns {
+		c := &resultColumns[i]
+		switch {
+		case c.controlText && !b.withControlText:
+			attrs[c.name] = b.nullString
+		case c.name == "id":
+			attrs[c.name] = tftypes.NewValue(tftypes.String, r.ID)
+		default:
+			attrs[c.name] = b.shared(c.value(r))
+		}
+	}
+	if !b.withControlText {
+		b.control(r)
+	}
+	return tftypes.NewValue(resultObjectType, attrs)
+}
+
+func (b *resultValues) control(r *aether365.Result) {
+	if _, ok := b.controls[r.ControlID]; ok {
+		return
+	}
+	attrs := make(map[string]tftypes.Value, len(controlColumns))
+	for i := range controlColumns {
+		attrs[controlColumns[i].name] = b.shared(controlColumns[i].value(r))
+	}
+	b.controls[r.ControlID] = tftypes.NewValue(controlObjectType, attrs)
+}
+
+// list returns the results as a Terraform list.
+func (b *resultValues) list(results []aether365.Result) tftypes.Value {
+	elements := make([]tftypes.Value, len(results))
+	for i := range results {
+		elements[i] = b.result(&results[i])
+	}
+	return tftypes.NewValue(tftypes.List{ElementType: resultObjectType}, elements)
+}
+
+// controlMap returns the controls seen so far, or null when every result
+// carries its own control text.
+func (b *resultValues) controlMap() tftypes.Value {
+	typ := tftypes.Map{ElementType: controlObjectType}
+	if b.withControlText {
+		return tftypes.NewValue(typ, nil)
+	}
+	return tftypes.NewValue(typ, b.controls)
+}

@@ -1,0 +1,114 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// NewProtocol6Server serves the provider over the plugin protocol. Every
+// call goes to the plugin framework except ReadDataSource of
+// aether365_scan_results: after Read, the framework copies the state value,
+// converts it back into framework values, compares it twice and walks it for
+// null blocks, which for tens of thousands of results costs several times
+// what building the value does. That data source has no blocks, no semantic
+// equality and no deferral, so its state is encoded directly.
+func NewProtocol6Server(version string) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) {
+		p := &aether365Provider{version: version}
+		framework, err := providerserver.NewProtocol6WithError(p)()
+		if err != nil {
+			return nil, err
+		}
+		var resp datasource.SchemaResponse
+		NewScanResultsDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &resp)
+		return &protocolServer{ProviderServer: framework, provider: p, resultsSchema: resp.Schema}, nil
+	}
+}
+
+type protocolServer struct {
+	tfprotov6.ProviderServer
+	provider      *aether365Provider
+	resultsSchema dsschema.Schema
+}
+
+func (s *protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	if req.TypeName != "aether365_scan_results" || req.Config == nil {
+		return s.ProviderServer.ReadDataSource(ctx, req)
+	}
+	typ := s.resultsSchema.Type().TerraformType(ctx)
+	config, err := req.Config.Unmarshal(typ)
+	if err != nil {
+		return s.ProviderServer.ReadDataSource(ctx, req)
+	}
+	ds := &scanResultsDataSource{data: s.provider.data}
+	readReq := datasource.ReadRequest{Config: tfsdk.Config{Raw: config, Schema: s.resultsSchema}}
+	readResp := datasource.ReadResponse{State: tfsdk.State{Raw: config.Copy(), Schema: s.resultsSchema}}
+	ds.Read(ctx, readReq, &readResp)
+	resp := &tfprotov6.ReadDataSourceResponse{Diagnostics: protocolDiagnostics(readResp.Diagnostics)}
+	if readResp.Diagnostics.HasError() {
+		return resp, nil
+	}
+	state, problem := encodedState(typ, readResp.State.Raw)
+	if problem != nil {
+		resp.Diagnostics = append(resp.Diagnostics, problem)
+		return resp, nil
+	}
+	resp.State = &state
+	return resp, nil
+}
+
+// encodedState encodes the state for Terraform, or says why it could not.
+func encodedState(typ tftypes.Type, state tftypes.Value) (tfprotov6.DynamicValue, *tfprotov6.Diagnostic) {
+	value, err := stateDynamicValue(typ, state)
+	if err != nil {
+		return value, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
+			Summary: "Encoding Aether365 Scan Results", Detail: "The state could not be encoded for Terraform: " + err.Error()}
+	}
+	return value, nil
+}
+
+// stateDynamicValue encodes the state with encodeMsgPack, or with
+// terraform-plugin-go when that cannot.
+func stateDynamicValue(typ tftypes.Type, state tftypes.Value) (tfprotov6.DynamicValue, error) {
+	if data, err := encodeMsgPack(typ, state); err == nil {
+		return tfprotov6.DynamicValue{MsgPack: data}, nil
+	}
+	return tfprotov6.NewDynamicValue(typ, state)
+}
+
+// protocolDiagnostics converts the data source's diagnostics as the
+// framework would, with attribute paths of root attributes.
+func protocolDiagnostics(diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+	out := make([]*tfprotov6.Diagnostic, 0, len(diags))
+	for _, d := range diags {
+		pd := &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: d.Summary(), Detail: d.Detail()}
+		if d.Severity() == diag.SeverityError {
+			pd.Severity = tfprotov6.DiagnosticSeverityError
+		}
+		if withPath, ok := d.(diag.DiagnosticWithPath); ok {
+			pd.Attribute = attributePath(withPath.Path())
+		}
+		out = append(out, pd)
+	}
+	return out
+}
+
+func attributePath(p path.Path) *tftypes.AttributePath {
+	ap := tftypes.NewAttributePath()
+	for _, step := range p.Steps() {
+		name, ok := step.(path.PathStepAttributeName)
+		if !ok {
+			return ap
+		}
+		ap = ap.WithAttributeName(string(name))
+	}
+	return ap
+}
