@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -23,30 +24,42 @@ import (
 func NewProtocol6Server(version string) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
 		p := &aether365Provider{version: version}
-		framework, err := providerserver.NewProtocol6WithError(p)()
+		server, err := providerserver.NewProtocol6WithError(p)()
 		if err != nil {
 			return nil, err
 		}
+		framework, ok := server.(frameworkServer)
+		if !ok {
+			return nil, fmt.Errorf("the plugin framework's server does not serve actions and list resources")
+		}
 		var resp datasource.SchemaResponse
 		NewScanResultsDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &resp)
-		return &protocolServer{ProviderServer: framework, provider: p, resultsSchema: resp.Schema}, nil
+		return &protocolServer{frameworkServer: framework, provider: p, resultsSchema: resp.Schema}, nil
 	}
 }
 
+// frameworkServer is what the framework's server offers beyond the core
+// RPCs. protocolServer must embed all of it: tf6server finds actions and
+// list resources by asserting these interfaces on the server it is given.
+type frameworkServer interface {
+	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServerWithListResource
+}
+
 type protocolServer struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 	provider      *aether365Provider
 	resultsSchema dsschema.Schema
 }
 
 func (s *protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	if req.TypeName != "aether365_scan_results" || req.Config == nil {
-		return s.ProviderServer.ReadDataSource(ctx, req)
+		return s.frameworkServer.ReadDataSource(ctx, req)
 	}
 	typ := s.resultsSchema.Type().TerraformType(ctx)
 	config, err := req.Config.Unmarshal(typ)
 	if err != nil {
-		return s.ProviderServer.ReadDataSource(ctx, req)
+		return s.frameworkServer.ReadDataSource(ctx, req)
 	}
 	ds := &scanResultsDataSource{data: s.provider.data}
 	readReq := datasource.ReadRequest{Config: tfsdk.Config{Raw: config, Schema: s.resultsSchema}}
