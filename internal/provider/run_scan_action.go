@@ -213,6 +213,8 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		var waitErr error
 		stopKeepAlive := progress.keepAlive(waitCtx)
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
+			Tenant:      checkedTenant(tenant),
+			OnPollError: warnPollError(scan.ID),
 			OnStatusChange: func(ctx context.Context, previous string, s *aether365.Scan) {
 				if previous != "" {
 					progress.statusChanged(s)
