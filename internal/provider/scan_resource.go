@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -82,10 +81,10 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       keepAfterCreate,
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " A value other than the documented ones (" + knownScanTypesMarkdown() +
-					") gets a warning at plan, not an error. Changing it starts a new scan (replaces the resource).",
+				MarkdownDescription: descScanType + " " + scanTypeWarningNote() +
+					" Changing it starts a new scan (replaces the resource).",
 				Required:      true,
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
+				Validators:    scanTypeValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tenant_id": schema.StringAttribute{
