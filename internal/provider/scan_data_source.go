@@ -42,7 +42,8 @@ func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	attrs := dataSourceScanAttributes()
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "Scan ID to read. When omitted, the data source reads the newest scan of `tenant_id` " +
-			"that has `status` (default `completed`) and, if set, `scan_type`.",
+			"that has `status` (default `completed`) and, if set, `scan_type`. With `id`, a provider `tenant_id` other " +
+			"than `me` must be the scan's tenant, or the read fails naming it.",
 		Optional:   true,
 		Computed:   true,
 		Validators: []validator.String{idValidator()},
