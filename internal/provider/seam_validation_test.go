@@ -34,10 +34,16 @@ func stringValidatorsOf(t *testing.T) map[string]map[string][]validator.String {
 	NewScanListResource().ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &lst)
 
 	for _, name := range []string{"tenant_id", "scan_type"} {
+		resAttr, resOK := res.Schema.Attributes[name].(resourceschema.StringAttribute)
+		actAttr, actOK := act.Schema.Attributes[name].(actionschema.StringAttribute)
+		lstAttr, lstOK := lst.Schema.Attributes[name].(listschema.StringAttribute)
+		if !resOK || !actOK || !lstOK {
+			t.Fatalf("%s is not a string attribute everywhere (resource %t, action %t, list %t)", name, resOK, actOK, lstOK)
+		}
 		out[name] = map[string][]validator.String{
-			"aether365_scan resource": res.Schema.Attributes[name].(resourceschema.StringAttribute).Validators,
-			"aether365_run_scan":      act.Schema.Attributes[name].(actionschema.StringAttribute).Validators,
-			"aether365_scan list":     lst.Schema.Attributes[name].(listschema.StringAttribute).Validators,
+			"aether365_scan resource": resAttr.Validators,
+			"aether365_run_scan":      actAttr.Validators,
+			"aether365_scan list":     lstAttr.Validators,
 		}
 	}
 	return out
