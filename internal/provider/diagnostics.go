@@ -22,6 +22,12 @@ func addAPIError(diags *diag.Diagnostics, action string, err error) {
 
 func apiErrorSummary(action string, err error) string {
 	switch {
+	case errors.Is(err, aether365.ErrUnreachable):
+		return "Aether365 API Not Reachable"
+	case errors.Is(err, aether365.ErrAttemptTimeout):
+		return "Per-Request Timeout " + action
+	case errors.Is(err, aether365.ErrReadLimit):
+		return "Read Limit Exceeded " + action
 	case errors.Is(err, aether365.ErrUnauthorized):
 		return "Aether365 Rejected the API Key"
 	case errors.Is(err, aether365.ErrForbidden):
@@ -37,7 +43,36 @@ func apiErrorSummary(action string, err error) string {
 }
 
 func apiErrorAdvice(err error) string {
+	var (
+		attemptTimeout *aether365.AttemptTimeoutError
+		readLimit      *aether365.ReadLimitError
+		malformed      *aether365.MalformedResponseError
+	)
 	switch {
+	case errors.Is(err, aether365.ErrUnreachable):
+		// The client's message names the URL it tried; no request reached
+		// Aether365, so there is no request ID to report.
+		return "Nothing answered at the base URL named in the error below: the connection was refused, the host " +
+			"name does not resolve, or there is no route to it. Check base_url in the provider block (or " +
+			envBaseURL + "), and that the API or aether365-sim is running there."
+	case errors.As(err, &attemptTimeout):
+		// This bound is per request, fixed by the client; telling the user to
+		// raise a Terraform timeout would change nothing.
+		return fmt.Sprintf("Aether365 accepted the request but gave no complete answer within the per-request "+
+			"bound of %s, so the request was abandoned (a server that hangs, or sends its answer too slowly). "+
+			"Check the health of the API at base_url and of any proxy in between, then try again.", attemptTimeout.Timeout)
+	case errors.As(err, &readLimit):
+		return fmt.Sprintf("The answer is larger than this provider reads in one go (max_read_mib, %g MiB now). "+
+			"Narrow the query (filters such as result or severity, or max_results), or raise max_read_mib in the "+
+			"provider block (or %s).", float64(readLimit.Limit)/(1<<20), envMaxReadMiB)
+	case errors.As(err, &malformed) && malformed.Field != "":
+		advice := fmt.Sprintf("Aether365 answered in its own format, but field %s of the answer was not what the "+
+			"API promises: %s. The provider refuses the answer rather than record a wrong value. Run Terraform "+
+			"again; if it persists, report it to Aether365 support", malformed.Field, fieldProblem(malformed))
+		if malformed.RequestID != "" {
+			advice += " with request ID " + malformed.RequestID
+		}
+		return advice + "."
 	case errors.Is(err, aether365.ErrUnauthorized):
 		return "The API answered 401 UNAUTHORIZED: the key in api_key (or " + envAPIKey + ") is missing, " +
 			"mistyped, revoked or expired. Create a new key in Aether365 under Settings > API Keys."
@@ -72,6 +107,15 @@ func apiErrorAdvice(err error) string {
 	}
 	return "The request to Aether365 failed. If the problem persists, run with TF_LOG=debug and report the " +
 		"request ID shown below to Aether365 support."
+}
+
+// fieldProblem is what the client found wrong with a field, which names the
+// value it got and the value it wanted.
+func fieldProblem(malformed *aether365.MalformedResponseError) string {
+	if malformed.Err == nil {
+		return "its value was not accepted"
+	}
+	return malformed.Err.Error()
 }
 
 // addClientConfigError reports why the API client could not be built,

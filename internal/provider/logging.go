@@ -44,3 +44,23 @@ func (l tflogLogger) mask(ctx context.Context) context.Context {
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, l.apiKey)
 	return tflog.MaskFieldValuesWithFieldKeys(ctx, "authorization", "Authorization", "api_key")
 }
+
+// warnPollError is a wait's OnPollError: each failed poll the wait still
+// tolerates is a warning at once, so an API that went away shows in the log
+// long before the wait gives up on it.
+func warnPollError(scanID string) func(ctx context.Context, err error, failedInRow, giveUpAfter int) {
+	return func(ctx context.Context, err error, failedInRow, giveUpAfter int) {
+		tflog.Warn(ctx, "Polling Aether365 scan failed; still waiting", map[string]any{
+			"scan_id": scanID, "error": err.Error(), "failed_in_row": failedInRow, "give_up_after": giveUpAfter,
+		})
+	}
+}
+
+// checkedTenant is the tenant an answer about a scan can be checked
+// against: "" for "me", which is no tenant ID the answer could repeat.
+func checkedTenant(tenant string) string {
+	if tenant == aether365.DefaultTenant {
+		return ""
+	}
+	return tenant
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -94,15 +93,15 @@ func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 			"Terraform is interrupted, it stops waiting within seconds; the scan goes on in Aether365.",
 		Attributes: map[string]schema.Attribute{
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType,
+				MarkdownDescription: descScanType + " " + scanTypeWarningNote(),
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				Validators:          scanTypeValidators(),
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may see. " +
 					"Defaults to the provider's `tenant_id`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait until the scan is `completed` or `failed` (default `true`). With `false` the " +
@@ -159,8 +158,7 @@ func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateC
 }
 
 func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
-	if a.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !a.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var config runScanActionModel
@@ -213,6 +211,8 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		var waitErr error
 		stopKeepAlive := progress.keepAlive(waitCtx)
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
+			Tenant:      checkedTenant(tenant),
+			OnPollError: warnPollError(scan.ID),
 			OnStatusChange: func(ctx context.Context, previous string, s *aether365.Scan) {
 				if previous != "" {
 					progress.statusChanged(s)

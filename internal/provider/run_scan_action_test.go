@@ -33,7 +33,8 @@ var skipBelowActions = []tfversion.TerraformVersionCheck{
 
 // fakeClockProvider is the real provider whose client and action read time
 // from one fake clock shared with the simulator, so a scan of an hour plays
-// out instantly and deterministically.
+// out instantly and deterministically: it advances only while the client
+// waits, so a scan stays unfinished between Terraform commands.
 type fakeClockProvider struct {
 	*aether365Provider
 	clock  *clock.Fake
@@ -52,7 +53,16 @@ func (p *fakeClockProvider) Configure(ctx context.Context, req provider.Configur
 		resp.Diagnostics.AddError("test client", err.Error())
 		return
 	}
-	resp.ActionData = &providerData{client: client, defaultTenant: data.defaultTenant}
+	fake := &providerData{client: client, defaultTenant: data.defaultTenant, claims: data.claims}
+	resp.ActionData, resp.ResourceData, resp.DataSourceData, resp.ListResourceData = fake, fake, fake, fake
+}
+
+// fakeClockFactories serve fakeClockProvider to terraform-plugin-testing.
+func fakeClockFactories(sim *testSimulator, clk *clock.Fake) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"aether365": providerserver.NewProtocol6WithError(&fakeClockProvider{
+			aether365Provider: &aether365Provider{version: "test"}, clock: clk, sim: sim, apiKey: testAPIKey}),
+	}
 }
 
 func (p *fakeClockProvider) Actions(context.Context) []func() action.Action {

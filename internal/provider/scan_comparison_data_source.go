@@ -152,8 +152,7 @@ func (d *scanComparisonDataSource) Configure(_ context.Context, req datasource.C
 }
 
 func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !d.data.configured(&resp.Diagnostics) {
 		return
 	}
 	var model scanComparisonDataSourceModel

@@ -42,7 +42,8 @@ func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 	attrs := dataSourceScanAttributes()
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "Scan ID to read. When omitted, the data source reads the newest scan of `tenant_id` " +
-			"that has `status` (default `completed`) and, if set, `scan_type`.",
+			"that has `status` (default `completed`) and, if set, `scan_type`. With `id`, a provider `tenant_id` other " +
+			"than `me` must be the scan's tenant, or the read fails naming it.",
 		Optional:   true,
 		Computed:   true,
 		Validators: []validator.String{idValidator()},
@@ -139,14 +140,23 @@ func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 
 	var scan *aether365.Scan
 	if id := model.ID.ValueString(); id != "" {
-		found, err := d.data.client.GetScan(ctx, id)
-		if errors.Is(err, aether365.ErrNotFound) {
+		// With id, tenant_id cannot be set, so the provider's tenant is the
+		// one the scan must belong to, as for an import by bare ID.
+		found, err := d.data.client.GetTenantScan(ctx, checkedTenant(d.data.defaultTenant), id)
+		var wrongAnswer *aether365.MalformedResponseError
+		switch {
+		case errors.Is(err, aether365.ErrNotFound):
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Aether365 Scan Not Found",
 				fmt.Sprintf("No scan %q is visible to this API key. Check the ID, and that the key belongs to "+
 					"the scan's tenant.", id))
 			return
-		}
-		if err != nil {
+		case errors.As(err, &wrongAnswer) && wrongAnswer.Field == "data.tenant_id":
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Aether365 Scan Belongs to Another Tenant",
+				fmt.Sprintf("Scan %q is not a scan of tenant %q, the provider's tenant_id. Read it through a provider "+
+					"block (an alias) whose tenant_id is the scan's tenant.\n\nOriginal error: %s",
+					id, d.data.defaultTenant, err))
+			return
+		case err != nil:
 			addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+id, err)
 			return
 		}

@@ -56,8 +56,7 @@ func setScanIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, m sc
 // the tenant it is imported under: a gate must never read another tenant's
 // score under this tenant's name.
 func (r *scanResource) importScan(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if r.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !r.data.configured(&resp.Diagnostics) {
 		return
 	}
 	tenant, scanID, ok := importTarget(ctx, req, r.data.defaultTenant, &resp.Diagnostics)
@@ -100,10 +99,10 @@ func importTarget(ctx context.Context, req resource.ImportStateRequest, defaultT
 		if tenant == "" {
 			tenant = defaultTenant
 		}
-		if scanID == "" || strings.Contains(scanID, "/") || strings.Contains(tenant, "/") {
+		if problem := importPartsProblem(tenant, scanID); problem != "" {
 			diags.AddError("Invalid Import Identity",
 				fmt.Sprintf("An aether365_scan identity needs id, the scan ID, and optionally tenant_id, for example "+
-					"identity = { id = \"scn_0123456789abcdef01234567\", tenant_id = \"contoso\" } (got id %q, tenant_id %q).", scanID, tenant))
+					"identity = { id = \"scn_0123456789abcdef01234567\", tenant_id = \"contoso\" }, but %s.", problem))
 			return "", "", false
 		}
 		return tenant, scanID, true
@@ -112,13 +111,25 @@ func importTarget(ctx context.Context, req resource.ImportStateRequest, defaultT
 	if !hasTenant {
 		tenant, scanID = defaultTenant, req.ID
 	}
-	if scanID == "" || tenant == "" || strings.Contains(scanID, "/") {
+	if problem := importPartsProblem(tenant, scanID); problem != "" {
 		diags.AddError("Invalid Import ID",
 			fmt.Sprintf("Import an aether365_scan by its scan ID, or TENANT/SCAN_ID for a scan of another tenant, "+
-				"for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567 (got %q)", req.ID))
+				"for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567; in %q, %s.", req.ID, problem))
 		return "", "", false
 	}
 	return tenant, scanID, true
+}
+
+// importPartsProblem says which part of an import names no plain path
+// segment, the rule every tenant_id and id attribute follows, or "".
+func importPartsProblem(tenant, scanID string) string {
+	if problem := pathSegmentProblem(scanID); problem != "" {
+		return "the scan ID " + problem
+	}
+	if problem := pathSegmentProblem(tenant); problem != "" {
+		return "the tenant " + problem
+	}
+	return ""
 }
 
 // scanBelongsTo reports whether scan is a scan of tenant, adding an error

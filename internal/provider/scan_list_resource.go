@@ -58,12 +58,12 @@ func (l *scanListResource) ListResourceConfigSchema(_ context.Context, _ list.Li
 				MarkdownDescription: "Tenant whose scans to list: `me` (the API key's own tenant) or a tenant ID the key " +
 					"may see. Defaults to the provider's `tenant_id`; imported scans record it as given.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: "Only scans of this type, for example `compliance`.",
+				MarkdownDescription: "Only scans of this type, for example `compliance`. " + scanTypeWarningNote(),
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				Validators:          scanTypeValidators(),
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: descScanFilter,
@@ -91,8 +91,7 @@ func (l *scanListResource) Configure(_ context.Context, req resource.ConfigureRe
 
 func (l *scanListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var diags diag.Diagnostics
-	if l.data == nil {
-		diags.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !l.data.configured(&diags) {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -82,10 +81,10 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       keepAfterCreate,
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " A value other than the documented ones (" + knownScanTypesMarkdown() +
-					") gets a warning at plan, not an error. Changing it starts a new scan (replaces the resource).",
+				MarkdownDescription: descScanType + " " + scanTypeWarningNote() +
+					" Changing it starts a new scan (replaces the resource).",
 				Required:      true,
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}},
+				Validators:    scanTypeValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tenant_id": schema.StringAttribute{
@@ -339,7 +338,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 
-	final, waitErr := r.waitForScan(ctx, scan.ID)
+	final, waitErr := r.waitForScan(ctx, tenant, scan.ID)
 	if final != nil {
 		r.applyScan(&plan, final)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -419,7 +418,7 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	final, waitErr := r.waitForScan(ctx, state.ID.ValueString())
+	final, waitErr := r.waitForScan(ctx, r.data.tenantOr(state.TenantID), state.ID.ValueString())
 	if final != nil {
 		r.applyScan(&plan, final)
 	}
@@ -452,8 +451,12 @@ func (r *scanResource) ImportState(ctx context.Context, req resource.ImportState
 	r.importScan(ctx, req, resp)
 }
 
-func (r *scanResource) waitForScan(ctx context.Context, id string) (*aether365.Scan, error) {
+// waitForScan follows scan id of tenant until it finishes; every answer
+// must be about that scan of that tenant.
+func (r *scanResource) waitForScan(ctx context.Context, tenant, id string) (*aether365.Scan, error) {
 	return r.data.client.WaitForScan(ctx, id, aether365.WaitOptions{
+		Tenant:      checkedTenant(tenant),
+		OnPollError: warnPollError(id),
 		OnStatusChange: func(ctx context.Context, previous string, scan *aether365.Scan) {
 			fields := map[string]any{"scan_id": scan.ID, "status": scan.Status, "previous_status": previous}
 			if scan.Score != nil {

@@ -262,12 +262,13 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 // Without waiting, apply records the queued scan; turning waiting on later
 // waits in place for the same scan.
 func TestAccScanResource_noWait(t *testing.T) {
-	// Long enough that the scan is still unfinished when step 2 plans, even
-	// on a loaded machine.
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: 10 * time.Second})
+	// The scan takes an hour on a fake clock that moves only while the
+	// provider waits: it is still queued when step 2 plans, however slow the
+	// machine, and the wait of step 2 plays the hour out at once.
+	sim, clk := newFakeClockSimulator(t, time.Hour, 77)
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: fakeClockFactories(sim, clk),
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false"),
@@ -287,11 +288,14 @@ func TestAccScanResource_noWait(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectString(scanAddress, "status", "completed"),
-					expectValue(scanAddress, "score", knownvalue.NotNull()),
+					expectValue(scanAddress, "score", knownvalue.Float64Exact(77)),
 				},
 				Check: func(*terraform.State) error {
 					if n := sim.ScanCount(testTenant); n != 1 {
 						return fmt.Errorf("simulator holds %d scans, want 1: waiting must not start a new scan", n)
+					}
+					if waited, _ := clk.Slept(); waited < time.Hour {
+						return fmt.Errorf("the wait spent %s of fake time; the scan takes an hour", waited)
 					}
 					return nil
 				},

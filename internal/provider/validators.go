@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -71,6 +72,17 @@ func pathSegmentProblem(id string) string {
 		return fmt.Sprintf("is %q, which contains characters that change the request's path or query", id)
 	}
 	return ""
+}
+
+// scanTypeValidators check every scan_type that starts or filters scans:
+// a bounded length, and a warning for a type the documentation does not name.
+func scanTypeValidators() []validator.String {
+	return []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}}
+}
+
+// scanTypeWarningNote tells the reader of a schema what scanTypeValidators do.
+func scanTypeWarningNote() string {
+	return "A value other than the documented ones (" + knownScanTypesMarkdown() + ") gets a warning at plan, not an error."
 }
 
 // knownScanTypeValidator warns about a scan type the documentation does not
