@@ -299,12 +299,7 @@ resource "aether365_scan" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("the server holds %d scans, want 2 (the timed-out one and its replacement)", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2 (the timed-out one and its replacement)"),
 			},
 		},
 	})
@@ -386,12 +381,7 @@ resource "aether365_scan" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("the server holds %d scans, want 2", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2"),
 			},
 		},
 	})

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -403,12 +402,7 @@ func TestAccRunScanAction_trigger(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config: runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"
     min_score = 80`),
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 1 {
-						return fmt.Errorf("the trigger started %d scans, want exactly 1", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, testTenant, 1, "the trigger started %d scans, want exactly 1"),
 			}},
 		})
 	})
