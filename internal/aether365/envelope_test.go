@@ -8,18 +8,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestAPIErrorFields(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		writeAPIError(w, http.StatusNotFound, codeNotFound, "Scan not found")
+		writeAPIError(w, http.StatusNotFound, apicode.NotFound, "Scan not found")
 	})
 	_, err := c.GetScan(context.Background(), "x")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("err = %#v, want *APIError", err)
 	}
-	want := APIError{StatusCode: 404, Code: codeNotFound, Message: "Scan not found", RequestID: "req_0123abcd", Method: "GET", Path: "/scans/x"}
+	want := APIError{StatusCode: 404, Code: apicode.NotFound, Message: "Scan not found", RequestID: "req_0123abcd", Method: "GET", Path: "/scans/x"}
 	if *apiErr != want {
 		t.Errorf("APIError = %+v, want %+v", *apiErr, want)
 	}
@@ -34,7 +36,7 @@ func TestAPIErrorFields(t *testing.T) {
 func TestAPIErrorPrefersTheBodysRequestID(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"success": false, "error": map[string]any{
-			"code": codeForbidden, "message": "Tenant not visible", "request_id": "req_body",
+			"code": apicode.Forbidden, "message": "Tenant not visible", "request_id": "req_body",
 		}})
 	})
 	_, err := c.ListScans(context.Background(), "other", ListScansOptions{})
@@ -51,19 +53,19 @@ func TestAPIErrorIs(t *testing.T) {
 		code   string
 		want   error // nil: matches no sentinel
 	}{
-		{400, codeValidation, ErrValidation},
-		{413, codePayloadTooLarge, ErrValidation},
-		{401, codeUnauthorized, ErrUnauthorized},
-		{403, codeForbidden, ErrForbidden},
-		{404, codeNotFound, ErrNotFound},
-		{405, codeMethodNotAllowed, nil},
-		{409, codeScanNotCompleted, ErrConflict},
-		{422, codeIdempotencyKeyReused, ErrConflict},
-		{429, codeRateLimited, ErrRateLimited},
-		{500, codeInternal, ErrServiceUnavailable},
-		{503, codeServiceUnavailable, ErrServiceUnavailable},
+		{400, apicode.Validation, ErrValidation},
+		{413, apicode.PayloadTooLarge, ErrValidation},
+		{401, apicode.Unauthorized, ErrUnauthorized},
+		{403, apicode.Forbidden, ErrForbidden},
+		{404, apicode.NotFound, ErrNotFound},
+		{405, apicode.MethodNotAllowed, nil},
+		{409, apicode.ScanNotCompleted, ErrConflict},
+		{422, apicode.IdempotencyKeyReused, ErrConflict},
+		{429, apicode.RateLimited, ErrRateLimited},
+		{500, apicode.Internal, ErrServiceUnavailable},
+		{503, apicode.ServiceUnavailable, ErrServiceUnavailable},
 		// The code wins over the status...
-		{500, codeNotFound, ErrNotFound},
+		{500, apicode.NotFound, ErrNotFound},
 		// ...and the status decides for codes this client does not know.
 		{404, "TENANT_GONE", ErrNotFound},
 		{400, "BAD_FILTER", ErrValidation},

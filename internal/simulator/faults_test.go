@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestNewValidatesFaultRates(t *testing.T) {
@@ -153,7 +155,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 		case "malformed-error-with-200":
 			var env testEnvelope
 			if recorder.Code != http.StatusOK || json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success ||
-				env.Error == nil || env.Error.Code != codeServiceUnavailable {
+				env.Error == nil || env.Error.Code != apicode.ServiceUnavailable {
 				t.Errorf("answer %d: %d %q, want success:false with 200", i, recorder.Code, body)
 			}
 		}
