@@ -56,11 +56,7 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			var hits counter
-			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-				hits.inc()
-				writeAPIError(w, tt.status, tt.code, "no")
-			})
+			c, hits := newFailingClient(t, tt.status, tt.code, "no")
 			_, err := c.GetScan(context.Background(), "scn_1")
 			if !errors.Is(err, tt.want) {
 				t.Errorf("err = %v, want %v", err, tt.want)
@@ -76,11 +72,7 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 }
 
 func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "Service temporarily unavailable")
-	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
+	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "Service temporarily unavailable", func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v, want ErrServiceUnavailable", err)
@@ -98,11 +90,7 @@ func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
 }
 
 func TestNegativeMaxRetriesMeansNone(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
-	}, func(cfg *Config) { cfg.MaxRetries = new(0) })
+	c, hits := newFailingClient(t, http.StatusTooManyRequests, apicode.RateLimited, "slow down", func(cfg *Config) { cfg.MaxRetries = new(0) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrRateLimited) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
@@ -326,11 +314,7 @@ func TestStartScanRejectsBadKeys(t *testing.T) {
 }
 
 func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-	})
+	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 	var out oneScan
 	_, err := c.do(context.Background(), apiRequest{method: http.MethodPost, path: "/tenants/me/scans", body: startScanBody{"compliance"}}, &out)
 	if !errors.Is(err, ErrServiceUnavailable) || hits.get() != 1 {
