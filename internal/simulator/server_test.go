@@ -17,23 +17,30 @@ import (
 
 func TestNewValidatesConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"error rate above 1":   {ErrorRate: 1.5},
-		"negative error rate":  {ErrorRate: -0.1},
-		"negative rate limit":  {RateLimit: -1},
-		"outcome misspelt":     {ScanOutcome: "complete"},
-		"negative duration":    {ScanDuration: -time.Second},
-		"negative latency":     {Latency: -time.Second},
-		"too many results":     {ResultsPerScan: MaxResultsPerScan + 1},
-		"negative results":     {ResultsPerScan: -1},
-		"score above 100":      {Score: ptr(100.1)},
-		"key without tenant":   {APIKeys: map[string][]string{"ae_live_x": nil}},
-		"tenant named me":      {APIKeys: map[string][]string{"ae_live_x": {"me"}}},
-		"tenant with a slash":  {APIKeys: map[string][]string{"ae_live_x": {"a/b"}}},
-		"key with whitespace":  {APIKeys: map[string][]string{"ae live": {"demo"}}},
-		"empty key":            {APIKeys: map[string][]string{"": {"demo"}}},
-		"empty tenant":         {APIKeys: map[string][]string{"ae_live_x": {""}}},
-		"tenant of 129 chars":  {APIKeys: map[string][]string{"ae_live_x": {strings.Repeat("t", 129)}}},
-		"secret never printed": {APIKeys: map[string][]string{"ae_live_supersecret": {}}},
+		"error rate above 1":      {ErrorRate: 1.5},
+		"negative error rate":     {ErrorRate: -0.1},
+		"negative rate limit":     {RateLimit: -1},
+		"outcome misspelt":        {ScanOutcome: "complete"},
+		"negative duration":       {ScanDuration: -time.Second},
+		"negative latency":        {Latency: -time.Second},
+		"too many results":        {ResultsPerScan: MaxResultsPerScan + 1},
+		"negative results":        {ResultsPerScan: -1},
+		"score above 100":         {Score: ptr(100.1)},
+		"key without tenant":      {APIKeys: map[string][]string{"ae_live_x": nil}},
+		"tenant named me":         {APIKeys: map[string][]string{"ae_live_x": {"me"}}},
+		"tenant with a slash":     {APIKeys: map[string][]string{"ae_live_x": {"a/b"}}},
+		"key with whitespace":     {APIKeys: map[string][]string{"ae live": {"demo"}}},
+		"empty key":               {APIKeys: map[string][]string{"": {"demo"}}},
+		"empty tenant":            {APIKeys: map[string][]string{"ae_live_x": {""}}},
+		"tenant of 129 chars":     {APIKeys: map[string][]string{"ae_live_x": {strings.Repeat("t", 129)}}},
+		"secret never printed":    {APIKeys: map[string][]string{"ae_live_supersecret": {}}},
+		"reset rate above 1":      {ResetRate: 1.01},
+		"negative reset rate":     {ResetRate: -0.5},
+		"NaN reset rate":          {ResetRate: nan()},
+		"malformed rate above 1":  {MalformedRate: 2},
+		"negative malformed rate": {MalformedRate: -0.01},
+		"NaN malformed rate":      {MalformedRate: nan()},
+		"rates add up past 1":     {ErrorRate: 0.5, ResetRate: 0.3, MalformedRate: 0.3},
 	} {
 		_, err := New(cfg)
 		if err == nil {
@@ -44,8 +51,16 @@ func TestNewValidatesConfig(t *testing.T) {
 			t.Errorf("%s: error %q prints the key", name, err)
 		}
 	}
-	if _, err := New(Config{}); err != nil {
-		t.Errorf("the zero Config must work: %v", err)
+	for _, cfg := range []Config{
+		{}, // the zero Config
+		{ResetRate: 1},
+		{MalformedRate: 1},
+		{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1},
+		{ErrorRate: 0.7, ResetRate: 0.2, MalformedRate: 0.1},
+	} {
+		if _, err := New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
 	}
 }
 
