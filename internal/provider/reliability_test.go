@@ -345,19 +345,14 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 			return rewriter
 		})
 	sim := server.Server
-	config := fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
+	config := (&testSimulator{Server: server}).providerConfig() + `
 resource "aether365_scan" "test" {
   scan_type = "compliance"
   timeouts {
     create = "3s"
   }
 }
-`, server.URL, testAPIKey)
+`
 	var timer stepTimer
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -464,12 +459,7 @@ func TestAccReliability_serverChangingItsMindMidPagination(t *testing.T) {
 			return changer
 		})
 	sim := server.Server
-	config := fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
+	config := (&testSimulator{Server: server}).providerConfig() + `
 resource "aether365_scan" "test" {
   scan_type = "compliance"
 }
@@ -478,7 +468,7 @@ data "aether365_scan_results" "all" {
   scan_id = aether365_scan.test.id
   result  = "All"
 }
-`, server.URL, testAPIKey)
+`
 	setMode := func(mode pageMode) func() { return func() { changer.mode.Store(int32(mode)) } }
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

@@ -344,22 +344,7 @@ func TestAccRunScanAction_invalidConfig(t *testing.T) {
 				TerraformVersionChecks:   skipBelowActions,
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: sim.providerConfig() + fmt.Sprintf(`
-action "aether365_run_scan" "bad" {
-  config {
-      %s
-  }
-}
-resource "terraform_data" "release" {
-  input = "v1"
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.aether365_run_scan.bad]
-    }
-  }
-}
-`, tc.body),
+					Config:      runScanActionConfigHCL(sim, "bad", tc.body),
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
