@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,8 @@ func TestReportAfterFailedGate(t *testing.T) {
 		summary, _ := state.AttributeValues["summary"].(map[string]any)
 		bySeverity, _ := summary["failed_by_severity"].(map[string]any)
 		for severity, n := range bySeverity {
-			if count, ok := n.(float64); !ok || float64(scan.FailedBySeverity[severity]) != count {
+			// terraform-exec decodes state numbers as json.Number.
+			if count, ok := n.(json.Number); !ok || count.String() != strconv.Itoa(scan.FailedBySeverity[severity]) {
 				t.Errorf("failed %s: report %d, state %v", severity, scan.FailedBySeverity[severity], n)
 			}
 		}
