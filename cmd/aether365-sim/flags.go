@@ -164,48 +164,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		simulator.DemoTenant+"); without any key (here, in --api-key-file or in "+apiKeysEnv+"), the demo key "+simulator.DemoAPIKey+" is accepted")
 	flags.StringVar(&keyFile, "api-key-file", "", "read API keys from `FILE`, one KEY[=TENANT,...] a line; blank lines and lines starting with # are skipped. "+
 		apiKeysEnv+" holds more, separated by ; or newlines. Unlike --api-key, neither shows the keys in ps")
-	opts.config.ScanDuration = 5 * time.Second
-	flags.Var(durationValue{&opts.config.ScanDuration}, "scan-duration", "time `D` from creating a scan to its completion (queued for the first tenth), such as 5s or 2m")
-	opts.config.ResultsPerScan = simulator.DefaultResultsPerScan
-	flags.Func("results", fmt.Sprintf("`N` results per completed scan, 1 to %d (default %d)", simulator.MaxResultsPerScan, simulator.DefaultResultsPerScan),
-		func(value string) error {
-			// Config reads 0 as "default"; on the command line it is a mistake.
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 1 {
-				return fmt.Errorf("want 1 to %d", simulator.MaxResultsPerScan)
-			}
-			opts.config.ResultsPerScan = n
-			return nil
-		})
-	flags.Func("score", fmt.Sprintf("score `S` (0-100) every scan completes with; default: derived per scan from --seed, %v to %v",
-		simulator.DefaultScoreMin, simulator.DefaultScoreMax), func(value string) error {
-		score, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			return errors.New("want a number from 0 to 100")
-		}
-		opts.config.Score = &score
-		return nil
-	})
-	flags.Func("score-sequence", "scores `S1,S2,...` of each tenant's scans in turn, the last repeating (e.g. 88,71: a baseline, then a regression "+
-		"whose failures include the baseline's)", func(value string) error {
-		var scores []float64
-		for _, field := range strings.Split(value, ",") {
-			score, err := strconv.ParseFloat(strings.TrimSpace(field), 64)
-			if err != nil {
-				return errors.New("want comma-separated scores from 0 to 100, such as 88,71")
-			}
-			scores = append(scores, score)
-		}
-		opts.config.ScoreSequence = scores
-		return nil
-	})
-	flags.StringVar(&opts.config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
-	flags.Var(durationValue{&opts.config.Latency}, "latency", "delay `D` added to every response, such as 250ms")
-	flags.Float64Var(&opts.config.ErrorRate, "error-rate", 0, "fraction `F` (0-1) of requests answered 503 SERVICE_UNAVAILABLE")
-	flags.Float64Var(&opts.config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
-	flags.Float64Var(&opts.config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
-		"(in turn: a proxy's HTML 502, truncated JSON, an empty 200, success:false with 200); the three rates add up to at most 1")
-	flags.Float64Var(&opts.config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED")
+	defineScanFlags(flags, &opts.config)
+	defineFaultFlags(flags, &opts.config)
 	flags.Func("seed", "seed `N` for ids, results, scores and injected errors: same seed, same data (default: random, printed at start)", func(value string) error {
 		seed, err := strconv.ParseInt(value, 10, 64)
 		if err != nil {
@@ -224,16 +184,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		fmt.Fprintln(stderr, err)
 		return opts, err
 	}
-	problem := keyFlag.problem
-	if problem == nil && keyFile != "" {
-		problem = keys.addFile(keyFile)
-	}
-	if problem == nil {
-		problem = keys.addEnv(getenv(apiKeysEnv))
-	}
-	if problem != nil {
-		fmt.Fprintln(stderr, problem)
-		return opts, problem
+	if err := collectKeys(keys, keyFlag.problem, keyFile, getenv); err != nil {
+		fmt.Fprintln(stderr, err)
+		return opts, err
 	}
 	if len(keys.keys) > 0 {
 		opts.config.APIKeys = keys.keys
@@ -246,6 +199,71 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		opts.config.Seed = rand.Int64()
 	}
 	return opts, nil
+}
+
+// collectKeys adds the keys of --api-key-file and the key variable to those
+// of --api-key, and returns the first problem in that order: flagProblem,
+// then the file, then the variable.
+func collectKeys(keys *apiKeys, flagProblem error, keyFile string, getenv func(string) string) error {
+	if flagProblem != nil {
+		return flagProblem
+	}
+	if keyFile != "" {
+		if err := keys.addFile(keyFile); err != nil {
+			return err
+		}
+	}
+	return keys.addEnv(getenv(apiKeysEnv))
+}
+
+// defineScanFlags defines the flags that shape scans and their results.
+func defineScanFlags(flags *flag.FlagSet, config *simulator.Config) {
+	config.ScanDuration = 5 * time.Second
+	flags.Var(durationValue{&config.ScanDuration}, "scan-duration", "time `D` from creating a scan to its completion (queued for the first tenth), such as 5s or 2m")
+	config.ResultsPerScan = simulator.DefaultResultsPerScan
+	flags.Func("results", fmt.Sprintf("`N` results per completed scan, 1 to %d (default %d)", simulator.MaxResultsPerScan, simulator.DefaultResultsPerScan),
+		func(value string) error {
+			// Config reads 0 as "default"; on the command line it is a mistake.
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 {
+				return fmt.Errorf("want 1 to %d", simulator.MaxResultsPerScan)
+			}
+			config.ResultsPerScan = n
+			return nil
+		})
+	flags.Func("score", fmt.Sprintf("score `S` (0-100) every scan completes with; default: derived per scan from --seed, %v to %v",
+		simulator.DefaultScoreMin, simulator.DefaultScoreMax), func(value string) error {
+		score, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return errors.New("want a number from 0 to 100")
+		}
+		config.Score = &score
+		return nil
+	})
+	flags.Func("score-sequence", "scores `S1,S2,...` of each tenant's scans in turn, the last repeating (e.g. 88,71: a baseline, then a regression "+
+		"whose failures include the baseline's)", func(value string) error {
+		var scores []float64
+		for _, field := range strings.Split(value, ",") {
+			score, err := strconv.ParseFloat(strings.TrimSpace(field), 64)
+			if err != nil {
+				return errors.New("want comma-separated scores from 0 to 100, such as 88,71")
+			}
+			scores = append(scores, score)
+		}
+		config.ScoreSequence = scores
+		return nil
+	})
+	flags.StringVar(&config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
+}
+
+// defineFaultFlags defines the flags that slow requests down or fail them.
+func defineFaultFlags(flags *flag.FlagSet, config *simulator.Config) {
+	flags.Var(durationValue{&config.Latency}, "latency", "delay `D` added to every response, such as 250ms")
+	flags.Float64Var(&config.ErrorRate, "error-rate", 0, "fraction `F` (0-1) of requests answered 503 SERVICE_UNAVAILABLE")
+	flags.Float64Var(&config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
+	flags.Float64Var(&config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
+		"(in turn: a proxy's HTML 502, truncated JSON, an empty 200, success:false with 200); the three rates add up to at most 1")
+	flags.Float64Var(&config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED")
 }
 
 // flagOf names a simulator.Config field by the flag that sets it.

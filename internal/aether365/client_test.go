@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -187,7 +189,7 @@ func TestLogsAreStructuredAndNeverCarryTheKey(t *testing.T) {
 			hangUp(t, w)
 		case 2:
 			w.Header().Set("Retry-After", "0")
-			writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "try later")
+			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "try later")
 		default:
 			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
 		}

@@ -8,18 +8,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestAPIErrorFields(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		writeAPIError(w, http.StatusNotFound, codeNotFound, "Scan not found")
+		writeAPIError(w, http.StatusNotFound, apicode.NotFound, "Scan not found")
 	})
 	_, err := c.GetScan(context.Background(), "x")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("err = %#v, want *APIError", err)
 	}
-	want := APIError{StatusCode: 404, Code: codeNotFound, Message: "Scan not found", RequestID: "req_0123abcd", Method: "GET", Path: "/scans/x"}
+	want := APIError{StatusCode: 404, Code: apicode.NotFound, Message: "Scan not found", RequestID: "req_0123abcd", Method: "GET", Path: "/scans/x"}
 	if *apiErr != want {
 		t.Errorf("APIError = %+v, want %+v", *apiErr, want)
 	}
@@ -34,7 +36,7 @@ func TestAPIErrorFields(t *testing.T) {
 func TestAPIErrorPrefersTheBodysRequestID(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"success": false, "error": map[string]any{
-			"code": codeForbidden, "message": "Tenant not visible", "request_id": "req_body",
+			"code": apicode.Forbidden, "message": "Tenant not visible", "request_id": "req_body",
 		}})
 	})
 	_, err := c.ListScans(context.Background(), "other", ListScansOptions{})
@@ -51,19 +53,19 @@ func TestAPIErrorIs(t *testing.T) {
 		code   string
 		want   error // nil: matches no sentinel
 	}{
-		{400, codeValidation, ErrValidation},
-		{413, codePayloadTooLarge, ErrValidation},
-		{401, codeUnauthorized, ErrUnauthorized},
-		{403, codeForbidden, ErrForbidden},
-		{404, codeNotFound, ErrNotFound},
-		{405, codeMethodNotAllowed, nil},
-		{409, codeScanNotCompleted, ErrConflict},
-		{422, codeIdempotencyKeyReused, ErrConflict},
-		{429, codeRateLimited, ErrRateLimited},
-		{500, codeInternal, ErrServiceUnavailable},
-		{503, codeServiceUnavailable, ErrServiceUnavailable},
+		{400, apicode.Validation, ErrValidation},
+		{413, apicode.PayloadTooLarge, ErrValidation},
+		{401, apicode.Unauthorized, ErrUnauthorized},
+		{403, apicode.Forbidden, ErrForbidden},
+		{404, apicode.NotFound, ErrNotFound},
+		{405, apicode.MethodNotAllowed, nil},
+		{409, apicode.ScanNotCompleted, ErrConflict},
+		{422, apicode.IdempotencyKeyReused, ErrConflict},
+		{429, apicode.RateLimited, ErrRateLimited},
+		{500, apicode.Internal, ErrServiceUnavailable},
+		{503, apicode.ServiceUnavailable, ErrServiceUnavailable},
 		// The code wins over the status...
-		{500, codeNotFound, ErrNotFound},
+		{500, apicode.NotFound, ErrNotFound},
 		// ...and the status decides for codes this client does not know.
 		{404, "TENANT_GONE", ErrNotFound},
 		{400, "BAD_FILTER", ErrValidation},
@@ -83,39 +85,45 @@ func TestAPIErrorIs(t *testing.T) {
 	}
 }
 
+// malformedCase is one broken answer: the status, type and body the server
+// sends, whether a list or a single scan is asked for, and what of the body
+// the error must quote.
+type malformedCase struct {
+	name        string
+	status      int
+	contentType string
+	body        string
+	list        bool
+	wantSnippet string
+}
+
+var malformedCases = []malformedCase{
+	{name: "HTML from a proxy", status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>", wantSnippet: "<html><body><h1>502 Bad Gateway"},
+	{name: "HTML with 200", status: 200, contentType: "text/html", body: "<!DOCTYPE html><title>Login</title>", wantSnippet: "<!DOCTYPE html>"},
+	{name: "truncated JSON", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"run`, wantSnippet: `{"success":true`},
+	{name: "empty body", status: 200, contentType: "application/json", body: ""},
+	{name: "whitespace body", status: 200, contentType: "application/json", body: " \n"},
+	{name: "success false with 200", status: 200, contentType: "application/json", body: `{"success":false,"error":{"code":"NOT_FOUND","message":"x"}}`, wantSnippet: `"success":false`},
+	{name: "success true without data", status: 200, contentType: "application/json", body: `{"success":true}`},
+	{name: "success true with null data", status: 200, contentType: "application/json", body: `{"success":true,"data":null}`},
+	{name: "success true with an error status", status: 500, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"}}`},
+	{name: "no success field", status: 200, contentType: "application/json", body: `{"data":{"id":"scn_1","status":"running"}}`},
+	{name: "success not a boolean", status: 200, contentType: "application/json", body: `{"success":"yes","data":{"id":"scn_1","status":"running"}}`},
+	{name: "error status without envelope", status: 500, contentType: "text/plain", body: "Internal Server Error", wantSnippet: "Internal Server Error"},
+	{name: "error envelope without code", status: 404, contentType: "application/json", body: `{"success":false,"error":{"message":"gone"}}`},
+	{name: "array where an object belongs", status: 200, contentType: "application/json", body: `{"success":true,"data":[{"id":"scn_1","status":"running"}]}`},
+	{name: "object where a list belongs", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"},"meta":{"total":1,"page":1,"limit":100,"totalPages":1}}`, list: true},
+	{name: "list without meta", status: 200, contentType: "application/json", body: `{"success":true,"data":[]}`, list: true},
+	{name: "scan without id", status: 200, contentType: "application/json", body: `{"success":true,"data":{"status":"running"}}`},
+	{name: "null list item", status: 200, contentType: "application/json", body: `{"success":true,"data":[null],"meta":{"total":1,"page":1,"limit":100,"totalPages":1}}`, list: true},
+	{name: "wrong field type", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running","score":"high"}}`},
+	{name: "trailing garbage", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"}}<html>`},
+	{name: "bare JSON array", status: 200, contentType: "application/json", body: `[1,2,3]`},
+	{name: "binary", status: 200, contentType: "application/octet-stream", body: "\x00\x01\xff\xfe", wantSnippet: "??"},
+}
+
 func TestMalformedResponses(t *testing.T) {
-	tests := []struct {
-		name        string
-		status      int
-		contentType string
-		body        string
-		list        bool
-		wantSnippet string
-	}{
-		{name: "HTML from a proxy", status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>", wantSnippet: "<html><body><h1>502 Bad Gateway"},
-		{name: "HTML with 200", status: 200, contentType: "text/html", body: "<!DOCTYPE html><title>Login</title>", wantSnippet: "<!DOCTYPE html>"},
-		{name: "truncated JSON", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"run`, wantSnippet: `{"success":true`},
-		{name: "empty body", status: 200, contentType: "application/json", body: ""},
-		{name: "whitespace body", status: 200, contentType: "application/json", body: " \n"},
-		{name: "success false with 200", status: 200, contentType: "application/json", body: `{"success":false,"error":{"code":"NOT_FOUND","message":"x"}}`, wantSnippet: `"success":false`},
-		{name: "success true without data", status: 200, contentType: "application/json", body: `{"success":true}`},
-		{name: "success true with null data", status: 200, contentType: "application/json", body: `{"success":true,"data":null}`},
-		{name: "success true with an error status", status: 500, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"}}`},
-		{name: "no success field", status: 200, contentType: "application/json", body: `{"data":{"id":"scn_1","status":"running"}}`},
-		{name: "success not a boolean", status: 200, contentType: "application/json", body: `{"success":"yes","data":{"id":"scn_1","status":"running"}}`},
-		{name: "error status without envelope", status: 500, contentType: "text/plain", body: "Internal Server Error", wantSnippet: "Internal Server Error"},
-		{name: "error envelope without code", status: 404, contentType: "application/json", body: `{"success":false,"error":{"message":"gone"}}`},
-		{name: "array where an object belongs", status: 200, contentType: "application/json", body: `{"success":true,"data":[{"id":"scn_1","status":"running"}]}`},
-		{name: "object where a list belongs", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"},"meta":{"total":1,"page":1,"limit":100,"totalPages":1}}`, list: true},
-		{name: "list without meta", status: 200, contentType: "application/json", body: `{"success":true,"data":[]}`, list: true},
-		{name: "scan without id", status: 200, contentType: "application/json", body: `{"success":true,"data":{"status":"running"}}`},
-		{name: "null list item", status: 200, contentType: "application/json", body: `{"success":true,"data":[null],"meta":{"total":1,"page":1,"limit":100,"totalPages":1}}`, list: true},
-		{name: "wrong field type", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running","score":"high"}}`},
-		{name: "trailing garbage", status: 200, contentType: "application/json", body: `{"success":true,"data":{"id":"scn_1","status":"running"}}<html>`},
-		{name: "bare JSON array", status: 200, contentType: "application/json", body: `[1,2,3]`},
-		{name: "binary", status: 200, contentType: "application/octet-stream", body: "\x00\x01\xff\xfe", wantSnippet: "??"},
-	}
-	for _, tt := range tests {
+	for _, tt := range malformedCases {
 		t.Run(tt.name, func(t *testing.T) {
 			var hits counter
 			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -134,37 +142,44 @@ func TestMalformedResponses(t *testing.T) {
 					t.Errorf("got scan %+v alongside an error", scan)
 				}
 			}
-			var malformed *MalformedResponseError
-			if !errors.As(err, &malformed) {
-				t.Fatalf("err = %#v, want *MalformedResponseError", err)
-			}
-			if !errors.Is(err, ErrMalformedResponse) {
-				t.Errorf("errors.Is(ErrMalformedResponse) is false")
-			}
-			if malformed.StatusCode != tt.status || malformed.ContentType != tt.contentType || malformed.Method != "GET" || malformed.Path == "" {
-				t.Errorf("fields = %+v", malformed)
-			}
-			msg := err.Error()
-			for _, want := range []string{"malformed response", "HTTP " + strconv.Itoa(tt.status), tt.contentType, tt.wantSnippet} {
-				if !strings.Contains(msg, want) {
-					t.Errorf("message %q lacks %q", msg, want)
-				}
-			}
-			if strings.TrimSpace(tt.body) == "" && !strings.Contains(msg, "empty") {
-				t.Errorf("message %q does not say the body is empty", msg)
-			}
-			if len(malformed.Snippet) > maxSnippetBytes {
-				t.Errorf("snippet is %d bytes", len(malformed.Snippet))
-			}
-			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrServiceUnavailable) {
-				t.Errorf("a malformed response matches an API sentinel")
-			}
-			// One classification for retries and waits: a complete envelope
-			// of the wrong shape is the same answer the next time.
-			if got, want := classify(err) == failureTemporary, malformed.transient; got != want {
-				t.Errorf("classify says temporary=%v for a malformed response marked transient=%v", got, want)
-			}
+			checkMalformedError(t, tt, err)
 		})
+	}
+}
+
+// checkMalformedError checks that err reports tt's answer as malformed:
+// typed, quoting the body, matching no API sentinel.
+func checkMalformedError(t *testing.T, tt malformedCase, err error) {
+	t.Helper()
+	var malformed *MalformedResponseError
+	if !errors.As(err, &malformed) {
+		t.Fatalf("err = %#v, want *MalformedResponseError", err)
+	}
+	if !errors.Is(err, ErrMalformedResponse) {
+		t.Errorf("errors.Is(ErrMalformedResponse) is false")
+	}
+	if malformed.StatusCode != tt.status || malformed.ContentType != tt.contentType || malformed.Method != "GET" || malformed.Path == "" {
+		t.Errorf("fields = %+v", malformed)
+	}
+	msg := err.Error()
+	for _, want := range []string{"malformed response", "HTTP " + strconv.Itoa(tt.status), tt.contentType, tt.wantSnippet} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if strings.TrimSpace(tt.body) == "" && !strings.Contains(msg, "empty") {
+		t.Errorf("message %q does not say the body is empty", msg)
+	}
+	if len(malformed.Snippet) > maxSnippetBytes {
+		t.Errorf("snippet is %d bytes", len(malformed.Snippet))
+	}
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrServiceUnavailable) {
+		t.Errorf("a malformed response matches an API sentinel")
+	}
+	// One classification for retries and waits: a complete envelope
+	// of the wrong shape is the same answer the next time.
+	if got, want := classify(err) == failureTemporary, malformed.transient; got != want {
+		t.Errorf("classify says temporary=%v for a malformed response marked transient=%v", got, want)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // Sentinel errors. Match them with errors.Is; never compare error strings.
@@ -47,35 +49,20 @@ var (
 	ErrAttemptTimeout = errors.New("request attempt timed out")
 )
 
-// API error codes as the service spells them.
-const (
-	codeValidation           = "VALIDATION_ERROR"
-	codeUnauthorized         = "UNAUTHORIZED"
-	codeForbidden            = "FORBIDDEN"
-	codeNotFound             = "NOT_FOUND"
-	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	codeScanNotCompleted     = "SCAN_NOT_COMPLETED"
-	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
-	codeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
-	codeRateLimited          = "RATE_LIMITED"
-	codeInternal             = "INTERNAL_ERROR"
-	codeServiceUnavailable   = "SERVICE_UNAVAILABLE"
-)
-
 // sentinelForCode maps the codes we know. METHOD_NOT_ALLOWED deliberately
 // maps to nothing: it means a client bug, not a condition callers handle.
 var sentinelForCode = map[string]error{
-	codeValidation:           ErrValidation,
-	codePayloadTooLarge:      ErrValidation,
-	codeUnauthorized:         ErrUnauthorized,
-	codeForbidden:            ErrForbidden,
-	codeNotFound:             ErrNotFound,
-	codeScanNotCompleted:     ErrConflict,
-	codeIdempotencyKeyReused: ErrConflict,
-	codeRateLimited:          ErrRateLimited,
-	codeInternal:             ErrServiceUnavailable,
-	codeServiceUnavailable:   ErrServiceUnavailable,
-	codeMethodNotAllowed:     nil,
+	apicode.Validation:           ErrValidation,
+	apicode.PayloadTooLarge:      ErrValidation,
+	apicode.Unauthorized:         ErrUnauthorized,
+	apicode.Forbidden:            ErrForbidden,
+	apicode.NotFound:             ErrNotFound,
+	apicode.ScanNotCompleted:     ErrConflict,
+	apicode.IdempotencyKeyReused: ErrConflict,
+	apicode.RateLimited:          ErrRateLimited,
+	apicode.Internal:             ErrServiceUnavailable,
+	apicode.ServiceUnavailable:   ErrServiceUnavailable,
+	apicode.MethodNotAllowed:     nil,
 }
 
 func sentinelForStatus(status int) error {

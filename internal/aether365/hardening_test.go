@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // closedURL is a loopback URL nothing listens on.
@@ -150,7 +152,7 @@ func TestEchoedKeyInAnyFormIsMasked(t *testing.T) {
 						w.WriteHeader(http.StatusFound)
 					default:
 						w.Header().Set("X-Request-Id", form)
-						writeAPIError(w, http.StatusNotFound, codeNotFound, "no")
+						writeAPIError(w, http.StatusNotFound, apicode.NotFound, "no")
 					}
 				}, func(cfg *Config) { cfg.APIKey = key; cfg.Logger = logger })
 				_, err := c.GetScan(context.Background(), "scn_1")

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // resultServer serves GET /scans/{id}/results over total results, like the
@@ -157,7 +159,7 @@ func TestListResultsMaxItems(t *testing.T) {
 
 func TestListResultsNotCompleted(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		writeAPIError(w, http.StatusConflict, codeScanNotCompleted, "Scan is running")
+		writeAPIError(w, http.StatusConflict, apicode.ScanNotCompleted, "Scan is running")
 	})
 	_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{})
 	if !errors.Is(err, ErrConflict) {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestRateLimitSpreadsConcurrentRequests(t *testing.T) {
@@ -48,7 +50,7 @@ func TestRateLimitCoversRetries(t *testing.T) {
 	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if hits.inc() <= 3 {
-			writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
+			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 			return
 		}
 		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // Retry policy
@@ -134,7 +136,7 @@ func classify(err error) failureKind {
 // isTemporaryCode reports whether an API error code means "try again
 // later", as 429 and 503 do. INTERNAL_ERROR is not: a 500 is never retried.
 func isTemporaryCode(code string) bool {
-	return code == codeRateLimited || code == codeServiceUnavailable
+	return code == apicode.RateLimited || code == apicode.ServiceUnavailable
 }
 
 // parseRetryAfter reads a Retry-After value: delta-seconds or an HTTP-date.

@@ -3,6 +3,7 @@ package aether365
 import (
 	"context"
 	"errors"
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"io"
 	"net/http"
@@ -44,22 +45,18 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 		code   string
 		want   error
 	}{
-		{400, codeValidation, ErrValidation},
-		{401, codeUnauthorized, ErrUnauthorized},
-		{403, codeForbidden, ErrForbidden},
-		{404, codeNotFound, ErrNotFound},
-		{409, codeScanNotCompleted, ErrConflict},
-		{422, codeIdempotencyKeyReused, ErrConflict},
-		{500, codeInternal, ErrServiceUnavailable},
+		{400, apicode.Validation, ErrValidation},
+		{401, apicode.Unauthorized, ErrUnauthorized},
+		{403, apicode.Forbidden, ErrForbidden},
+		{404, apicode.NotFound, ErrNotFound},
+		{409, apicode.ScanNotCompleted, ErrConflict},
+		{422, apicode.IdempotencyKeyReused, ErrConflict},
+		{500, apicode.Internal, ErrServiceUnavailable},
 		{501, "NOT_IMPLEMENTED", ErrServiceUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			var hits counter
-			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-				hits.inc()
-				writeAPIError(w, tt.status, tt.code, "no")
-			})
+			c, hits := newFailingClient(t, tt.status, tt.code, "no")
 			_, err := c.GetScan(context.Background(), "scn_1")
 			if !errors.Is(err, tt.want) {
 				t.Errorf("err = %v, want %v", err, tt.want)
@@ -75,17 +72,13 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 }
 
 func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "Service temporarily unavailable")
-	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
+	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "Service temporarily unavailable", func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v, want ErrServiceUnavailable", err)
 	}
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != codeServiceUnavailable {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != apicode.ServiceUnavailable {
 		t.Errorf("err = %#v", err)
 	}
 	if hits.get() != 3 {
@@ -97,11 +90,7 @@ func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
 }
 
 func TestNegativeMaxRetriesMeansNone(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
-	}, func(cfg *Config) { cfg.MaxRetries = new(0) })
+	c, hits := newFailingClient(t, http.StatusTooManyRequests, apicode.RateLimited, "slow down", func(cfg *Config) { cfg.MaxRetries = new(0) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrRateLimited) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
@@ -115,7 +104,7 @@ func TestRetryAfterSecondsIsHonoured(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if hits.inc() == 1 {
 			w.Header().Set("Retry-After", "3")
-			writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
+			writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
 			return
 		}
 		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
@@ -134,7 +123,7 @@ func TestRetryAfterIsCappedAtRetryWaitMax(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 			if hits.inc() == 1 {
 				w.Header().Set("Retry-After", retryAfter)
-				writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
+				writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 				return
 			}
 			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
@@ -154,7 +143,7 @@ func TestRetryAfterPastTheDeadlineStopsPromptly(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
 		w.Header().Set("Retry-After", "30")
-		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
+		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -177,7 +166,7 @@ func TestRetryAfterPastTheDeadlineStopsPromptly(t *testing.T) {
 func TestContextCancellationStopsRetriesAtOnce(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "30")
-		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
+		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute; cfg.Clock = clock.Real{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -269,7 +258,7 @@ func TestStartScanRetriesWithTheSameIdempotencyKey(t *testing.T) {
 		n := len(keys)
 		mu.Unlock()
 		if n == 1 {
-			writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
+			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 			return
 		}
 		writeData(w, http.StatusCreated, testScan("scn_1", ScanStatusQueued))
@@ -325,11 +314,7 @@ func TestStartScanRejectsBadKeys(t *testing.T) {
 }
 
 func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		writeAPIError(w, http.StatusServiceUnavailable, codeServiceUnavailable, "later")
-	})
+	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 	var out oneScan
 	_, err := c.do(context.Background(), apiRequest{method: http.MethodPost, path: "/tenants/me/scans", body: startScanBody{"compliance"}}, &out)
 	if !errors.Is(err, ErrServiceUnavailable) || hits.get() != 1 {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // A server or proxy that echoes the Authorization header back, in any part
@@ -17,11 +19,11 @@ import (
 func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {
 	for name, answer := range map[string]func(w http.ResponseWriter, auth string){
 		"401 message": func(w http.ResponseWriter, auth string) {
-			writeAPIError(w, http.StatusUnauthorized, codeUnauthorized, "the key in '"+auth+"' is revoked")
+			writeAPIError(w, http.StatusUnauthorized, apicode.Unauthorized, "the key in '"+auth+"' is revoked")
 		},
 		"400 message and request id": func(w http.ResponseWriter, auth string) {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "error": map[string]any{
-				"code": codeValidation, "message": auth, "request_id": strings.TrimPrefix(auth, "Bearer "),
+				"code": apicode.Validation, "message": auth, "request_id": strings.TrimPrefix(auth, "Bearer "),
 			}})
 		},
 		"error code with 200": func(w http.ResponseWriter, auth string) {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 type step func(t *testing.T, w http.ResponseWriter, r *http.Request)
@@ -121,7 +123,7 @@ func TestWaitForScanTreatsUnknownStatusAsPending(t *testing.T) {
 func TestWaitForScanToleratesTransientErrors(t *testing.T) {
 	c, _, polls := scriptedWait(t,
 		status("running"),
-		failWith(503, codeServiceUnavailable), failWith(429, codeRateLimited),
+		failWith(503, apicode.ServiceUnavailable), failWith(429, apicode.RateLimited),
 		status("running"),
 		proxyPage, dropConnection,
 		status("completed"))
@@ -135,7 +137,7 @@ func TestWaitForScanToleratesTransientErrors(t *testing.T) {
 }
 
 func TestWaitForScanGivesUpAfterTooManyErrors(t *testing.T) {
-	c, _, polls := scriptedWait(t, status("running"), failWith(503, codeServiceUnavailable))
+	c, _, polls := scriptedWait(t, status("running"), failWith(503, apicode.ServiceUnavailable))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 3})
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v", err)
@@ -156,10 +158,10 @@ func TestWaitForScanStopsAtOnceOnPermanentErrors(t *testing.T) {
 		fail step
 		want error
 	}{
-		{failWith(404, codeNotFound), ErrNotFound},
-		{failWith(401, codeUnauthorized), ErrUnauthorized},
-		{failWith(403, codeForbidden), ErrForbidden},
-		{failWith(400, codeValidation), ErrValidation},
+		{failWith(404, apicode.NotFound), ErrNotFound},
+		{failWith(401, apicode.Unauthorized), ErrUnauthorized},
+		{failWith(403, apicode.Forbidden), ErrForbidden},
+		{failWith(400, apicode.Validation), ErrValidation},
 	}
 	for _, tt := range tests {
 		c, _, polls := scriptedWait(t, status("running"), tt.fail)
@@ -172,7 +174,7 @@ func TestWaitForScanStopsAtOnceOnPermanentErrors(t *testing.T) {
 		}
 	}
 	// Before any scan was seen.
-	c, _, _ := scriptedWait(t, failWith(404, codeNotFound))
+	c, _, _ := scriptedWait(t, failWith(404, apicode.NotFound))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
 	if scan != nil || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no status seen") {
 		t.Errorf("scan %+v err %v", scan, err)
@@ -361,7 +363,7 @@ func TestWaitForScanTenMinuteScanWithHints(t *testing.T) {
 func TestWaitForScanUsesRetryAfterOnErrors(t *testing.T) {
 	limited := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
-		writeAPIError(w, http.StatusTooManyRequests, codeRateLimited, "slow down")
+		writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
 	}
 	c, clk, _ := scriptedWait(t, status("running"), limited, status("completed"))
 	c.retryWaitMax = 30 * time.Second

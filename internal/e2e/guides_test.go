@@ -40,7 +40,17 @@ type guideRun struct {
 
 func TestGuidesRunAsWritten(t *testing.T) {
 	simBin := buildSimulator(t)
-	guides := []guideRun{
+	guides := guideRuns()
+	checkEveryGuideWalked(t, guides)
+	for _, g := range guides {
+		t.Run(g.name+" "+g.simFlags, func(t *testing.T) { walkGuide(t, simBin, g) })
+	}
+}
+
+// guideRuns lists each guide with the simulator flags it names; a guide may
+// stand more than once, once for each outcome it describes.
+func guideRuns() []guideRun {
+	return []guideRun{
 		{name: "plan-time-gate", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
 		{name: "ci-cd-pipeline", simFlags: "--score 88", args: [][]string{{"apply", "-auto-approve", "-var", "run_id=1"}}},
 		{
@@ -90,6 +100,12 @@ func TestGuidesRunAsWritten(t *testing.T) {
 		},
 		{name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 60,100", scans: 2, args: [][]string{{"plan"}}},
 	}
+}
+
+// checkEveryGuideWalked fails for a guide directory that neither guides nor
+// another test walks.
+func checkEveryGuideWalked(t *testing.T, guides []guideRun) {
+	t.Helper()
 	walked := map[string]bool{
 		// Walked by install_test.go, both routes it documents.
 		"install": true,
@@ -108,56 +124,57 @@ func TestGuidesRunAsWritten(t *testing.T) {
 			t.Errorf("examples/guides/%s is not walked by this test: add it with the simulator flags its guide names", e.Name())
 		}
 	}
-	for _, g := range guides {
-		t.Run(g.name+" "+g.simFlags, func(t *testing.T) {
-			guide := readGuide(t, g.name)
-			if !strings.Contains(guide, "aether365-sim "+g.simFlags) {
-				t.Fatalf("the %s guide does not say to start `aether365-sim %s`", g.name, g.simFlags)
-			}
-			url := startSimulatorProcess(t, simBin, g.simFlags)
-			apiKey := g.apiKey
-			if apiKey == "" {
-				apiKey = simulator.DemoAPIKey
-			}
-			w := newWorkspace(t, simulator.Config{})
-			w.copyExample(t, g.name)
-			// The guide's simulator, not the workspace's in-process one.
-			w.Env = append(w.Env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
-			w.apiKey = apiKey
-			client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: apiKey})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range g.scans {
-				scan, err := client.StartScan(context.Background(), "me", "compliance", "")
-				if err != nil {
-					t.Fatalf("starting a scan: %v", err)
-				}
-				if _, err := client.WaitForScan(context.Background(), scan.ID, aether365.WaitOptions{}); err != nil {
-					t.Fatalf("waiting for scan %s: %v", scan.ID, err)
-				}
-			}
-			var last result
-			for i, args := range g.args {
-				if i < len(g.args)-1 || g.wantError == nil {
-					last = w.mustRun(nil, args...)
-					continue
-				}
-				last = w.run(nil, args...)
-				if last.err == nil {
-					t.Fatalf("terraform %s passed; want %s\n%s", strings.Join(args, " "), g.wantError, last.stdout)
-				}
-				if !g.wantError.MatchString(joinLines(last.stderr)) {
-					t.Fatalf("terraform %s failed without %s:\n%s", strings.Join(args, " "), g.wantError, last.stderr)
-				}
-			}
-			if strings.Contains(last.stderr, "Invalid index") {
-				t.Errorf("errors other than the gate's:\n%s", last.stderr)
-			}
-			if g.check != nil {
-				g.check(t, last)
-			}
-		})
+}
+
+// walkGuide starts the simulator as g's guide says, runs the scans it has
+// the reader start, then terraform in a copy of its example directory.
+func walkGuide(t *testing.T, simBin string, g guideRun) {
+	guide := readGuide(t, g.name)
+	if !strings.Contains(guide, "aether365-sim "+g.simFlags) {
+		t.Fatalf("the %s guide does not say to start `aether365-sim %s`", g.name, g.simFlags)
+	}
+	url := startSimulatorProcess(t, simBin, g.simFlags)
+	apiKey := g.apiKey
+	if apiKey == "" {
+		apiKey = simulator.DemoAPIKey
+	}
+	w := newWorkspace(t, simulator.Config{})
+	w.copyExample(t, g.name)
+	// The guide's simulator, not the workspace's in-process one.
+	w.Env = append(w.Env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
+	w.apiKey = apiKey
+	client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range g.scans {
+		scan, err := client.StartScan(context.Background(), "me", "compliance", "")
+		if err != nil {
+			t.Fatalf("starting a scan: %v", err)
+		}
+		if _, err := client.WaitForScan(context.Background(), scan.ID, aether365.WaitOptions{}); err != nil {
+			t.Fatalf("waiting for scan %s: %v", scan.ID, err)
+		}
+	}
+	var last result
+	for i, args := range g.args {
+		if i < len(g.args)-1 || g.wantError == nil {
+			last = w.mustRun(nil, args...)
+			continue
+		}
+		last = w.run(nil, args...)
+		if last.err == nil {
+			t.Fatalf("terraform %s passed; want %s\n%s", strings.Join(args, " "), g.wantError, last.stdout)
+		}
+		if !g.wantError.MatchString(joinLines(last.stderr)) {
+			t.Fatalf("terraform %s failed without %s:\n%s", strings.Join(args, " "), g.wantError, last.stderr)
+		}
+	}
+	if strings.Contains(last.stderr, "Invalid index") {
+		t.Errorf("errors other than the gate's:\n%s", last.stderr)
+	}
+	if g.check != nil {
+		g.check(t, last)
 	}
 }
 

@@ -121,3 +121,15 @@ func (c priorStateString) CheckPlan(_ context.Context, req plancheck.CheckPlanRe
 		resp.Error = fmt.Errorf("prior state %s.%s = %v, want %q", c.address, c.attribute, got, want)
 	}
 }
+
+// expectScanCount checks, after a step, that the simulator holds want scans
+// of tenant; format tells what a different count means, with one %d for the
+// count held.
+func expectScanCount(sim interface{ ScanCount(tenant string) int }, tenant string, want int, format string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		if n := sim.ScanCount(tenant); n != want {
+			return fmt.Errorf(format, n)
+		}
+		return nil
+	}
+}

@@ -299,12 +299,7 @@ resource "aether365_scan" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("the server holds %d scans, want 2 (the timed-out one and its replacement)", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2 (the timed-out one and its replacement)"),
 			},
 		},
 	})
@@ -350,19 +345,14 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 			return rewriter
 		})
 	sim := server.Server
-	config := fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
+	config := (&testSimulator{Server: server}).providerConfig() + `
 resource "aether365_scan" "test" {
   scan_type = "compliance"
   timeouts {
     create = "3s"
   }
 }
-`, server.URL, testAPIKey)
+`
 	var timer stepTimer
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },
@@ -386,12 +376,7 @@ resource "aether365_scan" "test" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("the server holds %d scans, want 2", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2"),
 			},
 		},
 	})
@@ -474,12 +459,7 @@ func TestAccReliability_serverChangingItsMindMidPagination(t *testing.T) {
 			return changer
 		})
 	sim := server.Server
-	config := fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
+	config := (&testSimulator{Server: server}).providerConfig() + `
 resource "aether365_scan" "test" {
   scan_type = "compliance"
 }
@@ -488,7 +468,7 @@ data "aether365_scan_results" "all" {
   scan_id = aether365_scan.test.id
   result  = "All"
 }
-`, server.URL, testAPIKey)
+`
 	setMode := func(mode pageMode) func() { return func() { changer.mode.Store(int32(mode)) } }
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { testAccPreCheck(t) },

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -355,22 +354,7 @@ func TestAccRunScanAction_invalidConfig(t *testing.T) {
 				TerraformVersionChecks:   skipBelowActions,
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: sim.providerConfig() + fmt.Sprintf(`
-action "aether365_run_scan" "bad" {
-  config {
-      %s
-  }
-}
-resource "terraform_data" "release" {
-  input = "v1"
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.aether365_run_scan.bad]
-    }
-  }
-}
-`, tc.body),
+					Config:      runScanActionConfigHCL(sim, "bad", tc.body),
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
@@ -413,12 +397,7 @@ func TestAccRunScanAction_trigger(t *testing.T) {
 			Steps: []resource.TestStep{{
 				Config: runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"
     min_score = 80`),
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 1 {
-						return fmt.Errorf("the trigger started %d scans, want exactly 1", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, testTenant, 1, "the trigger started %d scans, want exactly 1"),
 			}},
 		})
 	})

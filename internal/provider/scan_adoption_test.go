@@ -187,12 +187,7 @@ func TestAccScanResource_failureSeenByUpdateIsReplacedNextPlan(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("the server holds %d scans, want the failed one and its replacement", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want the failed one and its replacement"),
 			},
 		},
 	})

@@ -69,14 +69,46 @@ func identityOf(scan *aether365.Scan) map[string]knownvalue.Check {
 
 func TestAccScanListResource_query(t *testing.T) {
 	h := newScanHistory(t)
-	oldest, failed, newest := h.scans[0], h.scans[1], h.scans[3]
+	newest := h.scans[3]
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   skipBelowActions,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
+			filteredQueriesStep(h),
 			{
 				Query: true,
 				Config: h.query(`
+list "aether365_scan" "full" {
+  provider         = aether365
+  include_resource = true
+  config {
+    scan_type = "email"
+  }
+}
+`),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength("aether365_scan.full", 1),
+					querycheck.ExpectResourceKnownValues("aether365_scan.full", queryfilter.ByResourceIdentity(identityOf(newest)),
+						[]querycheck.KnownValueCheck{
+							{Path: tfjsonpath.New("score"), KnownValue: knownvalue.Float64Exact(92)},
+							{Path: tfjsonpath.New("tenant_id"), KnownValue: knownvalue.StringExact("me")},
+							{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("completed")},
+						}),
+				},
+			},
+		},
+	})
+	if n := h.sim.ScanCount(testTenant); n != 4 {
+		t.Errorf("%d scans after the queries, want the 4 arranged: a query must not start scans", n)
+	}
+}
+
+// filteredQueriesStep queries h's scans with each filter and a limit.
+func filteredQueriesStep(h *scanHistory) resource.TestStep {
+	oldest, failed, newest := h.scans[0], h.scans[1], h.scans[3]
+	return resource.TestStep{
+		Query: true,
+		Config: h.query(`
 list "aether365_scan" "all" {
   provider = aether365
 }
@@ -103,49 +135,23 @@ list "aether365_scan" "two" {
   limit    = 2
 }
 `),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength("aether365_scan.all", 4),
-					querycheck.ExpectIdentity("aether365_scan.all", identityOf(oldest)),
-					querycheck.ExpectIdentity("aether365_scan.all", identityOf(newest)),
-					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
-						knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-30 06:00 UTC)")),
-					querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
-						knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-30 07:00 UTC)")),
-					querycheck.ExpectLength("aether365_scan.compliance", 2),
-					querycheck.ExpectLength("aether365_scan.failed", 1),
-					querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
-					querycheck.ExpectLength("aether365_scan.recent", 2),
-					querycheck.ExpectIdentity("aether365_scan.recent", identityOf(newest)),
-					// Newest first, so the limit keeps the two latest.
-					querycheck.ExpectLength("aether365_scan.two", 2),
-					querycheck.ExpectIdentity("aether365_scan.two", identityOf(newest)),
-				},
-			},
-			{
-				Query: true,
-				Config: h.query(`
-list "aether365_scan" "full" {
-  provider         = aether365
-  include_resource = true
-  config {
-    scan_type = "email"
-  }
-}
-`),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength("aether365_scan.full", 1),
-					querycheck.ExpectResourceKnownValues("aether365_scan.full", queryfilter.ByResourceIdentity(identityOf(newest)),
-						[]querycheck.KnownValueCheck{
-							{Path: tfjsonpath.New("score"), KnownValue: knownvalue.Float64Exact(92)},
-							{Path: tfjsonpath.New("tenant_id"), KnownValue: knownvalue.StringExact("me")},
-							{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("completed")},
-						}),
-				},
-			},
+		QueryResultChecks: []querycheck.QueryResultCheck{
+			querycheck.ExpectLength("aether365_scan.all", 4),
+			querycheck.ExpectIdentity("aether365_scan.all", identityOf(oldest)),
+			querycheck.ExpectIdentity("aether365_scan.all", identityOf(newest)),
+			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
+				knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-30 06:00 UTC)")),
+			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
+				knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-30 07:00 UTC)")),
+			querycheck.ExpectLength("aether365_scan.compliance", 2),
+			querycheck.ExpectLength("aether365_scan.failed", 1),
+			querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
+			querycheck.ExpectLength("aether365_scan.recent", 2),
+			querycheck.ExpectIdentity("aether365_scan.recent", identityOf(newest)),
+			// Newest first, so the limit keeps the two latest.
+			querycheck.ExpectLength("aether365_scan.two", 2),
+			querycheck.ExpectIdentity("aether365_scan.two", identityOf(newest)),
 		},
-	})
-	if n := h.sim.ScanCount(testTenant); n != 4 {
-		t.Errorf("%d scans after the queries, want the 4 arranged: a query must not start scans", n)
 	}
 }
 

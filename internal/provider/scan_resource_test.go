@@ -88,12 +88,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("failed_by_severity").AtMapKey("critical"),
 						knownvalue.Int64Func(criticalFailures)),
 				},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 1 {
-						return fmt.Errorf("simulator holds %d scans, want exactly 1", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, testTenant, 1, "simulator holds %d scans, want exactly 1"),
 			},
 			{
 				// Nothing changes on a second plan: the finished scan is stable.
@@ -117,12 +112,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("score"), knownvalue.Float64Exact(87.5)),
 					},
 				},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 1 {
-						return fmt.Errorf("simulator holds %d scans after an in-place update, want 1", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, testTenant, 1, "simulator holds %d scans after an in-place update, want 1"),
 			},
 		},
 	})
@@ -155,12 +145,7 @@ func TestAccScanResource_triggersReplace(t *testing.T) {
 					compareIDs.AddStateValue(scanAddress, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("triggers").AtMapKey("release"), knownvalue.StringExact("1.1.0")),
 				},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("simulator holds %d scans, want 2 (one per trigger value)", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want 2 (one per trigger value)"),
 			},
 			{
 				// Changing the scan type is also a new scan.
@@ -195,12 +180,7 @@ func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount(testTenant); n != 2 {
-						return fmt.Errorf("simulator holds %d scans, want 2 (the failed one and its replacement)", n)
-					}
-					return nil
-				},
+				Check:             expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want 2 (the failed one and its replacement)"),
 			},
 		},
 	})
@@ -427,12 +407,7 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.update = "0s"`),
 			},
 		},
-		CheckDestroy: func(*terraform.State) error {
-			if n := sim.ScanCount(testTenant); n != 0 {
-				return fmt.Errorf("rejected input still started %d scans", n)
-			}
-			return nil
-		},
+		CheckDestroy: expectScanCount(sim, testTenant, 0, "rejected input still started %d scans"),
 	})
 }
 
@@ -475,12 +450,7 @@ resource "aether365_scan" "test" {
 						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("tenant_id"), knownvalue.StringExact("fabrikam")),
 					},
 				},
-				Check: func(*terraform.State) error {
-					if n := sim.ScanCount("fabrikam"); n != 1 {
-						return fmt.Errorf("fabrikam holds %d scans, want 1", n)
-					}
-					return nil
-				},
+				Check: expectScanCount(sim, "fabrikam", 1, "fabrikam holds %d scans, want 1"),
 			},
 			{
 				// Import a scan of another tenant as TENANT/SCAN_ID.

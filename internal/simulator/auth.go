@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // principal is the caller an API key authenticates.
@@ -35,7 +37,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 }
 
 func unauthorized(message string) *apiError {
-	return &apiError{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: message}
+	return &apiError{Status: http.StatusUnauthorized, Code: apicode.Unauthorized, Message: message}
 }
 
 // bearerToken extracts the key from "Bearer <key>". The error messages name

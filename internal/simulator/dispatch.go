@@ -3,6 +3,8 @@ package simulator
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // dispatch is the API behind the middleware: an authenticated request's
@@ -22,7 +24,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, ex *exchange
 	routed := ex.route
 	if routed.route == routeNone {
 		if routed.allow != "" {
-			return &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+			return &apiError{Status: http.StatusMethodNotAllowed, Code: apicode.MethodNotAllowed,
 				Message: fmt.Sprintf("method %s is not allowed here; use %s", quoteForMessage(r.Method), routed.allow), Allow: routed.allow}
 		}
 		return notFoundError("no such endpoint; see the API reference for the available endpoints")

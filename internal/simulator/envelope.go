@@ -5,21 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-)
 
-// Error codes of the wire contract (../contract/API.md), one per HTTP status.
-const (
-	codeValidation           = "VALIDATION_ERROR"
-	codeUnauthorized         = "UNAUTHORIZED"
-	codeForbidden            = "FORBIDDEN"
-	codeNotFound             = "NOT_FOUND"
-	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	codeScanNotCompleted     = "SCAN_NOT_COMPLETED"
-	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
-	codeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
-	codeRateLimited          = "RATE_LIMITED"
-	codeInternal             = "INTERNAL_ERROR"
-	codeServiceUnavailable   = "SERVICE_UNAVAILABLE"
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // apiError is an error the handlers return to be written as the error
@@ -37,11 +24,11 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 func validationError(message string) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: codeValidation, Message: message}
+	return &apiError{Status: http.StatusBadRequest, Code: apicode.Validation, Message: message}
 }
 
 func notFoundError(message string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: codeNotFound, Message: message}
+	return &apiError{Status: http.StatusNotFound, Code: apicode.NotFound, Message: message}
 }
 
 type successEnvelope struct {

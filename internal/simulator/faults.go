@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // fault is what Config.ErrorRate, ResetRate and MalformedRate do to one
@@ -105,7 +107,7 @@ func (s *Server) withFaults(next http.Handler) http.Handler {
 		case faultError:
 			s.count(func(stats *Stats) { stats.InjectedErrors++ })
 			ex.fault = logFaultError
-			writeError(w, ex.requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+			writeError(w, ex.requestID, &apiError{Status: http.StatusServiceUnavailable, Code: apicode.ServiceUnavailable,
 				Message: "the service is temporarily unavailable (simulated by --error-rate); retry later", RetryAfterSeconds: 1})
 		case faultReset:
 			processed := newBufferedResponse(w.Header())
@@ -192,7 +194,7 @@ func writeMalformed(w http.ResponseWriter, kind malformedKind, processed *buffer
 		body = body[:len(body)/2]
 	case malformedEmpty:
 	case malformedErrorWithOK:
-		body = []byte(`{"success":false,"error":{"code":"` + codeServiceUnavailable +
+		body = []byte(`{"success":false,"error":{"code":"` + apicode.ServiceUnavailable +
 			`","message":"upstream request timeout","request_id":"` + requestID + `"}}` + "\n")
 	}
 	header := w.Header()

@@ -12,33 +12,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-)
 
-func TestNewValidatesFaultRates(t *testing.T) {
-	for name, cfg := range map[string]Config{
-		"reset rate above 1":      {ResetRate: 1.01},
-		"negative reset rate":     {ResetRate: -0.5},
-		"NaN reset rate":          {ResetRate: nan()},
-		"malformed rate above 1":  {MalformedRate: 2},
-		"negative malformed rate": {MalformedRate: -0.01},
-		"NaN malformed rate":      {MalformedRate: nan()},
-		"rates add up past 1":     {ErrorRate: 0.5, ResetRate: 0.3, MalformedRate: 0.3},
-	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("%s: New accepted %+v", name, cfg)
-		}
-	}
-	for _, cfg := range []Config{
-		{ResetRate: 1},
-		{MalformedRate: 1},
-		{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1},
-		{ErrorRate: 0.7, ResetRate: 0.2, MalformedRate: 0.1},
-	} {
-		if _, err := New(cfg); err != nil {
-			t.Errorf("New(%+v): %v", cfg, err)
-		}
-	}
-}
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+)
 
 func nan() float64 {
 	zero := 0.0
@@ -153,7 +129,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 		case "malformed-error-with-200":
 			var env testEnvelope
 			if recorder.Code != http.StatusOK || json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success ||
-				env.Error == nil || env.Error.Code != codeServiceUnavailable {
+				env.Error == nil || env.Error.Code != apicode.ServiceUnavailable {
 				t.Errorf("answer %d: %d %q, want success:false with 200", i, recorder.Code, body)
 			}
 		}

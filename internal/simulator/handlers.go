@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // tenantMe names the key's own (first) tenant in paths, as the seed does.
@@ -42,7 +44,7 @@ func resolveTenant(caller principal, pathTenant string) (string, *apiError) {
 		return caller.tenants[0], nil
 	}
 	if !caller.canSee(pathTenant) {
-		return "", &apiError{Status: http.StatusForbidden, Code: codeForbidden,
+		return "", &apiError{Status: http.StatusForbidden, Code: apicode.Forbidden,
 			Message: fmt.Sprintf("this API key has no access to tenant %s", quoteForMessage(pathTenant))}
 	}
 	return pathTenant, nil
@@ -93,7 +95,7 @@ func (s *Server) createOrReplay(apiKey, idempotencyKey, tenant, scanType string)
 				// The scan was forgotten (ForgetScan): the key is free again.
 				delete(s.idempotency, scope)
 			case record.fingerprint != fingerprint:
-				return nil, false, &apiError{Status: http.StatusUnprocessableEntity, Code: codeIdempotencyKeyReused,
+				return nil, false, &apiError{Status: http.StatusUnprocessableEntity, Code: apicode.IdempotencyKeyReused,
 					Message: "this Idempotency-Key was already used with a different request; use a new key for a new scan"}
 			default:
 				return existing, true, nil
@@ -113,7 +115,7 @@ func readCreateScanRequest(r *http.Request) (string, *apiError) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: codePayloadTooLarge,
+			return "", &apiError{Status: http.StatusRequestEntityTooLarge, Code: apicode.PayloadTooLarge,
 				Message: fmt.Sprintf("the request body must be at most %d bytes", maxBodyBytes)}
 		}
 		return "", validationError("the request body could not be read")
@@ -291,10 +293,10 @@ func (s *Server) listResults(w http.ResponseWriter, query url.Values, caller pri
 	switch status := scan.statusAt(s.clock.Now()); status {
 	case statusCompleted:
 	case statusFailed:
-		return &apiError{Status: http.StatusConflict, Code: codeScanNotCompleted,
+		return &apiError{Status: http.StatusConflict, Code: apicode.ScanNotCompleted,
 			Message: fmt.Sprintf("scan %s failed and has no results", scan.id)}
 	default:
-		return &apiError{Status: http.StatusConflict, Code: codeScanNotCompleted,
+		return &apiError{Status: http.StatusConflict, Code: apicode.ScanNotCompleted,
 			Message: fmt.Sprintf("scan %s is %s; results are available once it is completed", scan.id, status)}
 	}
 	views, total := scan.results().page(s.seed, scan.creationIndex, filter, page)

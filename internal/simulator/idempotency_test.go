@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func postWithKey(t *testing.T, h http.Handler, apiKey, path, body, idempotencyKey string) response {
@@ -42,7 +44,7 @@ func TestIdempotentReplay(t *testing.T) {
 		{"/tenants/me/scans", `{"scan_type":"identity"}`},
 		{"/tenants/tenant-b/scans", `{"scan_type":"compliance"}`},
 	} {
-		expectStatus(t, postWithKey(t, sim, keyMSP, reuse.path, reuse.body, "run-42"), http.StatusUnprocessableEntity, codeIdempotencyKeyReused)
+		expectStatus(t, postWithKey(t, sim, keyMSP, reuse.path, reuse.body, "run-42"), http.StatusUnprocessableEntity, apicode.IdempotencyKeyReused)
 	}
 
 	// Keys are scoped per API key: key A's "run-42" is a new scan.
@@ -71,7 +73,7 @@ func TestIdempotentReplay(t *testing.T) {
 	}
 
 	expectStatus(t, postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 256)),
-		http.StatusBadRequest, codeValidation)
+		http.StatusBadRequest, apicode.Validation)
 	expectStatus(t, postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 255)),
 		http.StatusCreated, "")
 }

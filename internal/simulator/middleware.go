@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 )
 
@@ -84,7 +85,7 @@ func withRecover(next http.Handler) http.Handler {
 				panic(recovered)
 			}
 			if !recorder.wroteHeader {
-				writeError(recorder, exchangeOf(r).requestID, &apiError{Status: http.StatusInternalServerError, Code: codeInternal,
+				writeError(recorder, exchangeOf(r).requestID, &apiError{Status: http.StatusInternalServerError, Code: apicode.Internal,
 					Message: "the simulator hit an unexpected error; this is a simulator bug"})
 			}
 		}()
@@ -101,7 +102,7 @@ func (s *Server) withLatency(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := (clock.Real{}).Sleep(r.Context(), s.latency); err != nil {
-			writeError(w, exchangeOf(r).requestID, &apiError{Status: http.StatusServiceUnavailable, Code: codeServiceUnavailable,
+			writeError(w, exchangeOf(r).requestID, &apiError{Status: http.StatusServiceUnavailable, Code: apicode.ServiceUnavailable,
 				Message: "the request was cancelled while the simulator delayed it", RetryAfterSeconds: 1})
 			return
 		}

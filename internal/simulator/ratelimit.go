@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"golang.org/x/time/rate"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // newRateLimiters returns one token bucket per key and one shared by every
@@ -55,6 +57,6 @@ func (s *Server) takeToken(presentedKey string) *apiError {
 	}
 	reservation.CancelAt(now)
 	seconds := int(math.Ceil(delay.Seconds()))
-	return &apiError{Status: http.StatusTooManyRequests, Code: codeRateLimited,
+	return &apiError{Status: http.StatusTooManyRequests, Code: apicode.RateLimited,
 		Message: "too many requests for this API key; retry after the Retry-After delay", RetryAfterSeconds: max(seconds, 1)}
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestResultsPagination(t *testing.T) {
@@ -29,7 +31,7 @@ func TestResultsPagination(t *testing.T) {
 	} {
 		resp := call(t, sim, request{method: "GET", path: base + tc.query, key: DemoAPIKey})
 		if tc.wantFirst == -2 {
-			expectStatus(t, resp, http.StatusBadRequest, codeValidation)
+			expectStatus(t, resp, http.StatusBadRequest, apicode.Validation)
 			continue
 		}
 		expectStatus(t, resp, http.StatusOK, "")
@@ -53,7 +55,7 @@ func TestResultsPagination(t *testing.T) {
 		"?page=99999999999999999999", "?limit=10&limit=20", "?page=1&page=1",
 	} {
 		resp := call(t, sim, request{method: "GET", path: base + query, key: DemoAPIKey})
-		expectStatus(t, resp, http.StatusBadRequest, codeValidation)
+		expectStatus(t, resp, http.StatusBadRequest, apicode.Validation)
 		if name := strings.TrimPrefix(strings.SplitN(query, "=", 2)[0], "?"); !strings.Contains(resp.Env.Error.Message, name) {
 			t.Errorf("%s: message %q does not name %s", query, resp.Env.Error.Message, name)
 		}
@@ -106,7 +108,7 @@ func TestResultFilters(t *testing.T) {
 
 	for query, valid := range map[string][]string{"?result=Fail": resultValues, "?severity=Severe": severityValues} {
 		resp := call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results" + query, key: DemoAPIKey})
-		expectStatus(t, resp, http.StatusBadRequest, codeValidation)
+		expectStatus(t, resp, http.StatusBadRequest, apicode.Validation)
 		for _, value := range valid {
 			if !strings.Contains(resp.Env.Error.Message, value) {
 				t.Errorf("%s: message %q does not name %s", query, resp.Env.Error.Message, value)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 func TestScanLifecycleFollowsTheClock(t *testing.T) {
@@ -98,7 +100,7 @@ func TestFailedScanHasReasonAndNoScoreOrResults(t *testing.T) {
 		t.Errorf("failed scan needs failure_reason and completed_at: %+v", got)
 	}
 	resp := call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results", key: DemoAPIKey})
-	expectStatus(t, resp, http.StatusConflict, codeScanNotCompleted)
+	expectStatus(t, resp, http.StatusConflict, apicode.ScanNotCompleted)
 
 	// The knob affects only scans created afterwards.
 	sim.SetScanOutcome(OutcomeCompleted)
@@ -125,7 +127,7 @@ func TestResultsOfUnfinishedScanAreConflict(t *testing.T) {
 	for _, advance := range []time.Duration{0, 10 * time.Second} {
 		fake.Advance(advance)
 		resp := call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results", key: DemoAPIKey})
-		expectStatus(t, resp, http.StatusConflict, codeScanNotCompleted)
+		expectStatus(t, resp, http.StatusConflict, apicode.ScanNotCompleted)
 	}
 	fake.Advance(time.Minute)
 	resp := call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results", key: DemoAPIKey})
@@ -149,7 +151,7 @@ func TestCreateScanValidatesTheBody(t *testing.T) {
 		`{"scan_type":"nope"}`, `{"scan_type":""}`,
 	} {
 		resp := call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: body})
-		expectStatus(t, resp, http.StatusBadRequest, codeValidation)
+		expectStatus(t, resp, http.StatusBadRequest, apicode.Validation)
 	}
 	resp = call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: `{"scan_type":"nope"}`})
 	for _, scanType := range scanTypes {
@@ -255,7 +257,7 @@ func TestListScansNewestFirstWithFilters(t *testing.T) {
 		"?status=completed&status=failed": {"status", "once"},
 	} {
 		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans" + query, key: DemoAPIKey})
-		expectStatus(t, resp, http.StatusBadRequest, codeValidation)
+		expectStatus(t, resp, http.StatusBadRequest, apicode.Validation)
 		for _, name := range names {
 			if !strings.Contains(resp.Env.Error.Message, name) {
 				t.Errorf("%s: message %q does not mention %s", query, resp.Env.Error.Message, name)
@@ -411,7 +413,7 @@ func TestForgetScan(t *testing.T) {
 		t.Error("ForgetScan twice = true")
 	}
 	for _, path := range []string{"/scans/" + forgotten.ID, "/scans/" + forgotten.ID + "/results"} {
-		expectStatus(t, call(t, sim, request{method: "GET", path: path, key: DemoAPIKey}), http.StatusNotFound, codeNotFound)
+		expectStatus(t, call(t, sim, request{method: "GET", path: path, key: DemoAPIKey}), http.StatusNotFound, apicode.NotFound)
 	}
 	if got := sim.ScanCount(DemoTenant); got != 1 {
 		t.Errorf("ScanCount = %d, want 1", got)

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 )
 
 // securityRoutes is every endpoint, plus the paths a stranger might probe,
@@ -45,7 +47,7 @@ func TestEveryRouteRequiresAuthentication(t *testing.T) {
 				req.headers["Authorization"] = header
 			}
 			resp := call(t, sim, req)
-			if resp.Status != http.StatusUnauthorized || resp.Env.Error.Code != codeUnauthorized {
+			if resp.Status != http.StatusUnauthorized || resp.Env.Error.Code != apicode.Unauthorized {
 				t.Errorf("%s %s with %s: %d %s, want 401", route.method, route.path, name, resp.Status, resp.Body)
 			}
 			if strings.Contains(string(resp.Body), keyA) || strings.Contains(string(resp.Body), "kkkk") {
@@ -68,15 +70,15 @@ func TestEveryRouteIsTenantScoped(t *testing.T) {
 		status int
 		code   string
 	}{
-		{request{method: "POST", path: "/tenants/tenant-a/scans", body: `{"scan_type":"compliance"}`}, 403, codeForbidden},
-		{request{method: "GET", path: "/tenants/tenant-a/scans"}, 403, codeForbidden},
-		{request{method: "GET", path: "/tenants/tenant-a/scans?status=bogus"}, 403, codeForbidden},
-		{request{method: "GET", path: "/tenants/TENANT-A/scans"}, 403, codeForbidden},
-		{request{method: "GET", path: "/tenants/tenant-a%00/scans"}, 403, codeForbidden},
-		{request{method: "GET", path: "/scans/" + scanOfA}, 404, codeNotFound},
-		{request{method: "GET", path: "/scans/" + scanOfA + "/results"}, 404, codeNotFound},
-		{request{method: "GET", path: "/scans/" + scanOfA + "/results?result=bogus"}, 404, codeNotFound},
-		{request{method: "GET", path: "/scans/" + strings.ToUpper(scanOfA)}, 404, codeNotFound},
+		{request{method: "POST", path: "/tenants/tenant-a/scans", body: `{"scan_type":"compliance"}`}, 403, apicode.Forbidden},
+		{request{method: "GET", path: "/tenants/tenant-a/scans"}, 403, apicode.Forbidden},
+		{request{method: "GET", path: "/tenants/tenant-a/scans?status=bogus"}, 403, apicode.Forbidden},
+		{request{method: "GET", path: "/tenants/TENANT-A/scans"}, 403, apicode.Forbidden},
+		{request{method: "GET", path: "/tenants/tenant-a%00/scans"}, 403, apicode.Forbidden},
+		{request{method: "GET", path: "/scans/" + scanOfA}, 404, apicode.NotFound},
+		{request{method: "GET", path: "/scans/" + scanOfA + "/results"}, 404, apicode.NotFound},
+		{request{method: "GET", path: "/scans/" + scanOfA + "/results?result=bogus"}, 404, apicode.NotFound},
+		{request{method: "GET", path: "/scans/" + strings.ToUpper(scanOfA)}, 404, apicode.NotFound},
 	} {
 		req := tc.req
 		req.key = keyB

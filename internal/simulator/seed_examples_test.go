@@ -146,14 +146,7 @@ func TestSeedPythonTriggerAndWait(t *testing.T) {
 			if code != tc.wantExit {
 				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantExit, out)
 			}
-			for _, want := range tc.wantOut {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			if sim.ScanCount(DemoTenant) != 1 {
-				t.Errorf("the script created %d scans", sim.ScanCount(DemoTenant))
-			}
+			checkOutputAndOneScan(t, sim, out, tc.wantOut, "the script")
 		})
 	}
 }
@@ -305,14 +298,7 @@ func TestSeedGitHubActionsWorkflow(t *testing.T) {
 			if failedStep != tc.failedStep {
 				t.Fatalf("failed step %q, want %q:\n%s", failedStep, tc.failedStep, out)
 			}
-			for _, want := range tc.wantOut {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			if sim.ScanCount(DemoTenant) != 1 {
-				t.Errorf("the workflow created %d scans", sim.ScanCount(DemoTenant))
-			}
+			checkOutputAndOneScan(t, sim, out, tc.wantOut, "the workflow")
 		})
 	}
 }
@@ -365,5 +351,19 @@ func TestSeedPowerShellExport(t *testing.T) {
 	}
 	if !regexp.MustCompile(`"res_[0-9a-f]{24}"`).Match(csv) {
 		t.Errorf("CSV lacks result ids:\n%.300s", csv)
+	}
+}
+
+// checkOutputAndOneScan checks that a seed example printed every line of
+// wantOut and that it (what) created exactly one scan.
+func checkOutputAndOneScan(t *testing.T, sim *Server, out string, wantOut []string, what string) {
+	t.Helper()
+	for _, want := range wantOut {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := sim.ScanCount(DemoTenant); n != 1 {
+		t.Errorf("%s created %d scans", what, n)
 	}
 }

@@ -11,28 +11,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"error rate above 1":   {ErrorRate: 1.5},
-		"negative error rate":  {ErrorRate: -0.1},
-		"negative rate limit":  {RateLimit: -1},
-		"outcome misspelt":     {ScanOutcome: "complete"},
-		"negative duration":    {ScanDuration: -time.Second},
-		"negative latency":     {Latency: -time.Second},
-		"too many results":     {ResultsPerScan: MaxResultsPerScan + 1},
-		"negative results":     {ResultsPerScan: -1},
-		"score above 100":      {Score: ptr(100.1)},
-		"key without tenant":   {APIKeys: map[string][]string{"ae_live_x": nil}},
-		"tenant named me":      {APIKeys: map[string][]string{"ae_live_x": {"me"}}},
-		"tenant with a slash":  {APIKeys: map[string][]string{"ae_live_x": {"a/b"}}},
-		"key with whitespace":  {APIKeys: map[string][]string{"ae live": {"demo"}}},
-		"empty key":            {APIKeys: map[string][]string{"": {"demo"}}},
-		"empty tenant":         {APIKeys: map[string][]string{"ae_live_x": {""}}},
-		"tenant of 129 chars":  {APIKeys: map[string][]string{"ae_live_x": {strings.Repeat("t", 129)}}},
-		"secret never printed": {APIKeys: map[string][]string{"ae_live_supersecret": {}}},
+		"error rate above 1":      {ErrorRate: 1.5},
+		"negative error rate":     {ErrorRate: -0.1},
+		"negative rate limit":     {RateLimit: -1},
+		"outcome misspelt":        {ScanOutcome: "complete"},
+		"negative duration":       {ScanDuration: -time.Second},
+		"negative latency":        {Latency: -time.Second},
+		"too many results":        {ResultsPerScan: MaxResultsPerScan + 1},
+		"negative results":        {ResultsPerScan: -1},
+		"score above 100":         {Score: ptr(100.1)},
+		"key without tenant":      {APIKeys: map[string][]string{"ae_live_x": nil}},
+		"tenant named me":         {APIKeys: map[string][]string{"ae_live_x": {"me"}}},
+		"tenant with a slash":     {APIKeys: map[string][]string{"ae_live_x": {"a/b"}}},
+		"key with whitespace":     {APIKeys: map[string][]string{"ae live": {"demo"}}},
+		"empty key":               {APIKeys: map[string][]string{"": {"demo"}}},
+		"empty tenant":            {APIKeys: map[string][]string{"ae_live_x": {""}}},
+		"tenant of 129 chars":     {APIKeys: map[string][]string{"ae_live_x": {strings.Repeat("t", 129)}}},
+		"secret never printed":    {APIKeys: map[string][]string{"ae_live_supersecret": {}}},
+		"reset rate above 1":      {ResetRate: 1.01},
+		"negative reset rate":     {ResetRate: -0.5},
+		"NaN reset rate":          {ResetRate: nan()},
+		"malformed rate above 1":  {MalformedRate: 2},
+		"negative malformed rate": {MalformedRate: -0.01},
+		"NaN malformed rate":      {MalformedRate: nan()},
+		"rates add up past 1":     {ErrorRate: 0.5, ResetRate: 0.3, MalformedRate: 0.3},
 	} {
 		_, err := New(cfg)
 		if err == nil {
@@ -43,8 +51,16 @@ func TestNewValidatesConfig(t *testing.T) {
 			t.Errorf("%s: error %q prints the key", name, err)
 		}
 	}
-	if _, err := New(Config{}); err != nil {
-		t.Errorf("the zero Config must work: %v", err)
+	for _, cfg := range []Config{
+		{}, // the zero Config
+		{ResetRate: 1},
+		{MalformedRate: 1},
+		{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1},
+		{ErrorRate: 0.7, ResetRate: 0.2, MalformedRate: 0.1},
+	} {
+		if _, err := New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
 	}
 }
 
@@ -66,7 +82,7 @@ func TestAuthentication(t *testing.T) {
 			headers["Authorization"] = header
 		}
 		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: headers})
-		expectStatus(t, resp, http.StatusUnauthorized, codeUnauthorized)
+		expectStatus(t, resp, http.StatusUnauthorized, apicode.Unauthorized)
 		if strings.Contains(string(resp.Body), "ae_live") || strings.Contains(string(resp.Body), "AE_LIVE") {
 			t.Errorf("%s: the 401 echoes the key: %s", name, resp.Body)
 		}
@@ -75,7 +91,7 @@ func TestAuthentication(t *testing.T) {
 	resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: map[string]string{"Authorization": "bearer " + DemoAPIKey}})
 	expectStatus(t, resp, http.StatusOK, "")
 	// Authentication comes before routing: no endpoint map for strangers.
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/no/such/path"}), http.StatusUnauthorized, codeUnauthorized)
+	expectStatus(t, call(t, sim, request{method: "GET", path: "/no/such/path"}), http.StatusUnauthorized, apicode.Unauthorized)
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -89,16 +105,16 @@ func TestTenantIsolation(t *testing.T) {
 	// Key B cannot see tenant A's scan, its results, or tenant A itself.
 	for _, path := range []string{"/scans/" + scanA.ID, "/scans/" + scanA.ID + "/results"} {
 		resp := call(t, sim, request{method: "GET", path: path, key: keyB})
-		expectStatus(t, resp, http.StatusNotFound, codeNotFound)
+		expectStatus(t, resp, http.StatusNotFound, apicode.NotFound)
 		unknown := call(t, sim, request{method: "GET", path: strings.Replace(path, scanA.ID, "scn_000000000000000000000000", 1), key: keyB})
 		if resp.Env.Error.Message == "" || strings.ReplaceAll(resp.Env.Error.Message, scanA.ID, "X") != strings.ReplaceAll(unknown.Env.Error.Message, "scn_000000000000000000000000", "X") {
 			t.Errorf("another tenant's scan must look exactly like a missing one: %q vs %q", resp.Env.Error.Message, unknown.Env.Error.Message)
 		}
 	}
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/tenant-a/scans", key: keyB}), http.StatusForbidden, codeForbidden)
+	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/tenant-a/scans", key: keyB}), http.StatusForbidden, apicode.Forbidden)
 	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/tenant-a/scans", key: keyB, body: `{"scan_type":"compliance"}`}),
-		http.StatusForbidden, codeForbidden)
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/nobody/scans", key: keyB}), http.StatusForbidden, codeForbidden)
+		http.StatusForbidden, apicode.Forbidden)
+	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/nobody/scans", key: keyB}), http.StatusForbidden, apicode.Forbidden)
 	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/tenant-b/scans", key: keyB}), http.StatusOK, "")
 
 	// The MSP key sees both tenants; its "me" is its first one.
@@ -152,9 +168,9 @@ func TestRoutingAnswersEnvelopes(t *testing.T) {
 		{"OPTIONS", "/tenants/me/scans", 405, "GET, POST"},
 	} {
 		resp := call(t, sim, request{method: tc.method, path: tc.path, key: DemoAPIKey})
-		want := codeNotFound
+		want := apicode.NotFound
 		if tc.status == 405 {
-			want = codeMethodNotAllowed
+			want = apicode.MethodNotAllowed
 		}
 		if resp.Status != tc.status || resp.Env.Error.Code != want || resp.Header.Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d %s Allow %q, want %d %s Allow %q", tc.method, tc.path,
@@ -173,12 +189,12 @@ func TestRequestGuards(t *testing.T) {
 	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: atLimit}), http.StatusCreated, "")
 	overLimit := atLimit + " "
 	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: overLimit}),
-		http.StatusRequestEntityTooLarge, codePayloadTooLarge)
+		http.StatusRequestEntityTooLarge, apicode.PayloadTooLarge)
 
 	long := strings.Repeat("x", maxQueryValueLen+1)
 	for _, query := range []string{"?status=" + long, "?" + long + "=1", "?page=%zz", "?page=1;limit=2"} {
 		expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/me/scans" + query, key: DemoAPIKey}),
-			http.StatusBadRequest, codeValidation)
+			http.StatusBadRequest, apicode.Validation)
 	}
 	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/me/scans?unknown=" + strings.Repeat("x", maxQueryValueLen), key: DemoAPIKey}),
 		http.StatusOK, "")
@@ -192,7 +208,7 @@ func TestErrorRateInjectsServiceUnavailable(t *testing.T) {
 		{method: "GET", path: "/nowhere"}, // before auth and routing
 	} {
 		resp := call(t, sim, req)
-		expectStatus(t, resp, http.StatusServiceUnavailable, codeServiceUnavailable)
+		expectStatus(t, resp, http.StatusServiceUnavailable, apicode.ServiceUnavailable)
 		if resp.Header.Get("Retry-After") != "1" {
 			t.Errorf("503 Retry-After = %q, want 1", resp.Header.Get("Retry-After"))
 		}
@@ -231,7 +247,7 @@ func TestRateLimitPerKey(t *testing.T) {
 	expectStatus(t, get(keyA), http.StatusOK, "")
 	expectStatus(t, get(keyA), http.StatusOK, "")
 	limited := get(keyA)
-	expectStatus(t, limited, http.StatusTooManyRequests, codeRateLimited)
+	expectStatus(t, limited, http.StatusTooManyRequests, apicode.RateLimited)
 	if limited.Header.Get("Retry-After") != "1" {
 		t.Errorf("429 Retry-After = %q, want 1", limited.Header.Get("Retry-After"))
 	}
@@ -240,7 +256,7 @@ func TestRateLimitPerKey(t *testing.T) {
 	// The bucket refills with the injected clock.
 	fake.Advance(500 * time.Millisecond)
 	expectStatus(t, get(keyA), http.StatusOK, "")
-	expectStatus(t, get(keyA), http.StatusTooManyRequests, codeRateLimited)
+	expectStatus(t, get(keyA), http.StatusTooManyRequests, apicode.RateLimited)
 	if stats := sim.Stats(); stats.RateLimited != 2 {
 		t.Errorf("RateLimited = %d, want 2", stats.RateLimited)
 	}
@@ -248,13 +264,13 @@ func TestRateLimitPerKey(t *testing.T) {
 	slow, _ := newTestServer(t, Config{RateLimit: 0.25}) // burst 1, one token per 4 s
 	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey}), http.StatusOK, "")
 	resp := call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey})
-	expectStatus(t, resp, http.StatusTooManyRequests, codeRateLimited)
+	expectStatus(t, resp, http.StatusTooManyRequests, apicode.RateLimited)
 	if resp.Header.Get("Retry-After") != "4" {
 		t.Errorf("Retry-After = %q, want 4", resp.Header.Get("Retry-After"))
 	}
 	// Unknown keys share one bucket, and are limited before they are rejected.
-	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess1"}), http.StatusUnauthorized, codeUnauthorized)
-	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess2"}), http.StatusTooManyRequests, codeRateLimited)
+	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess1"}), http.StatusUnauthorized, apicode.Unauthorized)
+	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess2"}), http.StatusTooManyRequests, apicode.RateLimited)
 }
 
 func TestLatencyIsApplied(t *testing.T) {
@@ -336,7 +352,7 @@ func TestPanicsBecomeInternalErrorEnvelopes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectStatus(t, call(t, sim, req), http.StatusInternalServerError, codeInternal)
+		expectStatus(t, call(t, sim, req), http.StatusInternalServerError, apicode.Internal)
 		done := make(chan response, 1)
 		go func() { done <- call(t, sim, req) }()
 		select {
