@@ -42,8 +42,9 @@ func NewProtocol6Server(version string) func() (tfprotov6.ProviderServer, error)
 // RPCs. protocolServer must embed all of it: tf6server finds actions and
 // list resources by asserting these interfaces on the server it is given.
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithActions
-	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
+	tfprotov6.ListResourceServer
 }
 
 type protocolServer struct {
