@@ -19,6 +19,11 @@ func TestStartProcessReadsTheReadyLineAndKeepsTheRest(t *testing.T) {
 	if p.URL != "http://127.0.0.1:9" {
 		t.Errorf("URL = %q", p.URL)
 	}
+	// The shell echoes "later" after the ready line; a Stop before that
+	// would kill it first, so wait for the line (bounded) before stopping.
+	for deadline := time.Now().Add(10 * time.Second); p.Stdout() == "" && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err := p.Stop(); err == nil {
 		t.Error("Stop of a sleeping process reported a clean exit, want the SIGTERM")
 	}
