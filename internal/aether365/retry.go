@@ -290,6 +290,11 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 	}
 	if req.idempotencyKey != "" {
 		httpReq.Header.Set("Idempotency-Key", req.idempotencyKey)
+		// net/http would resend a request with this header by itself when a
+		// reused connection breaks before the answer, and a replay of this
+		// very request would then look like an earlier request's. Without
+		// GetBody it never does: every attempt is one of do's, counted.
+		httpReq.GetBody = nil
 	}
 
 	resp, err := c.httpClient.Do(httpReq)
@@ -297,6 +302,9 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 		return attempt{err: c.transportError(ctx, attemptCtx, req, err)}
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if err := unfollowedRedirect(httpReq, resp); err != nil {
+		return attempt{err: c.transportError(ctx, attemptCtx, req, err)}
+	}
 	a := attempt{
 		status:     resp.StatusCode,
 		header:     resp.Header,
@@ -343,6 +351,20 @@ func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest,
 			req.method, req.path, ErrUnreachable, c.baseURL.Redacted(), masked)
 	}
 	return fmt.Errorf("aether365: %s %s: %w", req.method, req.path, masked)
+}
+
+// unfollowedRedirect applies the redirect policy to a redirect net/http did
+// not follow (a POST without GetBody, see send), so that it is refused for
+// the same reason as a followed one.
+func unfollowedRedirect(req *http.Request, resp *http.Response) error {
+	if resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return nil
+	}
+	location, err := resp.Location()
+	if err != nil {
+		return nil
+	}
+	return refuseCrossHostRedirect(&http.Request{URL: location}, []*http.Request{req})
 }
 
 // finalError adds how many attempts were made, and why retrying stopped
