@@ -360,11 +360,12 @@ func unfollowedRedirect(req *http.Request, resp *http.Response) error {
 	if resp.StatusCode < 300 || resp.StatusCode >= 400 {
 		return nil
 	}
-	location, err := resp.Location()
-	if err != nil {
-		return nil
+	// A redirect without a usable Location is left to decoding, which reports
+	// the unexpected status.
+	if location, err := resp.Location(); err == nil {
+		return refuseCrossHostRedirect(&http.Request{URL: location}, []*http.Request{req})
 	}
-	return refuseCrossHostRedirect(&http.Request{URL: location}, []*http.Request{req})
+	return nil
 }
 
 // finalError adds how many attempts were made, and why retrying stopped
