@@ -294,7 +294,10 @@ resource "aether365_scan" "test" {
 					}
 					sim.SetScanDuration(0)
 				},
-				Config: config,
+				// The replacement gets room to start its scan through the same
+				// faults: the create timeout bounds the POST's retries too, and
+				// 3 s is only a few retry waits.
+				Config: strings.Replace(config, `create = "3s"`, `create = "2m"`, 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
