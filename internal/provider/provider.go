@@ -49,6 +49,20 @@ var (
 	_ provider.ProviderWithListResources = (*aether365Provider)(nil)
 )
 
+// What the provider's resources, data sources, actions and list resources
+// implement beyond the basics.
+var (
+	_ resource.ResourceWithConfigure     = (*scanResource)(nil)
+	_ resource.ResourceWithImportState   = (*scanResource)(nil)
+	_ resource.ResourceWithModifyPlan    = (*scanResource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scanDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scansDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scanComparisonDataSource)(nil)
+	_ action.ActionWithConfigure         = (*runScanAction)(nil)
+	_ action.ActionWithValidateConfig    = (*runScanAction)(nil)
+	_ list.ListResourceWithConfigure     = (*scanListResource)(nil)
+)
+
 // New returns a constructor for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
@@ -334,19 +348,6 @@ func float64OrEnv(v types.Float64, env string) (float64, bool) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	return f, err == nil && f >= 0
-}
-
-// providerDataFrom unpacks what Configure produced. It is nil while Terraform
-// validates configuration before the provider is configured.
-func providerDataFrom(data any) (*providerData, error) {
-	if data == nil {
-		return nil, nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		return nil, fmt.Errorf("expected *providerData, got %T; please report this issue to the provider developers", data)
-	}
-	return pd, nil
 }
 
 // tenantOr returns the configured tenant, or the provider's default when the

@@ -29,22 +29,16 @@ const (
 	runScanHeartbeat = 60 * time.Second
 )
 
-var (
-	_ action.Action                   = (*runScanAction)(nil)
-	_ action.ActionWithConfigure      = (*runScanAction)(nil)
-	_ action.ActionWithValidateConfig = (*runScanAction)(nil)
-)
-
 // NewRunScanAction returns the aether365_run_scan action.
 func NewRunScanAction() action.Action {
-	return &runScanAction{}
+	return &runScanAction{clock: clock.Real{}}
 }
 
 // runScanAction starts a scan on demand and, by default, waits for its
 // verdict. Unlike the aether365_scan resource it keeps nothing in state: each
 // invocation is one new scan.
 type runScanAction struct {
-	data *providerData
+	actionBase
 	// clock measures elapsed time for progress messages; the client's own
 	// clock paces the polls. Tests share one fake clock between the two.
 	clock clock.Clock
@@ -130,18 +124,6 @@ func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 	}
 }
 
-func (a *runScanAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	a.data = data
-	if a.clock == nil {
-		a.clock = clock.Real{}
-	}
-}
-
 // ValidateConfig rejects combinations that could only fail after a scan
 // had been started.
 func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
@@ -189,7 +171,7 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	waitCtx = tflog.SetField(waitCtx, "scan_type", scanType)
 	tflog.Info(waitCtx, "Starting Aether365 scan from action", map[string]any{"idempotency_key": idempotencyKey})
 
-	scan, err := (&scanResource{data: a.data}).startScan(waitCtx, tenant, scanType, idempotencyKey)
+	scan, err := a.data.startScan(waitCtx, tenant, scanType, idempotencyKey)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
 		if !rejectedByAPI(err) {

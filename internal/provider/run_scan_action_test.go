@@ -311,7 +311,8 @@ func assertOneError(t *testing.T, result invokeResult, want string) {
 // on in Aether365.
 func TestRunScanAction_interrupted(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
-	a := &runScanAction{clock: clock.Real{}, data: &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}}
+	a := &runScanAction{clock: clock.Real{}}
+	a.data = &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}
 	ctx, cancel := context.WithCancel(context.Background())
 	var progress []string
 	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) {

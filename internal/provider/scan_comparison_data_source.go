@@ -19,11 +19,6 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
-var (
-	_ datasource.DataSource              = (*scanComparisonDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*scanComparisonDataSource)(nil)
-)
-
 // NewScanComparisonDataSource returns the aether365_scan_comparison data source.
 func NewScanComparisonDataSource() datasource.DataSource {
 	return &scanComparisonDataSource{}
@@ -35,7 +30,7 @@ func NewScanComparisonDataSource() datasource.DataSource {
 // the previous completed scan of the same type and tenant, has to be found
 // through the API, and functions cannot call it.
 type scanComparisonDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type scanComparisonDataSourceModel struct {
@@ -69,21 +64,10 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 			NestedObject:        schema.NestedAttributeObject{Attributes: resultAttrs},
 		}
 	}
-	severityCounts := func(desc string) schema.SingleNestedAttribute {
-		count := func(level string) schema.Int64Attribute {
-			return schema.Int64Attribute{MarkdownDescription: desc + " of severity " + level + ".", Computed: true}
-		}
-		return schema.SingleNestedAttribute{
-			MarkdownDescription: desc + ", by severity.",
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
-				"critical":      count("Critical"),
-				"high":          count("High"),
-				"medium":        count("Medium"),
-				"low":           count("Low"),
-				"informational": count("Informational"),
-			},
-		}
+	severityCounts := func(desc string) schema.Attribute {
+		return dataSourceCounts.bySeverity(desc+", by severity.", func(severity string) string {
+			return desc + " of severity " + severity + "."
+		})
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Compares a completed scan with a baseline scan: the score change, the **new failures** " +
@@ -140,15 +124,6 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 			"resolved_failures_by_severity": severityCounts("How many `resolved_failures`"),
 		},
 	}
-}
-
-func (d *scanComparisonDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	d.data = data
 }
 
 func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

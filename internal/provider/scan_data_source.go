@@ -14,11 +14,6 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
-var (
-	_ datasource.DataSource              = (*scanDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*scanDataSource)(nil)
-)
-
 // NewScanDataSource returns the aether365_scan data source.
 func NewScanDataSource() datasource.DataSource {
 	return &scanDataSource{}
@@ -27,7 +22,7 @@ func NewScanDataSource() datasource.DataSource {
 // scanDataSource reads one scan: by ID, or the latest matching one. It is the
 // plan-time gate: a precondition on its score stops `terraform plan`.
 type scanDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type scanDataSourceModel struct {
@@ -98,34 +93,18 @@ func dataSourceScanAttributes() map[string]schema.Attribute {
 		"started_at":     computedString(descStartedAt),
 		"completed_at":   computedString(descCompleted),
 		"failure_reason": computedString(descFailure),
-		"summary":        dataSourceSummaryAttribute(),
+		"summary":        dataSourceCounts.summary(),
 	}
 }
 
-func dataSourceSummaryAttribute() schema.SingleNestedAttribute {
-	counts := func(fields map[string]string) map[string]schema.Attribute {
-		attrs := make(map[string]schema.Attribute, len(fields)+1)
-		for name, desc := range fields {
-			attrs[name] = schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
-		}
-		return attrs
-	}
-	attrs := counts(countDescriptions(summaryCountFields))
-	attrs[summaryFailedBySeverity] = schema.SingleNestedAttribute{
-		MarkdownDescription: descSumBySev,
-		Computed:            true,
-		Attributes:          counts(countDescriptions(severityCountFields)),
-	}
-	return schema.SingleNestedAttribute{MarkdownDescription: descSummary, Computed: true, Attributes: attrs}
-}
-
-func (d *scanDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	d.data = data
+// dataSourceCounts builds count attributes for data source schemas.
+var dataSourceCounts = countSchema[schema.Attribute]{
+	count: func(desc string) schema.Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	},
+	object: func(desc string, attrs map[string]schema.Attribute) schema.Attribute {
+		return schema.SingleNestedAttribute{MarkdownDescription: desc, Computed: true, Attributes: attrs}
+	},
 }
 
 func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -20,11 +20,6 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
-var (
-	_ list.ListResource              = (*scanListResource)(nil)
-	_ list.ListResourceWithConfigure = (*scanListResource)(nil)
-)
-
 // NewScanListResource returns the aether365_scan list resource, which
 // finds existing scans for terraform query.
 func NewScanListResource() list.ListResource {
@@ -32,7 +27,7 @@ func NewScanListResource() list.ListResource {
 }
 
 type scanListResource struct {
-	data *providerData
+	resourceBase
 }
 
 type scanListModel struct {
@@ -78,15 +73,6 @@ func (l *scanListResource) ListResourceConfigSchema(_ context.Context, _ list.Li
 			},
 		},
 	}
-}
-
-func (l *scanListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	l.data = data
 }
 
 func (l *scanListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -261,7 +261,8 @@ list "aether365_scan" "completed" {
 func listScans(t *testing.T, sim *testSimulator, limit int64, config map[string]tftypes.Value, stopAfter int) []list.ListResult {
 	t.Helper()
 	ctx := context.Background()
-	l := &scanListResource{data: &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}}
+	l := &scanListResource{}
+	l.data = &providerData{client: sim.client(t), defaultTenant: aether365.DefaultTenant}
 	var schemaResp list.ListResourceSchemaResponse
 	l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &schemaResp)
 	r := &scanResource{}

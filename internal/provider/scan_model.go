@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -94,14 +95,32 @@ func countValues[T any](fields []countField[T], from T) map[string]attr.Value {
 	return values
 }
 
-// countDescriptions maps each count's attribute name to its description, for
-// the resource and data source schemas.
-func countDescriptions[T any](fields []countField[T]) map[string]string {
-	descs := make(map[string]string, len(fields))
-	for _, f := range fields {
-		descs[f.name] = f.desc
+// countSchema builds count attributes in the caller's schema package, whose
+// attribute types the resource and the data sources do not share: count is
+// one computed count, object one computed nested object.
+type countSchema[A any] struct {
+	count  func(desc string) A
+	object func(desc string, attrs map[string]A) A
+}
+
+// summary is the scan's summary attribute.
+func (cs countSchema[A]) summary() A {
+	attrs := make(map[string]A, len(summaryCountFields)+1)
+	for _, f := range summaryCountFields {
+		attrs[f.name] = cs.count(f.desc)
 	}
-	return descs
+	attrs[summaryFailedBySeverity] = cs.bySeverity(descSumBySev, func(string) string { return descSevCount })
+	return cs.object(descSummary, attrs)
+}
+
+// bySeverity is an object of one count per severity; describe gives each
+// count's description from the severity as the API spells it ("Critical").
+func (cs countSchema[A]) bySeverity(desc string, describe func(severity string) string) A {
+	attrs := make(map[string]A, len(severityCountFields))
+	for _, f := range severityCountFields {
+		attrs[f.name] = cs.count(describe(strings.ToUpper(f.name[:1]) + f.name[1:]))
+	}
+	return cs.object(desc, attrs)
 }
 
 var severityCountAttrTypes = countAttrTypes(severityCountFields)

@@ -26,13 +26,6 @@ const (
 	defaultScanUpdateTimeout = 30 * time.Minute
 )
 
-var (
-	_ resource.Resource                = (*scanResource)(nil)
-	_ resource.ResourceWithConfigure   = (*scanResource)(nil)
-	_ resource.ResourceWithImportState = (*scanResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*scanResource)(nil)
-)
-
 // NewScanResource returns the aether365_scan resource.
 func NewScanResource() resource.Resource {
 	return &scanResource{}
@@ -42,7 +35,7 @@ func NewScanResource() resource.Resource {
 // verdict. A scan is history on the server, so the resource never changes it
 // after creation: Update touches only local settings and Delete only forgets it.
 type scanResource struct {
-	data *providerData
+	resourceBase
 }
 
 type scanResourceModel struct {
@@ -149,7 +142,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: descFailure,
 				Computed:            true,
 			},
-			"summary": resourceSummaryAttribute(),
+			"summary": resourceCounts.summary(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": scanTimeoutsBlock(ctx),
@@ -192,30 +185,14 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	return nested
 }
 
-func resourceSummaryAttribute() schema.SingleNestedAttribute {
-	counts := func(fields map[string]string) map[string]schema.Attribute {
-		attrs := make(map[string]schema.Attribute, len(fields)+1)
-		for name, desc := range fields {
-			attrs[name] = schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
-		}
-		return attrs
-	}
-	attrs := counts(countDescriptions(summaryCountFields))
-	attrs[summaryFailedBySeverity] = schema.SingleNestedAttribute{
-		MarkdownDescription: descSumBySev,
-		Computed:            true,
-		Attributes:          counts(countDescriptions(severityCountFields)),
-	}
-	return schema.SingleNestedAttribute{MarkdownDescription: descSummary, Computed: true, Attributes: attrs}
-}
-
-func (r *scanResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	r.data = data
+// resourceCounts builds count attributes for the resource's schema.
+var resourceCounts = countSchema[schema.Attribute]{
+	count: func(desc string) schema.Attribute {
+		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
+	},
+	object: func(desc string, attrs map[string]schema.Attribute) schema.Attribute {
+		return schema.SingleNestedAttribute{MarkdownDescription: desc, Computed: true, Attributes: attrs}
+	},
 }
 
 // ModifyPlan plans tenant_id and what an existing scan still needs.

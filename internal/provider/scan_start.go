@@ -156,7 +156,7 @@ func (r *scanResource) startOrAdopt(ctx context.Context, tenant, scanType string
 	tflog.Warn(ctx, "Every derived idempotency key is taken by an earlier scan; starting this one with a random key, "+
 		"which a later apply cannot find again if this one is killed. Change triggers to start a fresh series.",
 		map[string]any{"generations": maxStartKeyGenerations})
-	scan, err := r.startScan(ctx, tenant, scanType, key)
+	scan, err := r.data.startScan(ctx, tenant, scanType, key)
 	if err != nil {
 		return startedScan{key: key}, err
 	}
@@ -167,10 +167,10 @@ func (r *scanResource) startOrAdopt(ctx context.Context, tenant, scanType string
 // alone bounds it, retries included, and an interrupt cancels it at once:
 // finishing the request first would keep Ctrl-C waiting on a slow server,
 // and the key is what finds the scan again.
-func (r *scanResource) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
-	scan, err := r.data.client.StartScan(ctx, tenant, scanType, idempotencyKey)
+func (pd *providerData) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
+	scan, err := pd.client.StartScan(ctx, tenant, scanType, idempotencyKey)
 	if err == nil {
-		r.data.claims.claim(scan.ID)
+		pd.claims.claim(scan.ID)
 	}
 	return scan, err
 }

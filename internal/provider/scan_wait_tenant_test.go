@@ -27,7 +27,8 @@ func TestScanWaitChecksTheTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &scanResource{data: &providerData{client: client, defaultTenant: aether365.DefaultTenant}}
+	r := &scanResource{}
+	r.data = &providerData{client: client, defaultTenant: aether365.DefaultTenant}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -59,7 +60,8 @@ func TestScanWaitWarnsAboutFailedPolls(t *testing.T) {
 	var logs bytes.Buffer
 	ctx, cancel := context.WithTimeout(tflogtest.RootLogger(context.Background(), &logs), time.Minute)
 	defer cancel()
-	r := &scanResource{data: &providerData{client: client, defaultTenant: testTenant}}
+	r := &scanResource{}
+	r.data = &providerData{client: client, defaultTenant: testTenant}
 	if _, err := r.waitForScan(ctx, testTenant, scan.ID); !errors.Is(err, aether365.ErrUnreachable) {
 		t.Fatalf("want the wait to give up on an unreachable API, got %v", err)
 	}

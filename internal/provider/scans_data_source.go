@@ -20,11 +20,6 @@ const (
 	maxScansLimit     = 1000
 )
 
-var (
-	_ datasource.DataSource              = (*scansDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*scansDataSource)(nil)
-)
-
 // NewScansDataSource returns the aether365_scans data source.
 func NewScansDataSource() datasource.DataSource {
 	return &scansDataSource{}
@@ -32,7 +27,7 @@ func NewScansDataSource() datasource.DataSource {
 
 // scansDataSource lists a tenant's scans, newest first: posture over time.
 type scansDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 type scansDataSourceModel struct {
@@ -85,15 +80,6 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			},
 		},
 	}
-}
-
-func (d *scansDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	d.data = data
 }
 
 func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
