@@ -60,3 +60,20 @@ func providerDataFrom(data any) (*providerData, error) {
 	}
 	return pd, nil
 }
+
+// getter is what configuration, plan and state share: they decode into a model.
+type getter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// configuredModel is how each operation starts: the provider must have been
+// configured, and from (the configuration or the plan) decodes into a model.
+// It reports false, with diags saying why, when the operation cannot go on.
+func configuredModel[M any](ctx context.Context, pd *providerData, from getter, diags *diag.Diagnostics) (M, bool) {
+	var model M
+	if !pd.configured(diags) {
+		return model, false
+	}
+	diags.Append(from.Get(ctx, &model)...)
+	return model, !diags.HasError()
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -66,47 +67,65 @@ func (s *testSimulator) startCompletedScan(t *testing.T, score float64) *aether3
 	return scan
 }
 
+// nullProviderModel is a provider block that sets nothing but the API key.
+func nullProviderModel() providerModel {
+	return providerModel{
+		APIKey: types.StringValue("k"), BaseURL: types.StringNull(), TenantID: types.StringNull(),
+		MaxRetries: types.Int64Null(), AllowInsecureHTTP: types.BoolNull(),
+		RequestsPerSecond: types.Float64Null(), MaxReadMiB: types.Int64Null(),
+	}
+}
+
 func TestArgumentOrEnvironment(t *testing.T) {
 	t.Setenv(envMaxRetries, "7")
 	t.Setenv(envAllowInsecureHTTP, "true")
 	t.Setenv(envRequestsPerSecond, "12.5")
+	t.Setenv(envMaxReadMiB, "64")
 	t.Setenv(envBaseURL, "  http://127.0.0.1:8365  ")
 
-	if n, ok := maxRetriesOrEnv(types.Int64Null()); !ok || n != 7 {
-		t.Errorf("max_retries from env = %d, %v; want 7, true", n, ok)
+	var diags diag.Diagnostics
+	got, ok := settingsFrom(nullProviderModel(), &diags)
+	want := providerSettings{apiKey: "k", baseURL: "http://127.0.0.1:8365", tenant: aether365.DefaultTenant,
+		maxRetries: 7, maxReadMiB: 64, allowInsecureHTTP: true, requestsPerSecond: 12.5}
+	if !ok || got != want {
+		t.Errorf("settings from the environment = %+v, %v (%v); want %+v (base_url trimmed)", got, ok, diags, want)
 	}
-	if n, ok := maxRetriesOrEnv(types.Int64Value(2)); !ok || n != 2 {
-		t.Errorf("argument must win over env: got %d, %v", n, ok)
-	}
-	if b, ok := boolOrEnv(types.BoolNull(), envAllowInsecureHTTP); !ok || !b {
-		t.Errorf("allow_insecure_http from env = %v, %v; want true, true", b, ok)
-	}
-	if f, ok := float64OrEnv(types.Float64Null(), envRequestsPerSecond); !ok || f != 12.5 {
-		t.Errorf("requests_per_second from env = %v, %v; want 12.5, true", f, ok)
-	}
-	if s := stringOrEnv(types.StringNull(), envBaseURL, "fallback"); s != "http://127.0.0.1:8365" {
-		t.Errorf("base_url from env = %q, want it trimmed", s)
+
+	config := nullProviderModel()
+	config.MaxRetries = types.Int64Value(2)
+	if got, _ := settingsFrom(config, &diags); got.maxRetries != 2 {
+		t.Errorf("argument must win over env: max_retries = %d", got.maxRetries)
 	}
 	if s := stringOrEnv(types.StringNull(), "AETHER365_UNSET_FOR_TEST", "fallback"); s != "fallback" {
 		t.Errorf("unset env = %q, want the fallback", s)
 	}
 
-	for env, value := range map[string]string{envMaxRetries: "many", envAllowInsecureHTTP: "maybe", envRequestsPerSecond: "-1"} {
+	for env, value := range map[string]string{envMaxRetries: "21", envAllowInsecureHTTP: "maybe",
+		envRequestsPerSecond: "-1", envMaxReadMiB: "0"} {
 		t.Setenv(env, value)
 	}
-	if _, ok := maxRetriesOrEnv(types.Int64Null()); ok {
+	diags = nil
+	if _, ok := settingsFrom(nullProviderModel(), &diags); ok {
+		t.Fatal("invalid environment values accepted")
+	}
+	for _, env := range []string{envMaxRetries, envAllowInsecureHTTP, envRequestsPerSecond, envMaxReadMiB} {
+		if !hasDiagnosticSummary(diags, "Invalid "+env) {
+			t.Errorf("no error names %s; got %v", env, diags)
+		}
+	}
+	t.Setenv(envMaxRetries, "many")
+	if _, ok := orEnv(true, int64(0), envMaxRetries, 4, wholeNumberFrom(0, 20)); ok {
 		t.Error("max_retries=many accepted")
 	}
-	t.Setenv(envMaxRetries, "21")
-	if _, ok := maxRetriesOrEnv(types.Int64Null()); ok {
-		t.Error("max_retries=21 accepted; the argument allows at most 20")
+}
+
+func hasDiagnosticSummary(diags diag.Diagnostics, summary string) bool {
+	for _, d := range diags {
+		if d.Summary() == summary {
+			return true
+		}
 	}
-	if _, ok := boolOrEnv(types.BoolNull(), envAllowInsecureHTTP); ok {
-		t.Error("allow_insecure_http=maybe accepted")
-	}
-	if _, ok := float64OrEnv(types.Float64Null(), envRequestsPerSecond); ok {
-		t.Error("requests_per_second=-1 accepted")
-	}
+	return false
 }
 
 func TestQueryIDIsStable(t *testing.T) {

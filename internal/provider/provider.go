@@ -168,73 +168,19 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	for name, value := range map[string]interface{ IsUnknown() bool }{
-		"api_key": config.APIKey, "base_url": config.BaseURL, "tenant_id": config.TenantID,
-		"max_retries": config.MaxRetries, "allow_insecure_http": config.AllowInsecureHTTP,
-		"requests_per_second": config.RequestsPerSecond, "max_read_mib": config.MaxReadMiB,
-	} {
-		if value.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Aether365 Provider Argument",
-				fmt.Sprintf("The provider cannot be configured because %q depends on a value that is only known "+
-					"after apply. Set it to a literal, a variable or an environment variable instead.", name))
-		}
-	}
-	if resp.Diagnostics.HasError() {
+	settings, ok := settingsFrom(config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-
-	apiKey := stringOrEnv(config.APIKey, envAPIKey, "")
-	if apiKey == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Aether365 API Key",
-			"The provider needs an API key to call Aether365. Set api_key in the provider block (from a "+
-				"sensitive variable) or the "+envAPIKey+" environment variable. Keys are created in Aether365 "+
-				"under Settings > API Keys.")
-		return
-	}
-
-	maxRetries, ok := maxRetriesOrEnv(config.MaxRetries)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid "+envMaxRetries,
-			envMaxRetries+" must be a whole number between 0 and 20, for example 4.")
-	}
-	allowHTTP, ok := boolOrEnv(config.AllowInsecureHTTP, envAllowInsecureHTTP)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("allow_insecure_http"), "Invalid "+envAllowInsecureHTTP,
-			envAllowInsecureHTTP+" must be true or false.")
-	}
-	rps, ok := float64OrEnv(config.RequestsPerSecond, envRequestsPerSecond)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("requests_per_second"), "Invalid "+envRequestsPerSecond,
-			envRequestsPerSecond+" must be a number of requests per second, 0 or more, for example 10.")
-	}
-	maxReadMiB, ok := maxReadMiBOrEnv(config.MaxReadMiB)
-	if !ok {
-		resp.Diagnostics.AddAttributeError(path.Root("max_read_mib"), "Invalid "+envMaxReadMiB,
-			fmt.Sprintf("%s must be a whole number of MiB from 1 to %d, for example 512.", envMaxReadMiB, maxReadMiBLimit))
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	baseURL := stringOrEnv(config.BaseURL, envBaseURL, aether365.DefaultBaseURL)
-	tenant := stringOrEnv(config.TenantID, envTenantID, aether365.DefaultTenant)
-	if problem := pathSegmentProblem(tenant); problem != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("tenant_id"), "Invalid Aether365 Tenant ID",
-			fmt.Sprintf("The provider's tenant_id (or %s) %s. Use \"me\" for the API key's own tenant, or a "+
-				"tenant ID exactly as Aether365 shows it.", envTenantID, problem))
-		return
-	}
-
 	client, err := aether365.New(aether365.Config{
-		BaseURL:           baseURL,
-		APIKey:            apiKey,
+		BaseURL:           settings.baseURL,
+		APIKey:            settings.apiKey,
 		UserAgent:         fmt.Sprintf("terraform-provider-aether365/%s Terraform/%s", p.version, req.TerraformVersion),
-		AllowInsecureHTTP: allowHTTP,
-		MaxRetries:        new(int(maxRetries)),
-		MaxReadBytes:      maxReadMiB << 20,
-		Logger:            newTflogLogger(apiKey),
-		RequestsPerSecond: rps,
+		AllowInsecureHTTP: settings.allowInsecureHTTP,
+		MaxRetries:        new(int(settings.maxRetries)),
+		MaxReadBytes:      settings.maxReadMiB << 20,
+		Logger:            newTflogLogger(settings.apiKey),
+		RequestsPerSecond: settings.requestsPerSecond,
 	})
 	if err != nil {
 		addClientConfigError(&resp.Diagnostics, err)
@@ -242,14 +188,77 @@ func (p *aether365Provider) Configure(ctx context.Context, req provider.Configur
 	}
 
 	tflog.Debug(ctx, "Configured Aether365 client", map[string]any{
-		"base_url": baseURL, "tenant_id": tenant, "max_retries": maxRetries, "requests_per_second": rps,
+		"base_url": settings.baseURL, "tenant_id": settings.tenant, "max_retries": settings.maxRetries,
+		"requests_per_second": settings.requestsPerSecond,
 	})
-	data := &providerData{client: client, defaultTenant: tenant, claims: &scanClaims{}}
+	data := &providerData{client: client, defaultTenant: settings.tenant, claims: &scanClaims{}}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
 	resp.ListResourceData = data
 	p.data = data
+}
+
+// providerSettings are the provider's arguments once each has fallen back to
+// its environment variable or default and passed its checks.
+type providerSettings struct {
+	apiKey, baseURL, tenant string
+	maxRetries, maxReadMiB  int64
+	allowInsecureHTTP       bool
+	requestsPerSecond       float64
+}
+
+// settingsFrom resolves the provider block, adding an error naming the
+// argument (and its variable) for each value that cannot be used.
+func settingsFrom(config providerModel, diags *diag.Diagnostics) (providerSettings, bool) {
+	for name, value := range map[string]interface{ IsUnknown() bool }{
+		"api_key": config.APIKey, "base_url": config.BaseURL, "tenant_id": config.TenantID,
+		"max_retries": config.MaxRetries, "allow_insecure_http": config.AllowInsecureHTTP,
+		"requests_per_second": config.RequestsPerSecond, "max_read_mib": config.MaxReadMiB,
+	} {
+		if value.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Unknown Aether365 Provider Argument",
+				fmt.Sprintf("The provider cannot be configured because %q depends on a value that is only known "+
+					"after apply. Set it to a literal, a variable or an environment variable instead.", name))
+		}
+	}
+	if diags.HasError() {
+		return providerSettings{}, false
+	}
+
+	s := providerSettings{
+		apiKey:  stringOrEnv(config.APIKey, envAPIKey, ""),
+		baseURL: stringOrEnv(config.BaseURL, envBaseURL, aether365.DefaultBaseURL),
+		tenant:  stringOrEnv(config.TenantID, envTenantID, aether365.DefaultTenant),
+	}
+	if s.apiKey == "" {
+		diags.AddAttributeError(path.Root("api_key"), "Missing Aether365 API Key",
+			"The provider needs an API key to call Aether365. Set api_key in the provider block (from a "+
+				"sensitive variable) or the "+envAPIKey+" environment variable. Keys are created in Aether365 "+
+				"under Settings > API Keys.")
+		return providerSettings{}, false
+	}
+	invalid := func(ok bool, name, env, want string) {
+		if !ok {
+			diags.AddAttributeError(path.Root(name), "Invalid "+env, env+" must be "+want)
+		}
+	}
+	var ok bool
+	s.maxRetries, ok = orEnv(config.MaxRetries.IsNull(), config.MaxRetries.ValueInt64(), envMaxRetries, aether365.DefaultMaxRetries, wholeNumberFrom(0, 20))
+	invalid(ok, "max_retries", envMaxRetries, "a whole number between 0 and 20, for example 4.")
+	s.allowInsecureHTTP, ok = orEnv(config.AllowInsecureHTTP.IsNull(), config.AllowInsecureHTTP.ValueBool(), envAllowInsecureHTTP, false, parseBool)
+	invalid(ok, "allow_insecure_http", envAllowInsecureHTTP, "true or false.")
+	s.requestsPerSecond, ok = orEnv(config.RequestsPerSecond.IsNull(), config.RequestsPerSecond.ValueFloat64(), envRequestsPerSecond, 0, nonNegativeNumber)
+	invalid(ok, "requests_per_second", envRequestsPerSecond, "a number of requests per second, 0 or more, for example 10.")
+	// 0 leaves the client's default limit.
+	s.maxReadMiB, ok = orEnv(config.MaxReadMiB.IsNull(), config.MaxReadMiB.ValueInt64(), envMaxReadMiB, 0, wholeNumberFrom(1, maxReadMiBLimit))
+	invalid(ok, "max_read_mib", envMaxReadMiB, fmt.Sprintf("a whole number of MiB from 1 to %d, for example 512.", maxReadMiBLimit))
+	if problem := pathSegmentProblem(s.tenant); problem != "" {
+		diags.AddAttributeError(path.Root("tenant_id"), "Invalid Aether365 Tenant ID",
+			fmt.Sprintf("The provider's tenant_id (or %s) %s. Use \"me\" for the API key's own tenant, or a "+
+				"tenant ID exactly as Aether365 shows it.", envTenantID, problem))
+	}
+	return s, !diags.HasError()
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
@@ -298,54 +307,33 @@ func stringOrEnv(v types.String, env, fallback string) string {
 	return fallback
 }
 
-func maxRetriesOrEnv(v types.Int64) (int64, bool) {
-	if !v.IsNull() {
-		return v.ValueInt64(), true
-	}
-	s := strings.TrimSpace(os.Getenv(envMaxRetries))
-	if s == "" {
-		return aether365.DefaultMaxRetries, true
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > 20 {
-		return 0, false
-	}
-	return n, true
-}
-
-// maxReadMiBOrEnv returns 0 (the client's default) when neither is set.
-func maxReadMiBOrEnv(v types.Int64) (int64, bool) {
-	if !v.IsNull() {
-		return v.ValueInt64(), true
-	}
-	s := strings.TrimSpace(os.Getenv(envMaxReadMiB))
-	if s == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n >= 1 && n <= maxReadMiBLimit
-}
-
-func boolOrEnv(v types.Bool, env string) (bool, bool) {
-	if !v.IsNull() {
-		return v.ValueBool(), true
+// orEnv returns the argument when it is set (not null); otherwise the
+// variable env parsed, or unset when env is empty. It reports false when env
+// holds a value parse rejects.
+func orEnv[T any](null bool, argument T, env string, unset T, parse func(string) (T, bool)) (T, bool) {
+	if !null {
+		return argument, true
 	}
 	s := strings.TrimSpace(os.Getenv(env))
 	if s == "" {
-		return false, true
+		return unset, true
 	}
+	return parse(s)
+}
+
+func wholeNumberFrom(least, most int64) func(string) (int64, bool) {
+	return func(s string) (int64, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil && n >= least && n <= most
+	}
+}
+
+func parseBool(s string) (bool, bool) {
 	b, err := strconv.ParseBool(s)
 	return b, err == nil
 }
 
-func float64OrEnv(v types.Float64, env string) (float64, bool) {
-	if !v.IsNull() {
-		return v.ValueFloat64(), true
-	}
-	s := strings.TrimSpace(os.Getenv(env))
-	if s == "" {
-		return 0, true
-	}
+func nonNegativeNumber(s string) (float64, bool) {
 	f, err := strconv.ParseFloat(s, 64)
 	return f, err == nil && f >= 0
 }

@@ -34,10 +34,27 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testAccPreCheck verifies what the acceptance tests need: only Terraform on
-// PATH (or TF_ACC_TERRAFORM_PATH), which terraform-plugin-testing checks itself.
-func testAccPreCheck(t *testing.T) {
+// parallelAccTest runs tc through Terraform (on PATH, or
+// TF_ACC_TERRAFORM_PATH) against the provider in this process, in parallel
+// with the other tests. tc names its provider factories only when it needs a
+// provider set up differently.
+func parallelAccTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
+	resource.ParallelTest(t, withTestProvider(tc))
+}
+
+// accTest is parallelAccTest for a test that must run alone because it sets
+// the process environment.
+func accTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	resource.Test(t, withTestProvider(tc))
+}
+
+func withTestProvider(tc resource.TestCase) resource.TestCase {
+	if tc.ProtoV6ProviderFactories == nil {
+		tc.ProtoV6ProviderFactories = testAccProtoV6ProviderFactories
+	}
+	return tc
 }
 
 func TestAccProvider_configErrors(t *testing.T) {
@@ -45,9 +62,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 	dataSource := `
 data "aether365_scans" "all" {}
 `
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n}\n", sim.URL) + dataSource,
@@ -93,14 +108,13 @@ data "aether365_scans" "all" {}
 func TestAccProvider_environmentVariables(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	sim.startCompletedScan(t, 91)
-	resource.Test(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		// Not parallel: it sets the process environment.
 		PreCheck: func() {
 			t.Setenv(envAPIKey, testAPIKey)
 			t.Setenv(envBaseURL, sim.URL)
 			t.Setenv(envTenantID, "fabrikam")
 		},
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// fabrikam has no scans yet: proves AETHER365_TENANT_ID was used.
@@ -125,5 +139,54 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 				Config:    `data "aether365_scan" "latest" { tenant_id = "me" }`,
 			},
 		},
+	})
+}
+
+// One read may not take more than max_read_mib: 5,000 results (about 3 MiB)
+// under a 1 MiB cap fail with a message that says how to narrow the query or
+// raise the cap; out-of-range values fail at plan.
+func TestAccProvider_maxReadMiB(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ResultsPerScan: 5000})
+	scan := sim.startCompletedScan(t, 50)
+	config := func(provider string) string {
+		return fmt.Sprintf(`
+provider "aether365" {
+  base_url = %q
+  api_key  = %q
+  %s
+}
+
+data "aether365_scan_results" "all" {
+  scan_id = %q
+  result  = "All"
+}
+`, sim.URL, testAPIKey, provider, scan.ID)
+	}
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config:      config("max_read_mib = 1"),
+				ExpectError: regexp.MustCompile(`(?s)read limit\s+of\s+1\s+MiB.*max_results.*max_read_mib`),
+			},
+			{
+				Config:      config("max_read_mib = 0"),
+				ExpectError: regexp.MustCompile(`(?s)max_read_mib.*between\s+1\s+and`),
+				PlanOnly:    true,
+			},
+			{
+				Config: config("max_read_mib = 64"),
+			},
+		},
+	})
+}
+
+func TestAccProvider_maxReadMiBFromEnvironment(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	t.Setenv(envMaxReadMiB, "none")
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      sim.providerConfig() + "\ndata \"aether365_scans\" \"all\" {}\n",
+			ExpectError: regexp.MustCompile(`(?s)Invalid AETHER365_MAX_READ_MIB.*whole number of MiB`),
+		}},
 	})
 }

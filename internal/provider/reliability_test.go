@@ -202,10 +202,8 @@ func runChaosCase(t *testing.T, c chaosCase) {
 			},
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps:                    steps,
+	parallelAccTest(t, resource.TestCase{
+		Steps: steps,
 		CheckDestroy: func(*terraform.State) error {
 			held := sim.ScanIDs(c.tenant)
 			if len(created) != 2*c.steps {
@@ -272,9 +270,7 @@ resource "aether365_scan" "test" {
 }
 `
 	var timer stepTimer
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig:   timer.start,
@@ -357,9 +353,7 @@ resource "aether365_scan" "test" {
 }
 `
 	var timer stepTimer
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig:   timer.start,
@@ -473,9 +467,7 @@ data "aether365_scan_results" "all" {
 }
 `
 	setMode := func(mode pageMode) func() { return func() { changer.mode.Store(int32(mode)) } }
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig:   setMode(pagesGrow),

@@ -17,10 +17,8 @@ import (
 func TestAccResultsCSVFunction_exportsResults(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ResultsPerScan: 300})
 	sim.startCompletedScan(t, 70)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+	parallelAccTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		Steps: []resource.TestStep{
 			{
 				Config: sim.providerConfig() + `
@@ -63,10 +61,8 @@ output "count" {
 
 func TestAccResultsCSVFunction_quotingAndFormulas(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+	parallelAccTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		Steps: []resource.TestStep{
 			{
 				Config: sim.providerConfig() + `

@@ -140,12 +140,8 @@ func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateC
 }
 
 func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
-	if !a.data.configured(&resp.Diagnostics) {
-		return
-	}
-	var config runScanActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	config, ok := configuredModel[runScanActionModel](ctx, a.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	timeout, err := config.timeout()

@@ -351,9 +351,8 @@ func TestAccRunScanAction_invalidConfig(t *testing.T) {
 		"zero timeout": {`scan_type = "compliance"` + "\n" + `timeout = "0s"`, `must be a positive duration`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				TerraformVersionChecks:   skipBelowActions,
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			accTest(t, resource.TestCase{
+				TerraformVersionChecks: skipBelowActions,
 				Steps: []resource.TestStep{{
 					Config:      runScanActionConfigHCL(sim, "bad", tc.body),
 					ExpectError: regexp.MustCompile(tc.want),
@@ -389,45 +388,42 @@ resource "terraform_data" "release" {
 // An after_create trigger runs exactly one scan; a score below min_score
 // and a failed scan fail the apply naming the scan.
 func TestAccRunScanAction_trigger(t *testing.T) {
-	t.Run("passes", func(t *testing.T) {
-		sim := newTestSimulator(t, simulator.Config{})
-		sim.SetScore(88)
-		resource.Test(t, resource.TestCase{
-			TerraformVersionChecks:   skipBelowActions,
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config: runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"
-    min_score = 80`),
-				Check: expectScanCount(sim, testTenant, 1, "the trigger started %d scans, want exactly 1"),
-			}},
+	for _, tc := range []struct {
+		name    string
+		sim     simulator.Config
+		score   float64
+		args    string
+		wantErr *regexp.Regexp
+	}{
+		{name: "passes", score: 88, args: "min_score = 80"},
+		{
+			name: "below min_score", score: 55, args: "min_score = 80",
+			wantErr: regexp.MustCompile(`Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+scored\s+55,\s+below\s+min_score\s+80`),
+		},
+		{
+			name: "failed scan", sim: simulator.Config{ScanOutcome: simulator.OutcomeFailed},
+			wantErr: regexp.MustCompile(`(?s)Aether365 Scan Failed.*Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+ended\s+with\s+status\s+"failed"`),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newTestSimulator(t, tc.sim)
+			if tc.score != 0 {
+				sim.SetScore(tc.score)
+			}
+			accTest(t, resource.TestCase{
+				TerraformVersionChecks: skipBelowActions,
+				Steps: []resource.TestStep{{
+					Config:      runScanActionConfigHCL(sim, "gate", "scan_type = \"compliance\"\n"+tc.args),
+					ExpectError: tc.wantErr,
+				}},
+			})
+			// Checked after the run, so that it holds whether the apply
+			// passed or failed.
+			if n := sim.ScanCount(testTenant); n != 1 {
+				t.Errorf("the trigger started %d scans, want exactly 1", n)
+			}
 		})
-	})
-	t.Run("below min_score", func(t *testing.T) {
-		sim := newTestSimulator(t, simulator.Config{})
-		sim.SetScore(55)
-		resource.Test(t, resource.TestCase{
-			TerraformVersionChecks:   skipBelowActions,
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"`+"\n"+`min_score = 80`),
-				ExpectError: regexp.MustCompile(`Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+scored\s+55,\s+below\s+min_score\s+80`),
-			}},
-		})
-		if n := sim.ScanCount(testTenant); n != 1 {
-			t.Errorf("%d scans, want exactly 1", n)
-		}
-	})
-	t.Run("failed scan", func(t *testing.T) {
-		sim := newTestSimulator(t, simulator.Config{ScanOutcome: simulator.OutcomeFailed})
-		resource.Test(t, resource.TestCase{
-			TerraformVersionChecks:   skipBelowActions,
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"`),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Failed.*Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+ended\s+with\s+status\s+"failed"`),
-			}},
-		})
-	})
+	}
 }
 
 // runScanActionConfig is the action's configuration with the given

@@ -60,9 +60,7 @@ func TestAccScanResource_orphanedScanIsAdopted(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
 	var orphan string
 	config := scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false")
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { orphan = orphanScan(t, sim, "me", "compliance") },
@@ -106,9 +104,7 @@ resource "aether365_scan" "twin" {
   wait_for_completion = false
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -134,9 +130,7 @@ resource "aether365_scan" "twin" {
 func TestAccScanResource_createTimeoutBoundsTheStartRequest(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{Latency: time.Minute})
 	var timer stepTimer
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				PreConfig: timer.start,
@@ -166,9 +160,7 @@ func TestAccScanResource_createTimeoutBoundsTheStartRequest(t *testing.T) {
 // so the recorded status decides.
 func TestAccScanResource_failureSeenByUpdateIsReplacedNextPlan(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: 10 * time.Second, ScanOutcome: simulator.OutcomeFailed})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false"),
@@ -198,9 +190,7 @@ func TestAccScanResource_failureSeenByUpdateIsReplacedNextPlan(t *testing.T) {
 func TestAccScanResource_updateTimeoutWaitsAgainNextPlan(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
 	waiting := scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = true\ntimeouts {\n  update = \"1s\"\n}")
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false\ntimeouts {\n  update = \"1s\"\n}"),
@@ -238,9 +228,7 @@ func TestAccScanResource_timeoutWithNoPollAnsweredSaysWhereTheStatusCameFrom(t *
 	server := httptest.NewServer(pollBlackHole{sim: sim.Server})
 	t.Cleanup(server.Close)
 	gated := &testSimulator{Server: &simtest.Server{Server: sim.Server.Server, URL: server.URL, HTTP: server}}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(gated, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -127,12 +126,8 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.data.configured(&resp.Diagnostics) {
-		return
-	}
-	var model scanComparisonDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
+	model, ok := configuredModel[scanComparisonDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 
@@ -203,14 +198,9 @@ func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.Read
 // completedScan reads a scan by ID and insists it has completed: only a
 // completed scan has results to compare.
 func (d *scanComparisonDataSource) completedScan(ctx context.Context, attr path.Path, id string, diags *diag.Diagnostics) *aether365.Scan {
-	scan, err := d.data.client.GetScan(ctx, id)
+	scan := d.data.readScanByID(ctx, attr, id, diags)
 	switch {
-	case errors.Is(err, aether365.ErrNotFound):
-		diags.AddAttributeError(attr, "Aether365 Scan Not Found",
-			fmt.Sprintf("No scan %q is visible to this API key. Check the ID and the key's tenant.", id))
-		return nil
-	case err != nil:
-		addAPIError(diags, "Reading Aether365 Scan "+id, err)
+	case scan == nil:
 		return nil
 	case scan.Status != aether365.ScanStatusCompleted:
 		diags.AddAttributeError(attr, "Aether365 Scan Not Completed",

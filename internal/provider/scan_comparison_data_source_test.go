@@ -56,9 +56,7 @@ data "aether365_scan_comparison" "since_last" {
   scan_type = "compliance"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -119,9 +117,7 @@ resource "terraform_data" "deploy" {
 func TestAccScanComparison_noNewCriticalFailuresSinceTheRelease(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	release := sim.startCompletedScan(t, 100)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// A scan after the release that is just as clean passes.
@@ -158,9 +154,7 @@ func TestAccScanComparison_errors(t *testing.T) {
 	comparison := func(args string) string {
 		return sim.providerConfig() + "\ndata \"aether365_scan_comparison\" \"c\" {\n" + args + "\n}\n"
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      comparison(`scan_id = "` + only.ID + `"`),

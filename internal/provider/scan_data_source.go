@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -108,12 +109,8 @@ var dataSourceCounts = countSchema[schema.Attribute]{
 }
 
 func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.data.configured(&resp.Diagnostics) {
-		return
-	}
-	var model scanDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
+	model, ok := configuredModel[scanDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 
@@ -121,25 +118,9 @@ func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if id := model.ID.ValueString(); id != "" {
 		// With id, tenant_id cannot be set, so the provider's tenant is the
 		// one the scan must belong to, as for an import by bare ID.
-		found, err := d.data.client.GetTenantScan(ctx, checkedTenant(d.data.defaultTenant), id)
-		var wrongAnswer *aether365.MalformedResponseError
-		switch {
-		case errors.Is(err, aether365.ErrNotFound):
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Aether365 Scan Not Found",
-				fmt.Sprintf("No scan %q is visible to this API key. Check the ID, and that the key belongs to "+
-					"the scan's tenant.", id))
-			return
-		case errors.As(err, &wrongAnswer) && wrongAnswer.Field == "data.tenant_id":
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Aether365 Scan Belongs to Another Tenant",
-				fmt.Sprintf("Scan %q is not a scan of tenant %q, the provider's tenant_id. Read it through a provider "+
-					"block (an alias) whose tenant_id is the scan's tenant.\n\nOriginal error: %s",
-					id, d.data.defaultTenant, err))
-			return
-		case err != nil:
-			addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+id, err)
+		if scan = d.data.readScanByID(ctx, path.Root("id"), id, &resp.Diagnostics); scan == nil {
 			return
 		}
-		scan = found
 	} else {
 		latest, ok := latestScan(ctx, d.data, model.TenantID, model.Status, model.ScanType, &resp.Diagnostics)
 		if !ok {
@@ -149,4 +130,29 @@ func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	model.fill(scan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// readScanByID reads the scan id names in attr, checking that it belongs to
+// the provider's tenant (any, for "me"). It returns nil after adding an
+// error that says what to fix.
+func (pd *providerData) readScanByID(ctx context.Context, attr path.Path, id string, diags *diag.Diagnostics) *aether365.Scan {
+	scan, err := pd.client.GetTenantScan(ctx, checkedTenant(pd.defaultTenant), id)
+	var wrongAnswer *aether365.MalformedResponseError
+	switch {
+	case errors.Is(err, aether365.ErrNotFound):
+		diags.AddAttributeError(attr, "Aether365 Scan Not Found",
+			fmt.Sprintf("No scan %q is visible to this API key. Check the ID, and that the key belongs to "+
+				"the scan's tenant.", id))
+		return nil
+	case errors.As(err, &wrongAnswer) && wrongAnswer.Field == "data.tenant_id":
+		diags.AddAttributeError(attr, "Aether365 Scan Belongs to Another Tenant",
+			fmt.Sprintf("Scan %q is not a scan of tenant %q, the provider's tenant_id. Read it through a provider "+
+				"block (an alias) whose tenant_id is the scan's tenant.\n\nOriginal error: %s",
+				id, pd.defaultTenant, err))
+		return nil
+	case err != nil:
+		addAPIError(diags, "Reading Aether365 Scan "+id, err)
+		return nil
+	}
+	return scan
 }

@@ -36,9 +36,7 @@ resource "terraform_data" "deploy" {
 func TestAccScanDataSource_planTimeGate(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	sim.startCompletedScan(t, 64.5)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// terraform plan itself fails, with the user's message.
@@ -74,9 +72,7 @@ data "aether365_scan" "identity" {
   status    = "completed"
 }
 `, first.ID)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// No identity scan exists yet: a clear error, not an empty object.
@@ -134,9 +130,7 @@ resource "terraform_data" "app" {
   input = "still deployed"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -166,9 +160,7 @@ func TestAccScansDataSource_list(t *testing.T) {
 	for _, score := range []float64{70, 75, 80} {
 		ids = append(ids, sim.startCompletedScan(t, score).ID)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      sim.providerConfig() + `data "aether365_scans" "bad" { limit = 0 }`,

@@ -31,9 +31,8 @@ func TestAccScanResource_identity(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	existing := sim.startCompletedScan(t, 90)
 	var scanID string
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   skipBelowIdentity,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: skipBelowIdentity,
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, `scan_type = "compliance"`),
@@ -139,7 +138,7 @@ func TestAccScanResource_importUnderWrongTenantFails(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.adopted", "tenant_id", "me")},
 		},
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // With no scan of its own, the key's `me` cannot own the imported scan.
@@ -149,8 +148,7 @@ func TestAccScanResource_importBareIDWhenOwnTenantHasNoScans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:      importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)),
 			ExpectError: regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam",\s+not\s+"me"`),
@@ -165,9 +163,8 @@ func TestAccScanResource_importIdentityUnderWrongTenantFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrongTenant := regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam"`)
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   skipBelowIdentity,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: skipBelowIdentity,
 		Steps: []resource.TestStep{
 			{Config: importConfig(sim, "", "", fmt.Sprintf("identity = { id = %q }", other.ID)), ExpectError: wrongTenant},
 			{Config: importConfig(sim, "", testTenant, fmt.Sprintf("identity = { id = %q, tenant_id = %q }", other.ID, testTenant)), ExpectError: wrongTenant},

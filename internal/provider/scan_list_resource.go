@@ -77,13 +77,8 @@ func (l *scanListResource) ListResourceConfigSchema(_ context.Context, _ list.Li
 
 func (l *scanListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var diags diag.Diagnostics
-	if !l.data.configured(&diags) {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	var config scanListModel
-	diags.Append(req.Config.Get(ctx, &config)...)
-	if diags.HasError() {
+	config, ok := configuredModel[scanListModel](ctx, l.data, req.Config, &diags)
+	if !ok {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -70,9 +70,8 @@ func identityOf(scan *aether365.Scan) map[string]knownvalue.Check {
 func TestAccScanListResource_query(t *testing.T) {
 	h := newScanHistory(t)
 	newest := h.scans[3]
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   skipBelowActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: skipBelowActions,
 		Steps: []resource.TestStep{
 			filteredQueriesStep(h),
 			{
@@ -162,9 +161,8 @@ func TestAccScanListResource_invalidConfig(t *testing.T) {
 		"created_after": {`created_after = "yesterday"`, `"yesterday" is not an RFC 3339 timestamp`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				TerraformVersionChecks:   skipBelowActions,
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			accTest(t, resource.TestCase{
+				TerraformVersionChecks: skipBelowActions,
 				Steps: []resource.TestStep{{
 					Query: true,
 					Config: sim.providerConfig() + fmt.Sprintf(`
@@ -209,9 +207,8 @@ resource "aether365_scan" "identity" {
   scan_type = "identity"
 }
 `
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   skipBelowActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: skipBelowActions,
 		Steps: []resource.TestStep{
 			{
 				Config: created,

@@ -267,12 +267,8 @@ func isFailedStatus(status string) bool {
 }
 
 func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if !r.data.configured(&resp.Diagnostics) {
-		return
-	}
-	var plan scanResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, ok := configuredModel[scanResourceModel](ctx, r.data, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanCreateTimeout)

@@ -62,9 +62,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 	score := 87.5
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
 	criticalFailures := criticalFailuresServedFor(t, sim)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, `scan_type = "compliance"`),
@@ -123,9 +121,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 func TestAccScanResource_triggersReplace(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	compareIDs := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\ntriggers = { release = \"1.0.0\" }"),
@@ -163,9 +159,7 @@ func TestAccScanResource_triggersReplace(t *testing.T) {
 // the next apply replaces it rather than orphaning it.
 func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, `scan_type = "compliance"`),
@@ -189,9 +183,7 @@ func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
 // With fail_on_scan_failure = false a failed scan is recorded, not an error.
 func TestAccScanResource_failedScanRecordedWhenAllowed(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),
@@ -209,9 +201,7 @@ func TestAccScanResource_failedScanRecordedWhenAllowed(t *testing.T) {
 // its last status; the ID stays in state, so the next apply replaces it.
 func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
@@ -246,8 +236,7 @@ func TestAccScanResource_noWait(t *testing.T) {
 	// provider waits: it is still queued when step 2 plans, however slow the
 	// machine, and the wait of step 2 plays the hour out at once.
 	sim, clk := newFakeClockSimulator(t, time.Hour, 77)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
+	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: fakeClockFactories(sim, clk),
 		Steps: []resource.TestStep{
 			{
@@ -305,9 +294,7 @@ resource "terraform_data" "deploy" {
   depends_on = [aether365_scan.test]
 }`
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      config(1),
@@ -338,9 +325,7 @@ resource "terraform_data" "deploy" {
 func TestAccScanResource_removedOnServerIsRecreated(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	var id string
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, `scan_type = "compliance"`),
@@ -363,9 +348,7 @@ func TestAccScanResource_removedOnServerIsRecreated(t *testing.T) {
 
 func TestAccScanResource_invalidInput(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				// Only the server knows the valid scan types: its answer comes through.
@@ -428,9 +411,7 @@ resource "aether365_scan" "test" {
 }
 `, sim.URL, testAPIKey, tenant, body)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:            withProviderTenant("me", `scan_type = "compliance"`),
@@ -484,9 +465,7 @@ resource "aether365_scan" "test" {
 // passing scan, so it plans a new one.
 func TestAccScanResource_failOnFailureSwitchedOnRescans(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanOutcome: "failed"})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:            scanConfig(sim, "scan_type = \"compliance\"\nfail_on_scan_failure = false"),

@@ -37,9 +37,7 @@ func TestAccScanResultsDataSource_paginatesEverything(t *testing.T) {
 		t.Fatalf("simulator data too small for this test: %d failed, %d critical", failed, criticalFailed)
 	}
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: sim.providerConfig() + fmt.Sprintf(`
@@ -95,9 +93,7 @@ data "aether365_scan_results" "first_ten" {
 
 func TestAccScanResultsDataSource_errors(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      sim.providerConfig() + `data "aether365_scan_results" "none" {}`,
@@ -150,9 +146,7 @@ func TestAccScanResultsDataSource_controlText(t *testing.T) {
 		t.Fatalf("simulator data has no control with several results (%d controls, %d results)", len(controls), len(results))
 	}
 
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config: sim.providerConfig() + fmt.Sprintf(`

@@ -93,30 +93,33 @@ func TestScanWaitWarnsAboutFailedPolls(t *testing.T) {
 
 // Reading by id checks the scan against the provider's tenant when that is
 // a tenant ID: another tenant's scan fails with an attribute error naming
-// both, its own tenant reads it.
+// both, in aether365_scan and in aether365_scan_comparison; its own tenant
+// reads it.
 func TestAccScanDataSource_idChecksProviderTenant(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	scan := sim.startCompletedScan(t, 80)
-	config := func(tenant string) string {
+	configWith := func(tenant, dataSource string) string {
 		return fmt.Sprintf(`
 provider "aether365" {
   base_url  = %q
   api_key   = %q
   tenant_id = %q
 }
-
-data "aether365_scan" "one" {
-  id = %q
-}
-`, sim.URL, testAPIKey, tenant, scan.ID)
+`, sim.URL, testAPIKey, tenant) + fmt.Sprintf(dataSource, scan.ID)
 	}
-	resource.Test(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	config := func(tenant string) string {
+		return configWith(tenant, `data "aether365_scan" "one" { id = %q }`)
+	}
+	wrongTenant := regexp.MustCompile(`(?s)Belongs to Another Tenant.*not a scan of tenant\s+"fabrikam"`)
+	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      config("fabrikam"),
-				ExpectError: regexp.MustCompile(`(?s)Belongs to Another Tenant.*not a scan of tenant\s+"fabrikam"`),
+				ExpectError: wrongTenant,
+			},
+			{
+				Config:      configWith("fabrikam", `data "aether365_scan_comparison" "c" { scan_id = %q }`),
+				ExpectError: wrongTenant,
 			},
 			{
 				Config: config(testTenant),

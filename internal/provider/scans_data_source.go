@@ -83,12 +83,8 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 }
 
 func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.data.configured(&resp.Diagnostics) {
-		return
-	}
-	var model scansDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
-	if resp.Diagnostics.HasError() {
+	model, ok := configuredModel[scansDataSourceModel](ctx, d.data, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	tenant := d.data.tenantOr(model.TenantID)

@@ -4,106 +4,81 @@ import (
 	"context"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/function"
-	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
-// describedAttribute is what every schema attribute and block offers.
-type described interface {
-	GetMarkdownDescription() string
-}
-
-// TestSchemasAreDocumented requires a MarkdownDescription on every attribute
-// and block of the provider, its resources, data sources and function: the
-// registry docs are generated from them.
+// TestSchemasAreDocumented requires a description on every attribute and
+// block of the provider, its resources, data sources, actions and list
+// resources, and on every function and parameter: the registry docs are
+// generated from them. It reads the schemas as Terraform receives them.
 func TestSchemasAreDocumented(t *testing.T) {
-	ctx := context.Background()
-	p := New("test")()
-
-	var providerSchema fwprovider.SchemaResponse
-	p.Schema(ctx, fwprovider.SchemaRequest{}, &providerSchema)
-	requireDescription(t, "provider", providerSchema.Schema)
-	for name, a := range providerSchema.Schema.Attributes {
-		requireDescription(t, "provider."+name, a)
+	server, err := NewProtocol6Server("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
 	}
 
-	for _, newResource := range p.Resources(ctx) {
-		r := newResource()
-		var meta resource.MetadataResponse
-		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "aether365"}, &meta)
-		var resp resource.SchemaResponse
-		r.Schema(ctx, resource.SchemaRequest{}, &resp)
-		requireDescription(t, meta.TypeName, resp.Schema)
-		walkResourceSchema(t, meta.TypeName, resp.Schema.Attributes, resp.Schema.Blocks)
-	}
-
-	for _, newDataSource := range p.DataSources(ctx) {
-		d := newDataSource()
-		var meta datasource.MetadataResponse
-		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "aether365"}, &meta)
-		var resp datasource.SchemaResponse
-		d.Schema(ctx, datasource.SchemaRequest{}, &resp)
-		requireDescription(t, "data."+meta.TypeName, resp.Schema)
-		walkDataSourceSchema(t, "data."+meta.TypeName, resp.Schema.Attributes)
-	}
-
-	withFunctions, ok := p.(fwprovider.ProviderWithFunctions)
-	if !ok {
-		t.Fatal("provider does not offer functions")
-	}
-	for _, newFunction := range withFunctions.Functions(ctx) {
-		f := newFunction()
-		var meta function.MetadataResponse
-		f.Metadata(ctx, function.MetadataRequest{}, &meta)
-		var def function.DefinitionResponse
-		f.Definition(ctx, function.DefinitionRequest{}, &def)
-		if def.Definition.MarkdownDescription == "" || def.Definition.Summary == "" {
-			t.Errorf("function %s lacks a summary or MarkdownDescription", meta.Name)
+	schemas := map[string]*tfprotov6.Schema{"provider": resp.Provider}
+	for kind, named := range map[string]map[string]*tfprotov6.Schema{
+		"resource": resp.ResourceSchemas, "data": resp.DataSourceSchemas, "list": resp.ListResourceSchemas,
+	} {
+		if len(named) == 0 {
+			t.Errorf("the provider offers no %s schemas", kind)
 		}
-		for _, param := range def.Definition.Parameters {
-			if param.GetMarkdownDescription() == "" {
-				t.Errorf("function %s parameter %s lacks a MarkdownDescription", meta.Name, param.GetName())
+		for name, s := range named {
+			schemas[kind+"."+name] = s
+		}
+	}
+	if len(resp.ActionSchemas) == 0 {
+		t.Error("the provider offers no actions")
+	}
+	for name, s := range resp.ActionSchemas {
+		schemas["action."+name] = s.Schema
+	}
+	for where, s := range schemas {
+		requireBlockDescribed(t, where, s.Block)
+	}
+
+	if len(resp.Functions) == 0 {
+		t.Error("the provider offers no functions")
+	}
+	for name, f := range resp.Functions {
+		if f.Summary == "" || f.Description == "" {
+			t.Errorf("function %s lacks a summary or description", name)
+		}
+		for _, param := range f.Parameters {
+			if param.Description == "" {
+				t.Errorf("function %s parameter %s lacks a description", name, param.Name)
 			}
 		}
 	}
 }
 
-func requireDescription(t *testing.T, where string, d described) {
+func requireBlockDescribed(t *testing.T, where string, b *tfprotov6.SchemaBlock) {
 	t.Helper()
-	if d.GetMarkdownDescription() == "" {
-		t.Errorf("%s has no MarkdownDescription", where)
+	if b.Description == "" {
+		t.Errorf("%s has no description", where)
+	}
+	requireAttributesDescribed(t, where, b.Attributes)
+	for _, nested := range b.BlockTypes {
+		requireBlockDescribed(t, where+"."+nested.TypeName, nested.Block)
 	}
 }
 
-func walkResourceSchema(t *testing.T, prefix string, attrs map[string]rschema.Attribute, blocks map[string]rschema.Block) {
+func requireAttributesDescribed(t *testing.T, where string, attrs []*tfprotov6.SchemaAttribute) {
 	t.Helper()
-	for name, a := range attrs {
-		requireDescription(t, prefix+"."+name, a)
-		if nested, ok := a.(rschema.SingleNestedAttribute); ok {
-			walkResourceSchema(t, prefix+"."+name, nested.Attributes, nil)
+	for _, a := range attrs {
+		if a.Description == "" {
+			t.Errorf("%s.%s has no description", where, a.Name)
 		}
-	}
-	for name, b := range blocks {
-		requireDescription(t, prefix+"."+name, b)
-		if nested, ok := b.(rschema.SingleNestedBlock); ok {
-			walkResourceSchema(t, prefix+"."+name, nested.Attributes, nested.Blocks)
-		}
-	}
-}
-
-func walkDataSourceSchema(t *testing.T, prefix string, attrs map[string]dschema.Attribute) {
-	t.Helper()
-	for name, a := range attrs {
-		requireDescription(t, prefix+"."+name, a)
-		switch nested := a.(type) {
-		case dschema.SingleNestedAttribute:
-			walkDataSourceSchema(t, prefix+"."+name, nested.Attributes)
-		case dschema.ListNestedAttribute:
-			walkDataSourceSchema(t, prefix+"."+name, nested.NestedObject.Attributes)
+		if a.NestedType != nil {
+			requireAttributesDescribed(t, where+"."+a.Name, a.NestedType.Attributes)
 		}
 	}
 }

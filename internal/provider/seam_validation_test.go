@@ -93,8 +93,7 @@ func TestAccDotSegmentTenantFailsActionAndList(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	invalidTenant := diagnosticPattern(`Invalid Aether365 ID`, `tenant_id is "\.\."`)
 	tfresource.Test(t, tfresource.TestCase{
-		TerraformVersionChecks:   skipBelowActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: skipBelowActions,
 		Steps: []tfresource.TestStep{{
 			Config:      runScanActionConfigHCL(sim, "dots", `scan_type = "compliance"`+"\n    tenant_id = \"..\""),
 			ExpectError: invalidTenant,
@@ -102,8 +101,7 @@ func TestAccDotSegmentTenantFailsActionAndList(t *testing.T) {
 	})
 	// A query runs in a configuration of its own.
 	tfresource.Test(t, tfresource.TestCase{
-		TerraformVersionChecks:   skipBelowActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: skipBelowActions,
 		Steps: []tfresource.TestStep{
 			{
 				Query: true,
@@ -151,8 +149,7 @@ func TestAccScanResource_importIdentityRejectsPathSegments(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	scan := sim.startCompletedScan(t, 80)
 	tfresource.Test(t, tfresource.TestCase{
-		TerraformVersionChecks:   skipBelowIdentity,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: skipBelowIdentity,
 		Steps: []tfresource.TestStep{
 			{
 				Config:      importConfig(sim, "", "", `identity = { id = ".." }`),

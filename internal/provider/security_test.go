@@ -86,9 +86,7 @@ data "aether365_scans" "all" {}
 `, unspecified, testAPIKey, allow)
 	}
 	noLeak := leakCheck{secret: testAPIKey}
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      config(""),
@@ -170,9 +168,7 @@ provider "aether365" {
 	}
 	var seen atomic.Int32
 	setMode := func(mode int32) func() { return func() { echo.mode.Store(mode) } }
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { testAccPreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	parallelAccTest(t, resource.TestCase{
 		// ErrorCheck sees each step's error (ExpectError could only match,
 		// not rule anything out): it must be the expected diagnostic and
 		// must not hold the key.
