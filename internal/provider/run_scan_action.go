@@ -191,12 +191,7 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
 			Tenant:      checkedTenant(tenant),
 			OnPollError: warnPollError(scan.ID),
-			OnStatusChange: func(ctx context.Context, previous string, s *aether365.Scan) {
-				if previous != "" {
-					progress.statusChanged(s)
-				}
-			},
-			OnPoll: func(_ context.Context, s *aether365.Scan) { progress.polled(s) },
+			OnPoll:      func(_ context.Context, s *aether365.Scan) { progress.polled(s) },
 		})
 		stopKeepAlive()
 		if waitErr != nil {
@@ -254,28 +249,22 @@ func (p *scanProgress) started(scan *aether365.Scan, tenant string) {
 	p.sendLocked("Aether365 %s scan %s started for tenant %s (status %s).", scan.ScanType, scan.ID, tenant, scan.Status)
 }
 
-func (p *scanProgress) statusChanged(scan *aether365.Scan) {
-	if scan.IsTerminal() {
-		// The final line says it, with the score.
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.status = scan.Status
-	p.sendLocked("Scan %s is %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
-}
-
-// polled sends a heartbeat when half the heartbeat interval has passed
-// since the last line: polls are at most 30 s apart, so the next line is
-// never more than runScanHeartbeat after the previous one.
+// polled sends a line for a poll that found the status changed since the
+// last line, and otherwise a heartbeat when half the heartbeat interval has
+// passed since the last line: polls are at most 30 s apart, so the next line
+// is never more than runScanHeartbeat after the previous one. A finished
+// scan gets no line here: the final line says it, with the score.
 func (p *scanProgress) polled(scan *aether365.Scan) {
 	if scan.IsTerminal() {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.status = scan.Status
-	if p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat/2 {
+	switch {
+	case scan.Status != p.status:
+		p.status = scan.Status
+		p.sendLocked("Scan %s is %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
+	case p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat/2:
 		p.sendLocked("Scan %s is still %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
 	}
 }
