@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
 func nan() float64 {
@@ -153,7 +154,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 // A reset really resets: the client gets no answer while the POST took
 // effect, and retrying with the same Idempotency-Key replays the scan.
 func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
-	var log lockedLog
+	var log syncbuffer.Buffer
 	sim, _ := newTestServer(t, Config{ResetRate: 0.5, Seed: 4, RequestLog: &log})
 	server := serveHTTP(t, sim)
 	// No keep-alive: each attempt on its own connection, so Go's transport
