@@ -183,6 +183,32 @@ func checkMalformedError(t *testing.T, tt malformedCase, err error) {
 	}
 }
 
+// The message's optional parts (request ID, cause, body) each show only
+// when there is something to show.
+func TestMalformedResponseErrorMessage(t *testing.T) {
+	for _, tt := range []struct {
+		err  MalformedResponseError
+		want string
+	}{
+		{
+			MalformedResponseError{StatusCode: 502, ContentType: "text/html", Snippet: "<html>", Method: "GET", Path: "/scans/x", RequestID: "req_1", Err: errors.New("not JSON")},
+			`aether365: GET /scans/x: malformed response (HTTP 502, content type "text/html", request req_1): not JSON; body starts with: <html>`,
+		},
+		{
+			MalformedResponseError{StatusCode: 200, ContentType: "application/json", Method: "POST", Path: "/tenants/me/scans"},
+			`aether365: POST /tenants/me/scans: malformed response (HTTP 200, content type "application/json"); body is empty`,
+		},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q\nwant      %q", got, tt.want)
+		}
+	}
+	apiErr := APIError{StatusCode: 500, Code: apicode.Internal, Method: "GET", Path: "/scans/x"}
+	if got, want := apiErr.Error(), "aether365: GET /scans/x: 500 INTERNAL_ERROR"; got != want {
+		t.Errorf("Error() without message and request ID = %q, want %q", got, want)
+	}
+}
+
 func TestOversizedBody(t *testing.T) {
 	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
