@@ -32,26 +32,13 @@ func TestRetriesTransientStatuses(t *testing.T) {
 }
 
 func TestNeverRetriesOtherStatuses(t *testing.T) {
-	tests := []struct {
-		status int
-		code   string
-		want   error
-	}{
-		{400, apicode.Validation, ErrValidation},
-		{401, apicode.Unauthorized, ErrUnauthorized},
-		{403, apicode.Forbidden, ErrForbidden},
-		{404, apicode.NotFound, ErrNotFound},
-		{409, apicode.ScanNotCompleted, ErrConflict},
-		{422, apicode.IdempotencyKeyReused, ErrConflict},
-		{500, apicode.Internal, ErrServiceUnavailable},
-		{501, "NOT_IMPLEMENTED", ErrServiceUnavailable},
-	}
-	for _, tt := range tests {
-		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+	for _, tt := range permanentAPIErrors {
+		t.Run(fmt.Sprint(tt.status, " ", tt.code), func(t *testing.T) {
 			c, hits := newFailingClient(t, tt.status, tt.code, "no")
 			_, err := c.GetScan(context.Background(), "scn_1")
-			if !errors.Is(err, tt.want) {
-				t.Errorf("err = %v, want %v", err, tt.want)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Errorf("err = %v, want an APIError matching %v", err, tt.want)
 			}
 			if n := hits.get(); n != 1 {
 				t.Errorf("%d requests, want 1", n)
