@@ -161,19 +161,6 @@ func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 	// never replays a request on its own and every reset reaches us.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
-	post := func(key string) (*http.Response, []byte, error) {
-		req, _ := http.NewRequest("POST", server.URL+"/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
-		req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		return resp, body, err
-	}
-
 	resets, replays := 0, 0
 	for run := range 12 {
 		key := fmt.Sprintf("run-%d", run)
@@ -184,7 +171,7 @@ func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 			if attempts > 30 {
 				t.Fatalf("%s: no answer in 30 attempts", key)
 			}
-			resp, body, err := post(key)
+			resp, body, err := postScan(client, server.URL, key)
 			if err != nil {
 				if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 					t.Fatalf("%s: a reset surfaced as %v", key, err)
@@ -279,15 +266,7 @@ func TestFaultsUnderConcurrencyKeepExactlyOnce(t *testing.T) {
 // well-formed 201, as the client does.
 func postUntilAnswered(client *http.Client, baseURL, key string) (string, error) {
 	for range 50 {
-		req, _ := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
-		req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, body, err := postScan(client, baseURL, key)
 		if err != nil || resp.StatusCode != http.StatusCreated {
 			continue
 		}
@@ -301,4 +280,22 @@ func postUntilAnswered(client *http.Client, baseURL, key string) (string, error)
 		return env.Data.ID, nil
 	}
 	return "", fmt.Errorf("%s: no well-formed answer in 50 attempts", key)
+}
+
+// postScan posts a compliance scan for the demo key with an Idempotency-Key
+// over real HTTP and reads the whole answer.
+func postScan(client *http.Client, baseURL, idempotencyKey string) (*http.Response, []byte, error) {
+	req, err := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+	req.Header.Set("Idempotency-Key", idempotencyKey)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp, body, err
 }
