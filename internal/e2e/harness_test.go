@@ -50,18 +50,6 @@ func providerDir(t *testing.T) string {
 	return dir
 }
 
-// workspace is a terraform working directory wired to the built provider
-// and an in-process simulator.
-type workspace struct {
-	*tfworkspace.Workspace
-	t      *testing.T
-	dir    string
-	sim    *simulator.Server
-	url    string
-	apiKey string
-	tenant string
-}
-
 // Environment variables naming the binaries of the other matrix legs. .ci/run
 // sets them from the binaries it builds; without them those legs skip.
 const (
@@ -92,6 +80,18 @@ func newWorkspaceWith(t *testing.T, binary string, cfg simulator.Config) *worksp
 	w := newWorkspace(t, cfg)
 	w.Terraform = binary
 	return w
+}
+
+// workspace is a terraform working directory wired to the built provider
+// and an in-process simulator.
+type workspace struct {
+	*tfworkspace.Workspace
+	t      *testing.T
+	dir    string
+	sim    *simulator.Server
+	url    string
+	apiKey string
+	tenant string
 }
 
 // newWorkspace starts a simulator with cfg (its APIKeys replaced by one
