@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +110,24 @@ func TestVersion(t *testing.T) {
 	if code := run(context.Background(), []string{"--version"}, &stdout, &stderr); code != exitOK || stdout.String() != "aether365-sim dev\n" {
 		t.Errorf("--version: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
+}
+
+// createScanID posts a scan with the demo key straight to the handler.
+func createScanID(t *testing.T, h http.Handler) string {
+	t.Helper()
+	r := httptest.NewRequest("POST", "/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+	r.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
+	recorder := httptest.NewRecorder()
+	h.ServeHTTP(recorder, r)
+	var envelope struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(recorder.Body.Bytes(), &envelope); err != nil || envelope.Data.ID == "" {
+		t.Fatalf("POST: %d %s", recorder.Code, recorder.Body)
+	}
+	return envelope.Data.ID
 }
 
 // Without --seed, each process hands out other scan IDs, so state left by a

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,24 +13,6 @@ import (
 
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
-
-// createScanID posts a scan with the demo key straight to the handler.
-func createScanID(t *testing.T, h http.Handler) string {
-	t.Helper()
-	r := httptest.NewRequest("POST", "/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
-	r.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
-	recorder := httptest.NewRecorder()
-	h.ServeHTTP(recorder, r)
-	var envelope struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(recorder.Body.Bytes(), &envelope); err != nil || envelope.Data.ID == "" {
-		t.Fatalf("POST: %d %s", recorder.Code, recorder.Body)
-	}
-	return envelope.Data.ID
-}
 
 func TestDefaultServerTimeoutsBoundEveryPhase(t *testing.T) {
 	for _, latency := range []time.Duration{0, 3 * time.Minute} {

@@ -46,41 +46,58 @@ func TestAPIErrorPrefersTheBodysRequestID(t *testing.T) {
 	}
 }
 
+// apiErrorCase is an error answer of the API and the sentinel it matches
+// (nil: none).
+type apiErrorCase struct {
+	status int
+	code   string
+	want   error
+}
+
+// permanentAPIErrors are the error answers the client never asks again
+// after.
+var permanentAPIErrors = []apiErrorCase{
+	{400, apicode.Validation, ErrValidation},
+	{413, apicode.PayloadTooLarge, ErrValidation},
+	{401, apicode.Unauthorized, ErrUnauthorized},
+	{403, apicode.Forbidden, ErrForbidden},
+	{404, apicode.NotFound, ErrNotFound},
+	{405, apicode.MethodNotAllowed, nil},
+	{409, apicode.ScanNotCompleted, ErrConflict},
+	{422, apicode.IdempotencyKeyReused, ErrConflict},
+	{500, apicode.Internal, ErrServiceUnavailable},
+	// The code wins over the status...
+	{500, apicode.NotFound, ErrNotFound},
+	// ...and the status decides for codes this client does not know.
+	{404, "TENANT_GONE", ErrNotFound},
+	{400, "BAD_FILTER", ErrValidation},
+	{501, "NOT_IMPLEMENTED", ErrServiceUnavailable},
+	{418, "TEAPOT", nil},
+}
+
+// temporaryAPIErrors are the error answers the client retries.
+var temporaryAPIErrors = []apiErrorCase{
+	{429, apicode.RateLimited, ErrRateLimited},
+	{503, apicode.ServiceUnavailable, ErrServiceUnavailable},
+	{502, "BAD_GATEWAY", ErrServiceUnavailable},
+}
+
 func TestAPIErrorIs(t *testing.T) {
 	sentinels := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrValidation, ErrRateLimited, ErrConflict, ErrServiceUnavailable}
-	tests := []struct {
-		status int
-		code   string
-		want   error // nil: matches no sentinel
-	}{
-		{400, apicode.Validation, ErrValidation},
-		{413, apicode.PayloadTooLarge, ErrValidation},
-		{401, apicode.Unauthorized, ErrUnauthorized},
-		{403, apicode.Forbidden, ErrForbidden},
-		{404, apicode.NotFound, ErrNotFound},
-		{405, apicode.MethodNotAllowed, nil},
-		{409, apicode.ScanNotCompleted, ErrConflict},
-		{422, apicode.IdempotencyKeyReused, ErrConflict},
-		{429, apicode.RateLimited, ErrRateLimited},
-		{500, apicode.Internal, ErrServiceUnavailable},
-		{503, apicode.ServiceUnavailable, ErrServiceUnavailable},
-		// The code wins over the status...
-		{500, apicode.NotFound, ErrNotFound},
-		// ...and the status decides for codes this client does not know.
-		{404, "TENANT_GONE", ErrNotFound},
-		{400, "BAD_FILTER", ErrValidation},
-		{502, "BAD_GATEWAY", ErrServiceUnavailable},
-		{418, "TEAPOT", nil},
-	}
-	for _, tt := range tests {
-		err := error(&APIError{StatusCode: tt.status, Code: tt.code})
-		for _, s := range sentinels {
-			if got := errors.Is(err, s); got != (s == tt.want) {
-				t.Errorf("%d %s: errors.Is(%v) = %t", tt.status, tt.code, s, got)
+	for temporary, cases := range map[bool][]apiErrorCase{false: permanentAPIErrors, true: temporaryAPIErrors} {
+		for _, tt := range cases {
+			err := error(&APIError{StatusCode: tt.status, Code: tt.code})
+			for _, s := range sentinels {
+				if got := errors.Is(err, s); got != (s == tt.want) {
+					t.Errorf("%d %s: errors.Is(%v) = %t", tt.status, tt.code, s, got)
+				}
 			}
-		}
-		if errors.Is(err, ErrMalformedResponse) {
-			t.Errorf("%d %s matches ErrMalformedResponse", tt.status, tt.code)
+			if errors.Is(err, ErrMalformedResponse) {
+				t.Errorf("%d %s matches ErrMalformedResponse", tt.status, tt.code)
+			}
+			if got := classify(err) == failureTemporary; got != temporary {
+				t.Errorf("%d %s: temporary = %t, want %t", tt.status, tt.code, got, temporary)
+			}
 		}
 	}
 }
@@ -180,6 +197,32 @@ func checkMalformedError(t *testing.T, tt malformedCase, err error) {
 	// of the wrong shape is the same answer the next time.
 	if got, want := classify(err) == failureTemporary, malformed.transient; got != want {
 		t.Errorf("classify says temporary=%v for a malformed response marked transient=%v", got, want)
+	}
+}
+
+// The message's optional parts (request ID, cause, body) each show only
+// when there is something to show.
+func TestMalformedResponseErrorMessage(t *testing.T) {
+	for _, tt := range []struct {
+		err  MalformedResponseError
+		want string
+	}{
+		{
+			MalformedResponseError{StatusCode: 502, ContentType: "text/html", Snippet: "<html>", Method: "GET", Path: "/scans/x", RequestID: "req_1", Err: errors.New("not JSON")},
+			`aether365: GET /scans/x: malformed response (HTTP 502, content type "text/html", request req_1): not JSON; body starts with: <html>`,
+		},
+		{
+			MalformedResponseError{StatusCode: 200, ContentType: "application/json", Method: "POST", Path: "/tenants/me/scans"},
+			`aether365: POST /tenants/me/scans: malformed response (HTTP 200, content type "application/json"); body is empty`,
+		},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q\nwant      %q", got, tt.want)
+		}
+	}
+	apiErr := APIError{StatusCode: 500, Code: apicode.Internal, Method: "GET", Path: "/scans/x"}
+	if got, want := apiErr.Error(), "aether365: GET /scans/x: 500 INTERNAL_ERROR"; got != want {
+		t.Errorf("Error() without message and request ID = %q, want %q", got, want)
 	}
 }
 

@@ -98,16 +98,8 @@ type APIError struct {
 // Error reads like
 // "aether365: GET /scans/x: 404 NOT_FOUND: Scan not found (request req_abc)".
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "aether365: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Code)
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request %s)", e.RequestID)
-	}
-	return b.String()
+	return fmt.Sprintf("aether365: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Code) +
+		unlessEmpty(": %s", e.Message) + unlessEmpty(" (request %s)", e.RequestID)
 }
 
 // Is maps the error to a sentinel by its code, falling back to the HTTP
@@ -149,23 +141,26 @@ type MalformedResponseError struct {
 
 // Error names the status, content type and start of the body.
 func (e *MalformedResponseError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "aether365: %s %s: malformed response (HTTP %d, content type %q", e.Method, e.Path, e.StatusCode, e.ContentType)
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, ", request %s", e.RequestID)
-	}
-	b.WriteString(")")
+	cause := ""
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		cause = ": " + e.Err.Error()
 	}
-	if e.Snippet == "" {
-		b.WriteString("; body is empty")
-	} else {
-		// Snippet is already printable; quoting it would bury JSON in escapes.
-		fmt.Fprintf(&b, "; body starts with: %s", e.Snippet)
+	// Snippet is already printable; quoting it would bury JSON in escapes.
+	body := "; body is empty"
+	if e.Snippet != "" {
+		body = "; body starts with: " + e.Snippet
 	}
-	return b.String()
+	return fmt.Sprintf("aether365: %s %s: malformed response (HTTP %d, content type %q%s)%s%s",
+		e.Method, e.Path, e.StatusCode, e.ContentType, unlessEmpty(", request %s", e.RequestID), cause, body)
+}
+
+// unlessEmpty formats the optional part of a message that shows value, or
+// leaves it out when there is no value.
+func unlessEmpty(format, value string) string {
+	if value == "" {
+		return ""
+	}
+	return fmt.Sprintf(format, value)
 }
 
 // Is reports whether target is ErrMalformedResponse.

@@ -1,7 +1,9 @@
 package aether365
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -108,5 +110,25 @@ func checkDecodeOutcome(t *testing.T, status int, err error) {
 	}
 	if strings.Contains(err.Error(), testAPIKey) {
 		t.Fatalf("error %q holds the API key", err)
+	}
+}
+
+// BenchmarkDecodeResultsPage decodes one full page of results, the work
+// done once per page of a listing.
+func BenchmarkDecodeResultsPage(b *testing.B) {
+	page := make([]Result, MaxPageSize)
+	for i := range page {
+		page[i] = Result{ID: fmt.Sprintf("res_%05d", i), ControlID: "AAD-001", Title: "MFA for admins", Category: "Identity",
+			Severity: "High", Result: "Failed", Description: strings.Repeat("d", 300), Remediation: strings.Repeat("r", 200),
+			ReferenceURL: "https://learn.example.com/aad-001"}
+	}
+	body, _ := json.Marshal(map[string]any{"success": true, "data": page, "meta": PageMeta{Total: 100, Page: 1, Limit: 100, TotalPages: 1}})
+	info := responseInfo{method: "GET", path: "/scans/scn_1/results", status: 200}
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var results resultsData
+		if _, err := decodeEnvelope(info, body, &results, true, newSecretMask(testAPIKey)); err != nil || len(results) != MaxPageSize {
+			b.Fatal(err)
+		}
 	}
 }

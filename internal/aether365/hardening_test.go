@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,5 +167,135 @@ func TestEchoedKeyInAnyFormIsMasked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A server or proxy that echoes the Authorization header back, in any part
+// of any answer, never gets the key into an error or a log line.
+func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {
+	for name, answer := range map[string]func(w http.ResponseWriter, auth string){
+		"401 message": func(w http.ResponseWriter, auth string) {
+			writeAPIError(w, http.StatusUnauthorized, apicode.Unauthorized, "the key in '"+auth+"' is revoked")
+		},
+		"400 message and request id": func(w http.ResponseWriter, auth string) {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "error": map[string]any{
+				"code": apicode.Validation, "message": auth, "request_id": strings.TrimPrefix(auth, "Bearer "),
+			}})
+		},
+		"error code with 200": func(w http.ResponseWriter, auth string) {
+			writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": map[string]any{"code": auth, "message": auth}})
+		},
+		"HTML page": func(w http.ResponseWriter, auth string) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, "<html><body>Access denied for %s</body></html>", auth)
+		},
+		"truncated JSON": func(w http.ResponseWriter, auth string) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"success":true,"data":{"id":"%s`, auth)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			logger := &recordingLogger{}
+			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				answer(w, r.Header.Get("Authorization"))
+			}, func(cfg *Config) { cfg.Logger = logger; cfg.MaxRetries = new(1) })
+			_, err := c.GetScan(context.Background(), "scn_1")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), testAPIKey) {
+				t.Errorf("error leaks the key: %v", err)
+			}
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && (strings.Contains(apiErr.Message, testAPIKey) || strings.Contains(apiErr.RequestID, testAPIKey) || strings.Contains(apiErr.Code, testAPIKey)) {
+				t.Errorf("APIError fields leak the key: %+v", apiErr)
+			}
+			if strings.Contains(logger.String(), testAPIKey) {
+				t.Errorf("logs leak the key:\n%s", logger)
+			}
+		})
+	}
+}
+
+// loopbackDialer sends every connection to one local address whatever host
+// it was meant for, so a test can use a non-loopback host name without a
+// single packet leaving the machine. It counts the dials.
+type loopbackDialer struct {
+	target string
+	dials  atomic.Int32
+}
+
+func (d *loopbackDialer) DialContext(ctx context.Context, network, _ string) (net.Conn, error) {
+	d.dials.Add(1)
+	var dialer net.Dialer
+	return dialer.DialContext(ctx, network, d.target)
+}
+
+// Plain http to a host that is not loopback is refused before anything is
+// sent, unless the caller opts in; then it works like any other URL.
+func TestInsecureHTTPToARemoteHostOnlyWhenAllowed(t *testing.T) {
+	var seen atomic.Value
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(r.Host + " " + r.Header.Get("Authorization"))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusCompleted))
+	}))
+	defer server.Close()
+	dialer := &loopbackDialer{target: server.Listener.Addr().String()}
+	httpClient := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	const remote = "http://api.aether365.test:8080"
+
+	if _, err := New(Config{BaseURL: remote, APIKey: testAPIKey, HTTPClient: httpClient}); !errors.Is(err, ErrInsecureHTTP) {
+		t.Fatalf("New without opting in: err = %v, want ErrInsecureHTTP", err)
+	}
+	if n := dialer.dials.Load(); n != 0 {
+		t.Fatalf("the refused client dialled %d times", n)
+	}
+
+	c, err := New(Config{BaseURL: remote, APIKey: testAPIKey, HTTPClient: httpClient, AllowInsecureHTTP: true})
+	if err != nil {
+		t.Fatalf("New with AllowInsecureHTTP: %v", err)
+	}
+	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen.Load(); got != "api.aether365.test:8080 Bearer "+testAPIKey {
+		t.Errorf("the server saw %q", got)
+	}
+}
+
+// Redirects that change the host (another port or another spelling of the
+// same address count) or the scheme are refused for GET and for the POST
+// that starts a scan; the other end never hears from us.
+func TestRedirectsToAnotherOriginAreRefused(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		writeData(w, http.StatusCreated, testScan("scn_evil", ScanStatusQueued))
+	}))
+	defer other.Close()
+	_, otherPort, _ := net.SplitHostPort(other.Listener.Addr().String())
+
+	var target atomic.Pointer[string]
+	c, srv := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, *target.Load()+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	_, ownPort, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for name, to := range map[string]string{
+		"another port":                   other.URL,
+		"same port, other host spelling": "http://localhost:" + ownPort,
+		"same host, https":               "https://127.0.0.1:" + ownPort,
+		"another host name, same port":   "http://localhost:" + otherPort,
+	} {
+		target.Store(&to)
+		if _, err := c.GetScan(context.Background(), "scn_1"); !errors.Is(err, errRefusedRedirect) {
+			t.Errorf("GET redirected to %s (%s): err = %v", to, name, err)
+		}
+		if _, err := c.StartScan(context.Background(), "", "compliance", "k"); !errors.Is(err, errRefusedRedirect) {
+			t.Errorf("POST redirected to %s (%s): err = %v", to, name, err)
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the other origin got %d requests", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
@@ -23,13 +24,29 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, adjust ...func(*Confi
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	cfg := Config{
+	return newClient(t, Config{
 		BaseURL:      srv.URL,
 		APIKey:       testAPIKey,
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
 		Clock:        simtest.NewClock(),
-	}
+	}, adjust...), srv
+}
+
+// newSimulatorClient returns a Client of the simulator at baseURL with the
+// demo key and tiny retry waits on the real clock, the simulator's own.
+func newSimulatorClient(t *testing.T, baseURL string, adjust ...func(*Config)) *Client {
+	t.Helper()
+	return newClient(t, Config{
+		BaseURL:      baseURL,
+		APIKey:       simulator.DemoAPIKey,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 5 * time.Millisecond,
+	}, adjust...)
+}
+
+func newClient(t *testing.T, cfg Config, adjust ...func(*Config)) *Client {
+	t.Helper()
 	for _, f := range adjust {
 		f(&cfg)
 	}
@@ -37,7 +54,33 @@ func newTestClient(t *testing.T, handler http.HandlerFunc, adjust ...func(*Confi
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return c, srv
+	return c
+}
+
+// everyRequest makes newFlakyClient's server fail every request.
+const everyRequest = -1
+
+// newFlakyClient is a client whose server answers its first failures
+// requests with fail (all of them for everyRequest) and the later ones with
+// scan scn_1, running; the counter tells how many requests it got.
+func newFlakyClient(t *testing.T, failures int, fail func(http.ResponseWriter), adjust ...func(*Config)) (*Client, *counter) {
+	t.Helper()
+	hits := &counter{}
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n := hits.inc(); failures == everyRequest || n <= failures {
+			fail(w)
+			return
+		}
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+	}, adjust...)
+	return c, hits
+}
+
+// newFailingClient is a client whose server answers every request with the
+// same API error; the counter tells how many requests it got.
+func newFailingClient(t *testing.T, status int, code, message string, adjust ...func(*Config)) (*Client, *counter) {
+	t.Helper()
+	return newFlakyClient(t, everyRequest, func(w http.ResponseWriter) { writeAPIError(w, status, code, message) }, adjust...)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

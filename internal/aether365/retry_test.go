@@ -3,31 +3,23 @@ package aether365
 import (
 	"context"
 	"errors"
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
-	"github.com/aether365/terraform-provider-aether365/internal/clock"
+	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 func TestRetriesTransientStatuses(t *testing.T) {
 	for _, status := range []int{429, 502, 503, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			var hits counter
-			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-				if hits.inc() <= 2 {
-					writeAPIError(w, status, "WHATEVER", "try again")
-					return
-				}
-				writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
-			})
+			c, hits := newFlakyClient(t, 2, func(w http.ResponseWriter) { writeAPIError(w, status, "WHATEVER", "try again") })
 			scan, err := c.GetScan(context.Background(), "scn_1")
 			if err != nil {
 				t.Fatal(err)
@@ -40,26 +32,13 @@ func TestRetriesTransientStatuses(t *testing.T) {
 }
 
 func TestNeverRetriesOtherStatuses(t *testing.T) {
-	tests := []struct {
-		status int
-		code   string
-		want   error
-	}{
-		{400, apicode.Validation, ErrValidation},
-		{401, apicode.Unauthorized, ErrUnauthorized},
-		{403, apicode.Forbidden, ErrForbidden},
-		{404, apicode.NotFound, ErrNotFound},
-		{409, apicode.ScanNotCompleted, ErrConflict},
-		{422, apicode.IdempotencyKeyReused, ErrConflict},
-		{500, apicode.Internal, ErrServiceUnavailable},
-		{501, "NOT_IMPLEMENTED", ErrServiceUnavailable},
-	}
-	for _, tt := range tests {
-		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+	for _, tt := range permanentAPIErrors {
+		t.Run(fmt.Sprint(tt.status, " ", tt.code), func(t *testing.T) {
 			c, hits := newFailingClient(t, tt.status, tt.code, "no")
 			_, err := c.GetScan(context.Background(), "scn_1")
-			if !errors.Is(err, tt.want) {
-				t.Errorf("err = %v, want %v", err, tt.want)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Errorf("err = %v, want an APIError matching %v", err, tt.want)
 			}
 			if n := hits.get(); n != 1 {
 				t.Errorf("%d requests, want 1", n)
@@ -100,14 +79,9 @@ func TestNegativeMaxRetriesMeansNone(t *testing.T) {
 // Retries wait on the injected clock, so this test does not sleep.
 func TestRetryAfterSecondsIsHonoured(t *testing.T) {
 	clk := newRecordingClock()
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if hits.inc() == 1 {
-			w.Header().Set("Retry-After", "3")
-			writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
-			return
-		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+	c, _ := newFlakyClient(t, 1, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "3")
+		writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
 	}, func(cfg *Config) { cfg.RetryWaitMax = 5 * time.Second; cfg.Clock = clk })
 	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 		t.Fatal(err)
@@ -119,15 +93,7 @@ func TestRetryAfterSecondsIsHonoured(t *testing.T) {
 
 func TestRetryAfterIsCappedAtRetryWaitMax(t *testing.T) {
 	for _, retryAfter := range []string{"3600", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)} {
-		var hits counter
-		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-			if hits.inc() == 1 {
-				w.Header().Set("Retry-After", retryAfter)
-				writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-				return
-			}
-			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
-		}, func(cfg *Config) { cfg.RetryWaitMax = 20 * time.Millisecond })
+		c, _ := newFlakyClient(t, 1, serviceUnavailableFor(retryAfter), func(cfg *Config) { cfg.RetryWaitMax = 20 * time.Millisecond })
 		start := time.Now()
 		if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 			t.Fatal(err)
@@ -139,12 +105,7 @@ func TestRetryAfterIsCappedAtRetryWaitMax(t *testing.T) {
 }
 
 func TestRetryAfterPastTheDeadlineStopsPromptly(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		w.Header().Set("Retry-After", "30")
-		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
+	c, hits := newFlakyClient(t, everyRequest, serviceUnavailableFor("30"), func(cfg *Config) { cfg.RetryWaitMax = time.Minute })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -164,10 +125,7 @@ func TestRetryAfterPastTheDeadlineStopsPromptly(t *testing.T) {
 }
 
 func TestContextCancellationStopsRetriesAtOnce(t *testing.T) {
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "30")
-		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-	}, func(cfg *Config) { cfg.RetryWaitMax = time.Minute; cfg.Clock = clock.Real{} })
+	c, _ := newFlakyClient(t, everyRequest, serviceUnavailableFor("30"), func(cfg *Config) { cfg.RetryWaitMax = time.Minute; cfg.Clock = clock.Real{} })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
@@ -180,29 +138,35 @@ func TestContextCancellationStopsRetriesAtOnce(t *testing.T) {
 	}
 }
 
-func TestConnectionErrorsAreRetried(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if hits.inc() <= 2 {
-			hangUp(t, w)
-			return
-		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
-	})
-	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
-		t.Fatal(err)
-	}
-	if hits.get() != 3 {
-		t.Errorf("%d requests, want 3", hits.get())
+// Answers lost on the way are asked for again until one arrives.
+func TestLostAnswersAreRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		failures int
+		lose     func(t *testing.T, w http.ResponseWriter)
+	}{
+		{"connection closed without an answer", 2, hangUp},
+		{"body cut off short of Content-Length", 1, func(_ *testing.T, w http.ResponseWriter) {
+			w.Header().Set("Content-Length", "500")
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{"success":true,"data":{"id":"scn_1",`)
+			// The server closes the connection when the handler returns.
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, hits := newFlakyClient(t, tt.failures, func(w http.ResponseWriter) { tt.lose(t, w) })
+			if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.failures + 1; hits.get() != want {
+				t.Errorf("%d requests, want %d", hits.get(), want)
+			}
+		})
 	}
 }
 
 func TestConnectionErrorsExhausted(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		hits.inc()
-		hangUp(t, w)
-	}, func(cfg *Config) { cfg.MaxRetries = new(2) })
+	c, hits := newFlakyClient(t, everyRequest, func(w http.ResponseWriter) { hangUp(t, w) }, func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if err == nil {
 		t.Fatal("no error")
@@ -222,103 +186,115 @@ func TestConnectionErrorsExhausted(t *testing.T) {
 	}
 }
 
-func TestBodyCutOffMidwayIsRetried(t *testing.T) {
-	var hits counter
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if hits.inc() == 1 {
-			w.Header().Set("Content-Length", "500")
-			w.WriteHeader(http.StatusOK)
-			_, _ = io.WriteString(w, `{"success":true,"data":{"id":"scn_1",`)
-			return // the server closes the connection short of Content-Length
-		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
-	})
-	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
-		t.Fatal(err)
-	}
-	if hits.get() != 2 {
-		t.Errorf("%d requests, want 2", hits.get())
+// brokenAnswer writes one malformed answer.
+type brokenAnswer struct {
+	name        string
+	status      int
+	contentType string
+	body        string
+}
+
+func (b brokenAnswer) write(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", b.contentType)
+	w.Header().Set("Content-Length", fmt.Sprint(len(b.body)))
+	w.WriteHeader(b.status)
+	_, _ = io.WriteString(w, b.body)
+}
+
+// Bodies that show the API's answer was lost on the way are retried, for a
+// GET and for the POST that carries an Idempotency-Key.
+var transientAnswers = []brokenAnswer{
+	{"proxy HTML with 502", 502, "text/html", "<html><head><title>502 Bad Gateway</title></head></html>"},
+	{"proxy HTML with 200", 200, "text/html", "<!DOCTYPE html><title>Sign in</title>"},
+	{"empty 200", 200, "application/json", ""},
+	{"whitespace 200", 200, "application/json", "\r\n"},
+	{"truncated JSON with 200", 200, "application/json", `{"success":true,"data":{"id":"scn_1","sta`},
+	{"garbled JSON with 200", 200, "application/json", `{"success":true,"data":{"id":"scn_1"@@@`},
+	{"success false SERVICE_UNAVAILABLE with 200", 200, "application/json", `{"success":false,"error":{"code":"SERVICE_UNAVAILABLE","message":"upstream timeout"}}`},
+	{"success false RATE_LIMITED with 200", 200, "application/json", `{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down"}}`},
+	{"plain text 500", 500, "text/plain", "Internal Server Error"},
+	{"empty 504", 504, "", ""},
+}
+
+// Bodies that are a complete, wrong answer: asking again gets the same one.
+var permanentAnswers = []brokenAnswer{
+	{"success false NOT_FOUND with 200", 200, "application/json", `{"success":false,"error":{"code":"NOT_FOUND","message":"x"}}`},
+	{"success false INTERNAL_ERROR with 200", 200, "application/json", `{"success":false,"error":{"code":"INTERNAL_ERROR","message":"x"}}`},
+	{"success true without data", 200, "application/json", `{"success":true}`},
+	{"no success field", 200, "application/json", `{"data":{"id":"scn_1","status":"running"}}`},
+	{"wrong field type", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"running","score":"high"}}`},
+	{"scan without id", 200, "application/json", `{"success":true,"data":{"status":"running"}}`},
+	{"trailing data", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"running"}}{}`},
+	{"HTML 404 (wrong base URL)", 404, "text/html", "<html><body>Not Found</body></html>"},
+	{"empty 401", 401, "", ""},
+}
+
+func TestTransientMalformedAnswersAreRetried(t *testing.T) {
+	for _, answer := range transientAnswers {
+		t.Run(answer.name, func(t *testing.T) {
+			c, gets := newFlakyClient(t, 1, answer.write)
+			scan, err := c.GetScan(context.Background(), "scn_1")
+			if err != nil || scan.ID != "scn_1" {
+				t.Fatalf("GET: scan %+v, err %v", scan, err)
+			}
+			c, posts := newFlakyClient(t, 1, answer.write)
+			if _, err := c.StartScan(context.Background(), "", "compliance", "key-1"); err != nil {
+				t.Fatalf("POST with an Idempotency-Key: %v", err)
+			}
+			if gets.get() != 2 || posts.get() != 2 {
+				t.Errorf("%d GETs and %d POSTs, want 2 of each (one retry)", gets.get(), posts.get())
+			}
+		})
 	}
 }
 
-func TestStartScanRetriesWithTheSameIdempotencyKey(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		keys   []string
-		bodies []string
-	)
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || (r.URL.Path != "/tenants/me/scans" && r.URL.Path != "/tenants/tenant-1/scans") {
-			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
-		}
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		keys = append(keys, r.Header.Get("Idempotency-Key"))
-		bodies = append(bodies, string(body))
-		n := len(keys)
-		mu.Unlock()
-		if n == 1 {
-			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-			return
-		}
-		writeData(w, http.StatusCreated, testScan("scn_1", ScanStatusQueued))
-	})
-	scan, err := c.StartScan(context.Background(), "", "compliance", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scan.ID != "scn_1" {
-		t.Errorf("scan = %+v", scan)
-	}
-	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("Idempotency-Key per attempt = %q, want the same non-empty key twice", keys)
-	}
-	if !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(keys[0]) {
-		t.Errorf("generated key %q is not a UUID", keys[0])
-	}
-	if bodies[0] != `{"scan_type":"compliance"}` || bodies[1] != bodies[0] {
-		t.Errorf("bodies = %q", bodies)
-	}
-
-	// A caller's key is sent as is; generated keys differ between calls.
-	keys = nil
-	if _, err := c.StartScan(context.Background(), "tenant-1", "full", "my-key-1"); err != nil {
-		t.Fatal(err)
-	}
-	if len(keys) != 2 || keys[0] != "my-key-1" || keys[1] != "my-key-1" {
-		t.Errorf("keys = %q, want the caller's key on every attempt", keys)
-	}
-	keys = nil
-	if _, err := c.StartScan(context.Background(), "", "compliance", ""); err != nil {
-		t.Fatal(err)
-	}
-	keys2 := keys
-	keys = nil
-	if _, err := c.StartScan(context.Background(), "", "compliance", ""); err != nil {
-		t.Fatal(err)
-	}
-	if keys2[0] == keys[0] {
-		t.Errorf("two StartScan calls generated the same key %q", keys[0])
+func TestPermanentMalformedAnswersAreNotRetried(t *testing.T) {
+	for _, answer := range permanentAnswers {
+		t.Run(answer.name, func(t *testing.T) {
+			c, hits := newFlakyClient(t, everyRequest, answer.write)
+			_, err := c.GetScan(context.Background(), "scn_1")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var malformed *MalformedResponseError
+			var apiErr *APIError
+			if !errors.As(err, &malformed) && !errors.As(err, &apiErr) {
+				t.Errorf("err = %#v, want a typed error", err)
+			}
+			if hits.get() != 1 {
+				t.Errorf("%d requests, want 1", hits.get())
+			}
+		})
 	}
 }
 
-func TestStartScanRejectsBadKeys(t *testing.T) {
-	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		t.Error("request sent")
-	})
-	for _, key := range []string{strings.Repeat("k", 256), "with space", "new\nline"} {
-		if _, err := c.StartScan(context.Background(), "", "compliance", key); err == nil {
-			t.Errorf("key %q accepted", key)
-		}
+// Retries exhausted on broken bodies: the caller gets the typed error of the
+// last answer, which names it and counts the attempts.
+func TestTransientMalformedAnswersExhausted(t *testing.T) {
+	c, hits := newFlakyClient(t, everyRequest, brokenAnswer{"", 200, "text/html", "<html>maintenance</html>"}.write,
+		func(cfg *Config) { cfg.MaxRetries = new(2) })
+	_, err := c.GetScan(context.Background(), "scn_1")
+	var malformed *MalformedResponseError
+	if !errors.As(err, &malformed) || !errors.Is(err, ErrMalformedResponse) {
+		t.Fatalf("err = %#v, want *MalformedResponseError", err)
+	}
+	if malformed.StatusCode != 200 || malformed.ContentType != "text/html" || !strings.Contains(malformed.Snippet, "maintenance") {
+		t.Errorf("malformed = %+v", malformed)
+	}
+	if hits.get() != 3 || !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Errorf("%d requests, err %q; want 3 and the count in the message", hits.get(), err)
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		t.Errorf("a malformed answer became an APIError: %v", err)
 	}
 }
 
-func TestPostWithoutIdempotencyKeyIsNeverRetried(t *testing.T) {
-	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
-	var out oneScan
-	_, err := c.do(context.Background(), apiRequest{method: http.MethodPost, path: "/tenants/me/scans", body: startScanBody{"compliance"}}, &out)
-	if !errors.Is(err, ErrServiceUnavailable) || hits.get() != 1 {
-		t.Errorf("err = %v after %d requests", err, hits.get())
+// serviceUnavailableFor answers 503 with a Retry-After of retryAfter.
+func serviceUnavailableFor(retryAfter string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", retryAfter)
+		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
 	}
 }
 

@@ -2,80 +2,12 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
-	"github.com/aether365/terraform-provider-aether365/internal/tfworkspace"
 )
-
-// Environment variables naming the binaries of the other matrix legs. .ci/run
-// sets them from the binaries it builds; without them those legs skip.
-const (
-	// envNewTerraform is a Terraform 1.14.1 or later, for actions and query.
-	envNewTerraform = "AETHER365_TF_NEW"
-	// envOpenTofu is an OpenTofu binary, for the smoke test.
-	envOpenTofu = "AETHER365_TOFU"
-)
-
-// binaryFromEnv returns the binary env names, skipping the test with what
-// is missing when it is unset or not executable.
-func binaryFromEnv(t *testing.T, env, needs string) string {
-	t.Helper()
-	path := os.Getenv(env)
-	if path == "" {
-		t.Skipf("%s is not set: this test needs %s (.ci/run sets it)", env, needs)
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		t.Skipf("%s=%s is not an executable: this test needs %s", env, path, needs)
-	}
-	return path
-}
-
-// newWorkspaceWith is newWorkspace running binary instead of the terraform
-// on PATH.
-func newWorkspaceWith(t *testing.T, binary string, cfg simulator.Config) *workspace {
-	t.Helper()
-	w := newWorkspace(t, cfg)
-	w.Terraform = binary
-	return w
-}
-
-// writeMain writes main.tf with the provider's full source address, which
-// OpenTofu (whose default registry differs) resolves to the same dev
-// override as Terraform.
-func (w *workspace) writeMain(body string) {
-	w.t.Helper()
-	w.write(filepath.Join(w.dir, "main.tf"), fmt.Sprintf(`terraform {
-  required_providers {
-    aether365 = {
-      source = %q
-    }
-  }
-}
-
-provider "aether365" {
-  base_url = %q
-}
-
-%s
-`, tfworkspace.ProviderSource, w.url, body))
-}
-
-func (w *workspace) client() *aether365.Client {
-	w.t.Helper()
-	c, err := aether365.New(aether365.Config{BaseURL: w.url, APIKey: w.apiKey})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return c
-}
 
 // `terraform apply -invoke` runs one scan without touching state, prints
 // its progress and verdict, and exits non-zero naming the scan when the
@@ -84,7 +16,7 @@ func TestInvokeRunScanActionFromTheCommandLine(t *testing.T) {
 	tf := binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for actions")
 	score := 84.0
 	w := newWorkspaceWith(t, tf, simulator.Config{Score: &score})
-	w.writeMain(`action "aether365_run_scan" "weekly" {
+	w.writeConfig(`action "aether365_run_scan" "weekly" {
   config {
     scan_type = "compliance"
     min_score = var.min_score
@@ -105,10 +37,8 @@ variable "min_score" {
 			t.Errorf("output lacks %q:\n%s", want, ok.stdout)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(w.dir, "terraform.tfstate")); err == nil {
-		if resources := w.state(); len(resources) != 0 {
-			t.Errorf("an invocation must not record anything in state, got %+v", resources)
-		}
+	if resources := w.savedState(); len(resources) != 0 {
+		t.Errorf("an invocation must not record anything in state, got %+v", resources)
 	}
 
 	failed := w.run(nil, "apply", "-invoke=action.aether365_run_scan.weekly", "-auto-approve", "-input=false", "-no-color", "-var=min_score=90")
@@ -134,19 +64,16 @@ func TestQueryGeneratedConfigImportsWithoutChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.writeMain("")
-	w.write(filepath.Join(w.dir, "scans.tfquery.hcl"), `list "aether365_scan" "all" {
+	w.writeConfig("")
+	w.write("scans.tfquery.hcl", `list "aether365_scan" "all" {
   provider = aether365
 }
 `)
 	w.mustRun(nil, "init", "-input=false", "-no-color")
 	w.mustRun(nil, "query", "-generate-config-out=generated.tf", "-no-color")
-	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	generated := w.read("generated.tf")
 	for _, id := range w.sim.ScanIDs(w.tenant) {
-		if !strings.Contains(string(generated), id) {
+		if !strings.Contains(generated, id) {
 			t.Errorf("generated.tf does not import scan %s:\n%s", id, generated)
 		}
 	}
@@ -166,8 +93,8 @@ func TestQueryGeneratedConfigImportsWithoutChanges(t *testing.T) {
 }
 
 // The resource and data sources work unchanged on every CLI of the matrix:
-// apply runs a scan, and a plan-time gate on the latest score blocks a plan
-// once the score drops. Actions and list resources, unknown to older
+// apply runs a scan, and the plan-time gate guide's configuration blocks a
+// plan once the score drops. Actions and list resources, unknown to older
 // Terraform and to OpenTofu, must not get in the way.
 func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
 	for _, leg := range []struct {
@@ -184,7 +111,7 @@ func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
 			binary := leg.binary(t)
 			score := 86.0
 			w := newWorkspaceWith(t, binary, simulator.Config{Score: &score})
-			w.writeMain(`resource "aether365_scan" "weekly" {
+			w.writeConfig(`resource "aether365_scan" "weekly" {
   scan_type = "compliance"
 
   lifecycle {
@@ -201,31 +128,17 @@ func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
 			}
 
 			w.sim.SetScore(55)
-			if _, err := w.client().StartScan(context.Background(), "me", "compliance", ""); err != nil {
+			latest, err := w.client().StartScan(context.Background(), "me", "compliance", "")
+			if err != nil {
 				t.Fatal(err)
 			}
-			w.writeMain(`resource "aether365_scan" "weekly" {
+			w.writeConfig(`resource "aether365_scan" "weekly" {
   scan_type = "compliance"
 }
-
-data "aether365_scan" "latest" {
-  scan_type = "compliance"
-}
-
-resource "terraform_data" "deployment" {
-  input = "app v2"
-
-  lifecycle {
-    precondition {
-      condition     = data.aether365_scan.latest.score >= 80
-      error_message = "Security score ${data.aether365_scan.latest.score}% is below 80%."
-    }
-  }
-}
-`)
+` + exampleBody(t, "plan-time-gate"))
 			gate := w.run(nil, "plan", "-input=false", "-no-color")
-			if gate.err == nil || !strings.Contains(gate.stderr, "Security score 55% is below 80%.") {
-				t.Errorf("the plan-time gate should stop the plan with the user's message (exit %v):\n%s\n%s", gate.err, gate.stdout, gate.stderr)
+			if want := "Security score 55% (scan " + latest.ID; gate.err == nil || !strings.Contains(joinLines(gate.stderr), want) {
+				t.Errorf("the plan-time gate should stop the plan with the guide's message, %q... (exit %v):\n%s\n%s", want, gate.err, gate.stdout, gate.stderr)
 			}
 		})
 	}

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // guideRun is one guide walked as a reader would: the simulator started
@@ -39,7 +37,7 @@ type guideRun struct {
 }
 
 func TestGuidesRunAsWritten(t *testing.T) {
-	simBin := buildSimulator(t)
+	simBin := buildCommand(t, "aether365-sim")
 	guides := guideRuns()
 	checkEveryGuideWalked(t, guides)
 	for _, g := range guides {
@@ -138,15 +136,11 @@ func walkGuide(t *testing.T, simBin string, g guideRun) {
 	if apiKey == "" {
 		apiKey = simulator.DemoAPIKey
 	}
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, g.name)
+	w := newExampleWorkspace(t, g.name)
 	// The guide's simulator, not the workspace's in-process one.
 	w.Env = append(w.Env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
-	w.apiKey = apiKey
-	client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: apiKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.url, w.apiKey = url, apiKey
+	client := w.client()
 	for range g.scans {
 		scan, err := client.StartScan(context.Background(), "me", "compliance", "")
 		if err != nil {
@@ -195,62 +189,23 @@ func readGuide(t *testing.T, name string) string {
 	return joinLines(string(raw))
 }
 
-// buildSimulator builds cmd/aether365-sim for one test.
-func buildSimulator(t *testing.T) string {
-	t.Helper()
-	terraformPath(t)
-	bin := filepath.Join(t.TempDir(), "aether365-sim")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin,
-		"github.com/aether365/terraform-provider-aether365/cmd/aether365-sim").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build aether365-sim: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startSimulatorProcess runs aether365-sim with flags on a free port and
 // returns its URL. A flag this build of the simulator does not know skips
 // the test, naming it.
 func startSimulatorProcess(t *testing.T, bin, flags string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	args := append(strings.Fields(flags), "--listen", "127.0.0.1:0")
-	cmd := exec.CommandContext(ctx, bin, args...)
-	stdout, err := cmd.StdoutPipe()
+	cmd := exec.Command(bin, append(strings.Fields(flags), "--listen", "127.0.0.1:0")...)
+	stderr := &simtest.SyncBuffer{}
+	cmd.Stderr = stderr
+	process, err := simtest.StartProcess(context.Background(), cmd, time.Minute)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		lines <- line
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-lines:
-		if _, url, ok := strings.Cut(strings.TrimSpace(line), " listening on "); ok {
-			return url
-		}
-		_ = cmd.Wait()
 		if strings.Contains(stderr.String(), "flag provided but not defined") {
 			t.Skipf("this aether365-sim does not know a flag of %q yet: %s", flags, firstLine(stderr.String()))
 		}
-		t.Fatalf("aether365-sim %s did not start: %q\n%s", flags, line, stderr.String())
-	case <-time.After(time.Minute):
-		t.Fatalf("aether365-sim %s did not say where it listens within a minute:\n%s", flags, stderr.String())
+		t.Fatalf("aether365-sim %s did not start: %v\n%s", flags, err, stderr.String())
 	}
-	return ""
+	t.Cleanup(func() { _ = process.Stop() })
+	return process.URL
 }
 
 func firstLine(s string) string {

@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
 // installConfig returns the install guide's CLI configuration file with its
@@ -27,8 +25,7 @@ func installConfig(t *testing.T, name, placeholder, path string) string {
 // TestInstallFromAClone follows the "from a clone" route: the provider
 // built into a directory, dev_overrides pointing at it, no terraform init.
 func TestInstallFromAClone(t *testing.T) {
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, "install")
+	w := newExampleWorkspace(t, "install")
 	cliConfig := filepath.Join(w.dir, "dev.tfrc")
 	w.write(cliConfig, installConfig(t, "dev.tfrc", "/home/you/terraform-provider-aether365/bin", providerDir(t)))
 	w.Env = append(w.Env, "TF_CLI_CONFIG_FILE="+cliConfig)
@@ -43,8 +40,7 @@ func TestInstallFromAClone(t *testing.T) {
 // laid out as a filesystem mirror, a CLI configuration that installs it from
 // there, and a terraform init that needs no registry for it.
 func TestInstallFromAFilesystemMirror(t *testing.T) {
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, "install")
+	w := newExampleWorkspace(t, "install")
 
 	const version = "0.1.0"
 	mirror := filepath.Join(w.dir, "terraform-mirror")

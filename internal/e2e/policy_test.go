@@ -1,27 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aether365/terraform-provider-aether365/internal/aether365"
-	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
-
-// repoRoot is the repository's top directory, two levels above this package.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
 
 // opaPath returns bin/opa, built by `make opa` from the version pinned in
 // tools/opa/go.mod. Building OPA takes minutes, so the test does not do it
@@ -43,18 +27,7 @@ func opaPath(t *testing.T) string {
 // combined output and exit code.
 func runOPA(t *testing.T, opa string, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, opa, args...)
-	cmd.Dir = repoRoot(t)
-	out, err := cmd.CombinedOutput()
-	if exit, ok := err.(*exec.ExitError); ok {
-		return string(out), exit.ExitCode()
-	}
-	if err != nil {
-		t.Fatalf("opa %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out), 0
+	return runCommand(t, repoRoot(t), nil, opa, args...)
 }
 
 func TestPolicyUnitTests(t *testing.T) {
@@ -74,8 +47,7 @@ func TestPolicyUnitTests(t *testing.T) {
 // its data file. A good scan passes; a regressed one is denied.
 func TestPolicyOnRealPlans(t *testing.T) {
 	opa := opaPath(t)
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, "policy-as-code")
+	w := newExampleWorkspace(t, "policy-as-code")
 
 	evaluate := func() (string, int) {
 		t.Helper()
@@ -102,44 +74,4 @@ func TestPolicyOnRealPlans(t *testing.T) {
 	if !strings.Contains(out, want) {
 		t.Fatalf("the denial does not say why; want %q in:\n%s", want, out)
 	}
-}
-
-// copyExample copies examples/guides/<name>/*.tf into the workspace, as a
-// user copies a guide's directory; the workspace's environment points the
-// provider at its simulator (AETHER365_BASE_URL), as the guides say.
-func (w *workspace) copyExample(t *testing.T, name string) {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "examples", "guides", name)
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no .tf file in %s: %v", dir, err)
-	}
-	for _, f := range files {
-		content, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.write(filepath.Join(w.dir, filepath.Base(f)), string(content))
-	}
-	w.Env = append(w.Env, "AETHER365_BASE_URL="+w.url)
-}
-
-// completedScan starts a compliance scan in the workspace's tenant that
-// completes at once with score.
-func (w *workspace) completedScan(t *testing.T, score float64) *aether365.Scan {
-	t.Helper()
-	w.sim.SetScore(score)
-	w.sim.SetScanDuration(0)
-	client, err := aether365.New(aether365.Config{BaseURL: w.url, APIKey: w.apiKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scan, err := client.StartScan(context.Background(), "me", "compliance", "")
-	if err != nil {
-		t.Fatalf("starting a scan: %v", err)
-	}
-	if scan.Status != aether365.ScanStatusCompleted {
-		t.Fatalf("scan %s is %s; the simulator should complete it at once", scan.ID, scan.Status)
-	}
-	return scan
 }

@@ -1,33 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
-
-// buildReportCommand builds cmd/aether365-report for one test.
-func buildReportCommand(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "aether365-report")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin,
-		"github.com/aether365/terraform-provider-aether365/cmd/aether365-report").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build aether365-report: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // report is the part of aether365-report's JSON the tests read.
 type report struct {
@@ -55,20 +35,8 @@ func (w *workspace) runReport(t *testing.T, bin string, args ...string) (report,
 	t.Helper()
 	jsonPath, mdPath := filepath.Join(w.dir, "report.json"), filepath.Join(w.dir, "summary.md")
 	_ = os.Remove(mdPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(args, "-json", jsonPath, "-markdown", mdPath)...)
-	cmd.Dir = w.dir
-	cmd.Env = append(os.Environ(), w.Env...)
-	out, err := cmd.CombinedOutput()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aether365-report: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), w.apiKey) {
+	out, code := runCommand(t, w.dir, w.Env, bin, append(args, "-json", jsonPath, "-markdown", mdPath)...)
+	if strings.Contains(out, w.apiKey) {
 		t.Fatalf("aether365-report printed the API key:\n%s", out)
 	}
 	raw, err := os.ReadFile(jsonPath)
@@ -90,11 +58,10 @@ func (w *workspace) runReport(t *testing.T, bin string, args ...string) (report,
 // guide's report step: the score, status, scan ID, failed counts and top
 // failures must all be there although the apply failed.
 func TestReportAfterFailedGate(t *testing.T) {
-	bin := buildReportCommand(t)
-	w := newWorkspace(t, simulator.Config{})
+	bin := buildCommand(t, "aether365-report")
+	w := newExampleWorkspace(t, "ci-cd-pipeline")
 	w.sim.SetScore(60)
 	w.sim.SetScanDuration(0)
-	w.copyExample(t, "ci-cd-pipeline")
 
 	applyLog := w.run(nil, "apply", "-input=false", "-auto-approve", "-json", "-var", "run_id=42")
 	if applyLog.err == nil {
@@ -156,9 +123,8 @@ func TestReportAfterFailedGate(t *testing.T) {
 // alerting step on a saved plan: exit 3 when a check block fails, 0 when
 // every check passes. plan -detailed-exitcode cannot tell these apart.
 func TestContinuousValidationAlerting(t *testing.T) {
-	bin := buildReportCommand(t)
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, "continuous-validation")
+	bin := buildCommand(t, "aether365-report")
+	w := newExampleWorkspace(t, "continuous-validation")
 
 	alert := func() (report, string, int) {
 		t.Helper()
@@ -201,9 +167,8 @@ func TestContinuousValidationAlerting(t *testing.T) {
 // no state, so the report reads the -json log, whose error carries the
 // precondition's message with the score and the scan ID.
 func TestReportAfterFailedPlan(t *testing.T) {
-	bin := buildReportCommand(t)
-	w := newWorkspace(t, simulator.Config{})
-	w.copyExample(t, "plan-time-gate")
+	bin := buildCommand(t, "aether365-report")
+	w := newExampleWorkspace(t, "plan-time-gate")
 	scan := w.completedScan(t, 64.7)
 
 	plan := w.run(nil, "plan", "-input=false", "-json")

@@ -4,12 +4,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -78,12 +76,10 @@ func TestInterruptDuringStartRequestEndsPromptlyAndNextApplyAdopts(t *testing.T)
 	apply := startApply(t, w)
 	apply.awaitCreate(t, w, gate, "post")
 	signalled := time.Now()
-	if err := syscall.Kill(-apply.cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	apply.interrupt(t)
 	apply.awaitExit(t, startRequestInterruptBound)
 	t.Logf("terraform apply exited %s after SIGINT during the POST", time.Since(signalled).Round(time.Millisecond))
-	if output := apply.stdout.String() + apply.stderr.String(); !strings.Contains(output, "Interrupted Starting Aether365 Scan") {
+	if output := apply.output(); !strings.Contains(output, "Interrupted Starting Aether365 Scan") {
 		t.Errorf("the interrupted apply does not say what it interrupted:\n%s", output)
 	}
 	gate.release()
@@ -106,36 +102,9 @@ func newGatedWorkspace(t *testing.T, holdPOST bool) (*workspace, *answerGate) {
 	return w, gate
 }
 
-// runningApply is a `terraform apply` started in its own process group.
-type runningApply struct {
-	cmd            *exec.Cmd
-	stdout, stderr *bytes.Buffer
-	exited         chan error
-}
-
-func startApply(t *testing.T, w *workspace) *runningApply {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	a := &runningApply{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
-	a.cmd = w.command(ctx, nil, "apply", "-auto-approve", "-input=false", "-no-color")
-	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	a.cmd.Stdout, a.cmd.Stderr = a.stdout, a.stderr
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { a.exited <- a.cmd.Wait() }()
-	return a
-}
-
-func (a *runningApply) fail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-	t.Fatalf(format+"\nstdout:\n%s\nstderr:\n%s", append(args, a.stdout.String(), a.stderr.String())...)
-}
-
 // awaitCreate returns once the server has created the scan and either still
 // holds its answer ("post") or has answered and the provider waits ("wait").
-func (a *runningApply) awaitCreate(t *testing.T, w *workspace, gate *answerGate, during string) {
+func (a *runningTerraform) awaitCreate(t *testing.T, w *workspace, gate *answerGate, during string) {
 	t.Helper()
 	reached := false
 	if during == "post" {
@@ -153,15 +122,10 @@ func (a *runningApply) awaitCreate(t *testing.T, w *workspace, gate *answerGate,
 	}
 }
 
-func (a *runningApply) awaitExit(t *testing.T, bound time.Duration) {
+func (a *runningTerraform) awaitExit(t *testing.T, bound time.Duration) {
 	t.Helper()
-	select {
-	case err := <-a.exited:
-		if err == nil {
-			a.fail(t, "terraform apply succeeded; it was meant to be stopped")
-		}
-	case <-time.After(bound):
-		a.fail(t, "terraform apply still running %s after the signal", bound)
+	if err := a.exitWithin(t, bound); err == nil {
+		a.fail(t, "terraform apply succeeded; it was meant to be stopped")
 	}
 }
 
@@ -197,16 +161,11 @@ func expectNextApplyAdopts(t *testing.T, w *workspace, what string) {
 	}
 }
 
-// recordedScanIDs lists the scan IDs in the state file, if there is one. A
-// terraform killed during apply can leave it empty, which Terraform reads as
-// no state.
+// recordedScanIDs lists the scan IDs in the state file, if there is one.
 func recordedScanIDs(t *testing.T, w *workspace) []any {
 	t.Helper()
-	if info, err := os.Stat(filepath.Join(w.dir, "terraform.tfstate")); err != nil || info.Size() == 0 {
-		return nil
-	}
 	var ids []any
-	for _, r := range w.state() {
+	for _, r := range w.savedState() {
 		ids = append(ids, r.AttributeValues["id"])
 	}
 	return ids

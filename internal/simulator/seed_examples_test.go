@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
 // The seed's examples, run unchanged but for base URL and key (see
@@ -85,7 +87,7 @@ func runScriptSeparately(t *testing.T, dir string, env []string, name string, ar
 	// Loopback must never go through a proxy a developer has configured.
 	cmd.Env = append(os.Environ(), append(env, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")...)
 	var out strings.Builder
-	both := &lockedLog{}
+	both := &syncbuffer.Buffer{}
 	cmd.Stdout = io.MultiWriter(both, &out)
 	cmd.Stderr = both
 	err := cmd.Run()

@@ -2,14 +2,14 @@ package simtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
 // ReadyPrefix starts the one line aether365-sim prints on stdout once it
@@ -28,8 +28,7 @@ type Process struct {
 	done chan struct{}
 	err  error // cmd.Wait's, once done is closed
 
-	mu   sync.Mutex
-	rest bytes.Buffer // stdout after the ready line
+	rest syncbuffer.Buffer // stdout after the ready line
 }
 
 // StartProcess starts cmd, an aether365-sim command line, and waits up to
@@ -79,19 +78,13 @@ func (p *Process) read(stdout io.Reader, ready chan<- string) {
 			ready <- strings.TrimSpace(url)
 			continue
 		}
-		p.mu.Lock()
-		p.rest.WriteString(line + "\n")
-		p.mu.Unlock()
+		_, _ = p.rest.Write([]byte(line + "\n"))
 	}
 	_, _ = io.Copy(io.Discard, stdout)
 }
 
 // Stdout returns what the process printed on stdout besides the ready line.
-func (p *Process) Stdout() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.rest.String()
-}
+func (p *Process) Stdout() string { return p.rest.String() }
 
 // Cmd is the running command, to signal it.
 func (p *Process) Cmd() *exec.Cmd { return p.cmd }

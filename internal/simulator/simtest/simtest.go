@@ -3,19 +3,18 @@
 // It knows no Terraform and no client, so the client's own tests can use it.
 //
 // The simulator package's internal tests cannot import it (it imports the
-// simulator); they keep their own copy of Epoch.
+// simulator); they keep their own copy of Epoch and use syncbuffer directly.
 package simtest
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
 // Epoch is the instant every fake clock in the tests starts at, so dates in
@@ -74,22 +73,7 @@ func StartBehind(t testing.TB, cfg simulator.Config, front Front) *Server {
 	return s
 }
 
-// SyncBuffer is a bytes.Buffer safe for one writer goroutine (a request
-// log, a process's stderr) and a reading test.
-type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// SyncBuffer is syncbuffer.Buffer, so that a test starting the simulator
+// finds the buffer for its request log or a process's stderr in the same
+// import.
+type SyncBuffer = syncbuffer.Buffer
