@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,8 +161,10 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 	if err := writeConfig(dir, config); err != nil {
 		return p1Run{}, err
 	}
-	logPath := filepath.Join(dir, "provider.log")
-	env := r.terraformEnv(r.cliConfig, "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
+	// The provider's debug events in Terraform's JSON log; Terraform's own
+	// stay off, as before, so the log costs the apply no more.
+	logPath := filepath.Join(dir, "provider.jsonl")
+	env := r.terraformEnv(r.cliConfig, "TF_LOG=json", "TF_LOG_CORE=off", "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
 	started := time.Now()
 	out, took, err := r.terraform(ctx, dir, env, "apply", "-auto-approve", "-input=false", "-no-color")
 	ended := started.Add(took)
@@ -171,22 +172,18 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 		return p1Run{}, err
 	}
 	_ = os.WriteFile(filepath.Join(r.logs, filepath.Base(dir)+".out"), []byte(out), 0o644)
-	logData, err := os.ReadFile(logPath)
+	post, final, err := scanRequests(logPath)
 	if err != nil {
 		return p1Run{}, err
 	}
-	post, final, err := scanRequests(string(logData))
-	if err != nil {
-		return p1Run{}, err
-	}
-	completion := post.sent.Add(p1ScanDuration)
+	completion := post.sent().Add(p1ScanDuration)
 	run := p1Run{
 		ApplyS:          took.Seconds(),
-		BeforeScanS:     post.sent.Sub(started).Seconds(),
+		BeforeScanS:     post.sent().Sub(started).Seconds(),
 		LatenessS:       ended.Sub(completion).Seconds(),
-		WaiterLatenessS: final.received.Sub(completion).Seconds(),
-		AfterResultS:    ended.Sub(final.received).Seconds(),
-		PostRoundTripS:  post.received.Sub(post.sent).Seconds(),
+		WaiterLatenessS: final.Timestamp.Sub(completion).Seconds(),
+		AfterResultS:    ended.Sub(final.Timestamp).Seconds(),
+		PostRoundTripS:  post.Timestamp.Sub(post.sent()).Seconds(),
 	}
 
 	outJSON, err := r.command(ctx, 60*time.Second, dir, r.terraformEnv(r.cliConfig), r.opts.terraform, "output", "-json", "scan")
@@ -208,52 +205,23 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 	return run, nil
 }
 
-type loggedRequest struct {
-	method, path   string
-	sent, received time.Time
-}
-
-var (
-	fieldTimestamp = regexp.MustCompile(`\btimestamp=(\S+)`)
-	fieldDuration  = regexp.MustCompile(`\bduration="?([0-9.]+[a-zµ]+)"?`)
-	fieldMethod    = regexp.MustCompile(`\bmethod=(\S+)`)
-	fieldPath      = regexp.MustCompile(`\bpath=(\S+)`)
-)
-
-// scanRequests finds the scan's POST and its last status poll in the
-// provider's debug log ("aether365: received response" events).
-func scanRequests(log string) (post, final loggedRequest, err error) {
-	var found []loggedRequest
-	for line := range strings.Lines(log) {
-		if !strings.Contains(line, "aether365: received response") {
-			continue
-		}
-		field := func(re *regexp.Regexp) string {
-			if m := re.FindStringSubmatch(line); m != nil {
-				return m[1]
-			}
-			return ""
-		}
-		at, err := time.Parse(time.RFC3339Nano, field(fieldTimestamp))
-		if err != nil {
-			continue
-		}
-		took, err := time.ParseDuration(field(fieldDuration))
-		if err != nil {
-			continue
-		}
-		found = append(found, loggedRequest{method: field(fieldMethod), path: field(fieldPath), sent: at.Add(-took), received: at})
+// scanRequests finds the scan's POST and its last status poll among the
+// requests the provider logged as answered.
+func scanRequests(logPath string) (post, final providerRequest, err error) {
+	answered, err := answeredRequests(logPath)
+	if err != nil {
+		return post, final, err
 	}
-	for _, req := range found {
+	for _, req := range answered {
 		switch {
-		case req.method == http.MethodPost && post.method == "":
+		case req.Method == http.MethodPost && post.Method == "":
 			post = req
-		case req.method == http.MethodGet && strings.HasPrefix(req.path, "/scans/") && !strings.HasSuffix(req.path, "/results"):
+		case req.isStatusPoll():
 			final = req
 		}
 	}
-	if post.method == "" || final.method == "" {
-		return post, final, fmt.Errorf("the provider's debug log has no POST and status poll (%d responses logged)", len(found))
+	if post.Method == "" || final.Method == "" {
+		return post, final, fmt.Errorf("%s has no POST and status poll (%d answered requests logged)", logPath, len(answered))
 	}
 	return post, final, nil
 }
@@ -419,11 +387,6 @@ func (r *runner) p5(ctx context.Context, rep *report) error {
 	return nil
 }
 
-var (
-	logStatus = regexp.MustCompile(`(?m)^\S+ [A-Z]+ (/\S*) (\d{3}) `)
-	surfaced  = regexp.MustCompile(`429|RATE_LIMITED|Too Many Requests`)
-)
-
 func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (p5Result, error) {
 	tenants := make([]string, p5Tenants)
 	for i := range tenants {
@@ -458,16 +421,15 @@ output "completed" {
 	if err := writeConfig(dir, config); err != nil {
 		return p5Result{}, err
 	}
-	out, took, applyErr := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
-	_ = os.WriteFile(filepath.Join(r.logs, name+".out"), []byte(out), 0o644)
+	out, took, applyErr := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-json")
+	_ = os.WriteFile(filepath.Join(r.logs, name+".jsonl"), []byte(out), 0o644)
 	s.stop()
 
 	res := p5Result{
 		Tenants: p5Tenants, ClientRate: clientRate, ServerRate: p5RateLimit, Parallelism: p5Parallelism,
 		ScanS: p1ScanDuration.Seconds(), WallS: took.Seconds(),
-		Errors:      strings.Count(out, "Error: "),
-		Surfaced429: len(surfaced.FindAllString(out, -1)),
 	}
+	res.Errors, res.Surfaced429 = applyDiagnostics(out)
 	if applyErr != nil && res.Errors == 0 {
 		res.Errors = 1
 	}
@@ -477,13 +439,13 @@ output "completed" {
 			res.Completed, _ = strconv.Atoi(strings.TrimSpace(count))
 		}
 	}
-	log, err := s.requestLog()
+	answered, err := readRequestLog(s.LogPath)
 	if err != nil {
 		return p5Result{}, err
 	}
-	for _, m := range logStatus.FindAllStringSubmatch(log, -1) {
+	for _, entry := range answered {
 		res.Requests++
-		if m[2] == "429" {
+		if entry.Status == http.StatusTooManyRequests {
 			res.Sent429++
 		}
 	}
