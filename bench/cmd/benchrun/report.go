@@ -1,14 +1,15 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 type report struct {
@@ -113,9 +114,10 @@ type curvePoint struct {
 
 // --- go test -bench output ---------------------------------------------------------
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
-
-// parseGoBench reads `go test -bench` output into name -> unit -> value.
+// parseGoBench reads `go test -bench` output into name -> unit -> value,
+// the name without GOMAXPROCS ("BenchmarkP3Pagination"), each value as the
+// benchmark reported it (benchfmt's untidied unit and value: "pager_ms"
+// stays milliseconds).
 func parseGoBench(path string) (map[string]map[string]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -123,25 +125,42 @@ func parseGoBench(path string) (map[string]map[string]float64, error) {
 	}
 	defer func() { _ = f.Close() }()
 	metrics := map[string]map[string]float64{}
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		m := benchLine.FindStringSubmatch(strings.TrimSpace(scanner.Text()))
-		if m == nil {
-			continue
+	reader := benchfmt.NewReader(f, path)
+	for reader.Scan() {
+		result, ok := reader.Result().(*benchfmt.Result)
+		if !ok {
+			continue // a syntax error is a line of other output (PASS, ok ...)
 		}
-		fields := strings.Fields(m[2])
 		values := map[string]float64{}
-		for i := 0; i+1 < len(fields); i += 2 {
-			if v, err := strconv.ParseFloat(fields[i], 64); err == nil {
-				values[fields[i+1]] = v
+		for _, v := range result.Values {
+			if v.OrigUnit != "" {
+				values[v.OrigUnit] = v.OrigValue
+			} else {
+				values[v.Unit] = v.Value
 			}
 		}
-		metrics[m[1]] = values
+		metrics[benchmarkName(result.Name)] = values
+	}
+	if err := reader.Err(); err != nil {
+		return nil, err
 	}
 	if len(metrics) == 0 {
 		return nil, fmt.Errorf("no benchmark results in %s", path)
 	}
-	return metrics, scanner.Err()
+	return metrics, nil
+}
+
+// benchmarkName is the benchmark's name as its function and sub-benchmarks
+// spell it, without the GOMAXPROCS suffix the figures do not depend on.
+func benchmarkName(name benchfmt.Name) string {
+	base, parts := name.Parts()
+	full := "Benchmark" + string(base)
+	for _, part := range parts {
+		if !bytes.HasPrefix(part, []byte("-")) {
+			full += string(part)
+		}
+	}
+	return full
 }
 
 func (r *report) bench(name, unit string) (float64, bool) {
