@@ -63,6 +63,10 @@ func BenchmarkP2PolitePolling(b *testing.B) {
 			b.ReportMetric(float64(polls)/float64(seedPolls), "polls_vs_baseline")
 			b.ReportMetric(late.Seconds()/n, "lateness_s")
 			b.ReportMetric(shortLate.Seconds()/n, "p1_lateness_s")
+			if !hints {
+				b.ReportMetric(HintlessLatenessBound(longScan).Seconds(), "lateness_bound_s")
+				b.ReportMetric(float64(MinHintlessPolls(longScan)), "min_polls_within_bound")
+			}
 		})
 	}
 }
@@ -235,6 +239,16 @@ func TestTenMinuteScanPollCounts(t *testing.T) {
 	}
 	if seed.Polls != 21 || seed.TimeToResult != longScan {
 		t.Errorf("seed loop: %d polls in %s; want 21 in 10m", seed.Polls, seed.TimeToResult)
+	}
+}
+
+func TestMinHintlessPolls(t *testing.T) {
+	// Polls at 1, 2, 3, 4, 5 s, then a quarter later each time: 6.25 s ...
+	// 542 s, 677.5 s.
+	for d, want := range map[time.Duration]int{time.Second: 1, 5 * time.Second: 5, 6 * time.Second: 6, longScan: 27} {
+		if got := MinHintlessPolls(d); got != want {
+			t.Errorf("MinHintlessPolls(%s) = %d, want %d", d, got, want)
+		}
 	}
 }
 

@@ -120,6 +120,25 @@ func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) 
 	}, nil
 }
 
+// HintlessLatenessBound is how late a waiter may see a scan of duration d
+// finish when the server gives no polling hint: a quarter of d, and at
+// least a second.
+func HintlessLatenessBound(d time.Duration) time.Duration { return max(time.Second, d/4) }
+
+// MinHintlessPolls is the fewest status polls with which any waiter that
+// does not know d sees a scan of duration d finish within
+// HintlessLatenessBound. A scan that finishes just after a poll at t is seen
+// at the next poll, so the next may come at most HintlessLatenessBound(t)
+// later; taking each such longest step reaches d with the fewest polls.
+// The POST that starts the scan is the look at t = 0.
+func MinHintlessPolls(d time.Duration) int {
+	polls := 0
+	for at := time.Duration(0); at < d; polls++ {
+		at += HintlessLatenessBound(at)
+	}
+	return polls
+}
+
 // SeedTimeToResult is the seed's loop in closed form: it polls at 0, 30 s,
 // 60 s ... and so returns at the first multiple of 30 s at or after the scan
 // finishes.
