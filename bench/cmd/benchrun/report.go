@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"math"
 	"os"
@@ -316,6 +317,9 @@ func (r *report) drawPanel(b *strings.Builder, p panel) {
 	b.WriteString("</g>\n")
 }
 
+// escape makes s safe as SVG text.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder does not fail
+	return b.String()
 }
