@@ -1,8 +1,8 @@
-// Package bench measures the provider's client against the simulator for
-// issue #5 ("Performance"): how many status polls a wait costs and how soon
-// it sees a scan finish (P1, P2), and how fast the pager reads 10,000 results
-// (P3), each next to the seed's own pattern (a 30 s polling loop, a page-by-
-// page loop) run on the same simulator. bench_test.go turns these into Go
+// Package bench measures the provider's client against the simulator: how
+// many status polls a wait costs and how soon it sees a scan finish (P1,
+// P2), and how fast the pager reads 10,000 results (P3), each next to the
+// seed's own pattern (a 30 s polling loop, a page-by-page loop) run on the
+// same simulator. bench_test.go turns these into Go
 // benchmarks; cmd/benchrun adds the parts where Terraform itself runs and
 // writes the report. Nothing in the provider imports this package.
 package bench

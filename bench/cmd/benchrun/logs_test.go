@@ -60,3 +60,16 @@ aether365-sim: stopped
 		t.Errorf("%+v, %v", entries, err)
 	}
 }
+
+func TestReadMaxRSSTakesTheLargestOfEveryStart(t *testing.T) {
+	path := writeLog(t, `{"maxrss_kib":20480,"args":[]}
+{"maxrss_kib":81920,"args":[]}
+{"maxrss_kib":40960,"args":[]}
+`)
+	if peak, starts, err := readMaxRSS(path); err != nil || peak != 80 || starts != 3 {
+		t.Errorf("peak %g MiB, %d starts, %v; want 80, 3", peak, starts, err)
+	}
+	if _, _, err := readMaxRSS(writeLog(t, "")); err == nil {
+		t.Error("an empty record is not an error")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/bench"
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -98,17 +99,8 @@ func (r *runner) p1(ctx context.Context, rep *report) error {
 		realDone <- realRuns{runs, err}
 	}()
 
-	// (c) Terraform's own start-up and shutdown: apply a lone terraform_data.
-	for i := range startupRuns {
-		dir := filepath.Join(r.work, fmt.Sprintf("p1-startup-%d", i))
-		if err := writeConfig(dir, "resource \"terraform_data\" \"startup\" {}\n"); err != nil {
-			return err
-		}
-		_, took, err := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
-		if err != nil {
-			return err
-		}
-		rep.P1.StartupRunsS = append(rep.P1.StartupRunsS, took.Seconds())
+	if rep.P1.StartupRunsS, err = r.terraformStartups(ctx); err != nil {
+		return err
 	}
 	rep.P1.StartupS = median(rep.P1.StartupRunsS)
 
@@ -151,6 +143,24 @@ output "scan" {
 	}
 	rep.P1.ScanS = p1ScanDuration.Seconds()
 	return nil
+}
+
+// terraformStartups times Terraform's own start-up and shutdown: applies of
+// a lone terraform_data, in seconds.
+func (r *runner) terraformStartups(ctx context.Context) ([]float64, error) {
+	var runs []float64
+	for i := range startupRuns {
+		dir := filepath.Join(r.work, fmt.Sprintf("p1-startup-%d", i))
+		if err := writeConfig(dir, "resource \"terraform_data\" \"startup\" {}\n"); err != nil {
+			return nil, err
+		}
+		_, took, err := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, took.Seconds())
+	}
+	return runs, nil
 }
 
 // p1Apply applies one aether365_scan and splits the time with the
@@ -276,7 +286,7 @@ func (r *runner) p4(ctx context.Context, rep *report) error {
 		return err
 	}
 	defer s.stop()
-	if err := startScan(ctx, s.URL, simulator.DemoAPIKey, "me"); err != nil {
+	if err := startScan(ctx, s.URL, simulator.DemoAPIKey, aether365.DefaultTenant); err != nil {
 		return err
 	}
 	dir := filepath.Join(r.work, "p4")
@@ -328,22 +338,32 @@ output "count" {
 	return nil
 }
 
-// readMaxRSS reads rsswrap's lines: the largest peak, in MiB, and how many
-// times the provider was started.
+// rssRecord is one line rsswrap appends: one start of the provider.
+type rssRecord struct {
+	MaxRSSKiB int64 `json:"maxrss_kib"`
+}
+
+// readMaxRSS reads rsswrap's records: the largest peak, in MiB, and how
+// many times the provider was started.
 func readMaxRSS(path string) (float64, int, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("no rsswrap record (%w): did Terraform start the wrapper?", err)
 	}
-	peak, starts := 0, 0
-	for line := range strings.Lines(string(data)) {
-		field, _, _ := strings.Cut(line, " ")
-		if v, ok := strings.CutPrefix(field, "maxrss_kib="); ok {
-			if kib, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-				peak = max(peak, kib)
-				starts++
-			}
+	defer func() { _ = f.Close() }()
+	var peak int64
+	starts := 0
+	err = jsonLines(f, func(line []byte) error {
+		var record rssRecord
+		if err := json.Unmarshal(line, &record); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
+		peak = max(peak, record.MaxRSSKiB)
+		starts++
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
 	if starts == 0 {
 		return 0, 0, fmt.Errorf("%s: %w", path, errNoData)
@@ -351,22 +371,14 @@ func readMaxRSS(path string) (float64, int, error) {
 	return float64(peak) / 1024, starts, nil
 }
 
+// startScan starts a compliance scan for tenant with the client.
 func startScan(ctx context.Context, url, key, tenant string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/tenants/"+tenant+"/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+	client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: key})
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("starting a scan: HTTP %d", resp.StatusCode)
-	}
-	return nil
+	_, err = client.StartScan(ctx, tenant, "compliance", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	return err
 }
 
 // --- P5 ------------------------------------------------------------------------
@@ -398,27 +410,8 @@ func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (
 		return p5Result{}, err
 	}
 	defer s.stop()
-	extra := ""
-	if clientRate > 0 {
-		extra = fmt.Sprintf("  requests_per_second = %g\n", clientRate)
-	}
-	quoted := make([]string, len(tenants))
-	for i, t := range tenants {
-		quoted[i] = strconv.Quote(t)
-	}
-	config := providerBlock(s.URL, fleetKey, extra) + fmt.Sprintf(`
-resource "aether365_scan" "fleet" {
-  for_each  = toset([%s])
-  tenant_id = each.key
-  scan_type = "compliance"
-}
-
-output "completed" {
-  value = length([for s in aether365_scan.fleet : s.id if s.status == "completed"])
-}
-`, strings.Join(quoted, ", "))
 	dir := filepath.Join(r.work, name)
-	if err := writeConfig(dir, config); err != nil {
+	if err := writeConfig(dir, fleetConfig(s.URL, tenants, clientRate)); err != nil {
 		return p5Result{}, err
 	}
 	out, took, applyErr := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-json")
@@ -458,6 +451,30 @@ output "completed" {
 	res.IdealS = math.Max(res.IdealWavesS, res.IdealRateS)
 	res.Ratio = res.WallS / res.IdealS
 	return res, nil
+}
+
+// fleetConfig scans every tenant with for_each; clientRate > 0 sets the
+// provider's requests_per_second.
+func fleetConfig(url string, tenants []string, clientRate float64) string {
+	extra := ""
+	if clientRate > 0 {
+		extra = fmt.Sprintf("  requests_per_second = %g\n", clientRate)
+	}
+	quoted := make([]string, len(tenants))
+	for i, t := range tenants {
+		quoted[i] = strconv.Quote(t)
+	}
+	return providerBlock(url, fleetKey, extra) + fmt.Sprintf(`
+resource "aether365_scan" "fleet" {
+  for_each  = toset([%s])
+  tenant_id = each.key
+  scan_type = "compliance"
+}
+
+output "completed" {
+  value = length([for s in aether365_scan.fleet : s.id if s.status == "completed"])
+}
+`, strings.Join(quoted, ", "))
 }
 
 func median(values []float64) float64 {
