@@ -40,6 +40,18 @@ func newRequestLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, options))
 }
 
+// Request log fields; fault comes last, so `fault=reset$` finds a line.
+const (
+	logMessage      = "request"
+	logKeyMethod    = "method"
+	logKeyPath      = "path"
+	logKeyStatus    = "status"
+	logKeyDuration  = "duration"
+	logKeyRequestID = "request_id"
+	logKeyAPIKey    = "api_key"
+	logKeyFault     = "fault"
+)
+
 // RequestLogEntry is one line of the JSON request log, for programs that
 // count what the simulator answered. Duration is in nanoseconds there, as
 // log/slog writes it.
@@ -54,18 +66,6 @@ type RequestLogEntry struct {
 	APIKey    string        `json:"api_key,omitempty"`
 	Fault     string        `json:"fault,omitempty"`
 }
-
-// Request log fields; fault comes last, so `fault=reset$` finds a line.
-const (
-	logMessage      = "request"
-	logKeyMethod    = "method"
-	logKeyPath      = "path"
-	logKeyStatus    = "status"
-	logKeyDuration  = "duration"
-	logKeyRequestID = "request_id"
-	logKeyAPIKey    = "api_key"
-	logKeyFault     = "fault"
-)
 
 // withRequestLog logs each request once it is answered: the method, the
 // escaped path (never the query string, headers or body), the status, the

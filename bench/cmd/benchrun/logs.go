@@ -20,6 +20,9 @@ import (
 // simulator's JSON request log (--log-format json), Terraform's JSON log of
 // the provider (TF_LOG=json) and `terraform apply -json`'s messages.
 
+// simLogFormat makes aether365-sim write its request log as JSON.
+var simLogFormat = []string{"--log-format", simulator.LogFormatJSON}
+
 // jsonLines calls decode with every line of r that is a JSON object; other
 // lines (a process's plain messages beside its log) are skipped. The buffer
 // holds Terraform's longest lines, a state value in a trace message.

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestParseGoBenchKeepsNamesAndUnitsAsReported(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "gobench.txt")
-	output := `goos: linux
+	path := writeLog(t, `goos: linux
 goarch: amd64
 pkg: github.com/aether365/terraform-provider-aether365/bench
 BenchmarkP2PolitePolling/no-hint-2         	       3	   4960301 ns/op	        21.00 baseline_polls/op	         1.5 lateness_s	        27.00 polls/op
@@ -19,10 +16,7 @@ ok  	github.com/aether365/terraform-provider-aether365/bench	31.245s
 pkg: github.com/aether365/terraform-provider-aether365/internal/provider
 BenchmarkScanResultsConversion/results=10000/control_text=true-2         	       1	 112946123 ns/op	       112.9 ms/10k-results
 PASS
-`
-	if err := os.WriteFile(path, []byte(output), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	metrics, err := parseGoBench(path)
 	if err != nil {
 		t.Fatal(err)

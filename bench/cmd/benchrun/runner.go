@@ -8,11 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 	"github.com/aether365/terraform-provider-aether365/internal/tfworkspace"
 )
@@ -132,7 +132,7 @@ type sim struct {
 // harness. Its request log (stderr, one JSON object a request) goes to
 // logs/<name>.log.
 func (r *runner) startSim(ctx context.Context, name string, args ...string) (*sim, error) {
-	args = append([]string{"--log-format", simulator.LogFormatJSON}, args...)
+	args = append(slices.Clone(simLogFormat), args...)
 	logPath := filepath.Join(r.logs, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
