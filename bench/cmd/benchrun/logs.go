@@ -81,6 +81,12 @@ func (p providerRequest) isStatusPoll() bool {
 	return p.Method == http.MethodGet && strings.HasPrefix(p.Path, "/scans/") && !strings.HasSuffix(p.Path, "/results")
 }
 
+// answered tells an answered request's event from the others.
+func (p providerRequest) answered() bool {
+	_, err := time.ParseDuration(p.Duration)
+	return err == nil && p.Method != "" && p.Error == "" && p.Status/100 == 2
+}
+
 // answeredRequests reads the requests the provider logged as answered with
 // success: the events that carry a method, a 2xx status and a duration, and
 // no error.
@@ -92,11 +98,10 @@ func answeredRequests(path string) ([]providerRequest, error) {
 	defer func() { _ = f.Close() }()
 	var found []providerRequest
 	err = jsonLines(f, func(line []byte) error {
+		// A line of Terraform's own may hold a field of another type; it
+		// is no request.
 		var req providerRequest
-		if json.Unmarshal(line, &req) != nil {
-			return nil // a line of Terraform's own with a field of another type
-		}
-		if _, err := time.ParseDuration(req.Duration); err == nil && req.Method != "" && req.Error == "" && req.Status/100 == 2 {
+		if json.Unmarshal(line, &req) == nil && req.answered() {
 			found = append(found, req)
 		}
 		return nil
@@ -109,19 +114,15 @@ func answeredRequests(path string) ([]providerRequest, error) {
 // API's rate-limit code (a 429 the retries did not absorb).
 func applyDiagnostics(output string) (errorCount, rateLimited int) {
 	_ = jsonLines(strings.NewReader(output), func(line []byte) error {
+		// Other kinds of message, and lines that are none, count nothing.
 		msg, err := tfjson.UnmarshalLogMessage(line)
-		if err != nil {
-			return nil
-		}
-		diagnostic, ok := msg.(tfjson.DiagnosticLogMessage)
-		if !ok {
-			return nil
-		}
-		if diagnostic.Severity == tfjson.DiagnosticSeverityError {
-			errorCount++
-		}
-		if strings.Contains(diagnostic.Summary+"\n"+diagnostic.Detail, apicode.RateLimited) {
-			rateLimited++
+		if diagnostic, ok := msg.(tfjson.DiagnosticLogMessage); ok && err == nil {
+			if diagnostic.Severity == tfjson.DiagnosticSeverityError {
+				errorCount++
+			}
+			if strings.Contains(diagnostic.Summary+"\n"+diagnostic.Detail, apicode.RateLimited) {
+				rateLimited++
+			}
 		}
 		return nil
 	})
