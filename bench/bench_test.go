@@ -3,11 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
 // The benchmarks below are run by scripts/bench.sh (make bench) with
@@ -63,6 +63,10 @@ func BenchmarkP2PolitePolling(b *testing.B) {
 			b.ReportMetric(float64(polls)/float64(seedPolls), "polls_vs_baseline")
 			b.ReportMetric(late.Seconds()/n, "lateness_s")
 			b.ReportMetric(shortLate.Seconds()/n, "p1_lateness_s")
+			if !hints {
+				b.ReportMetric(HintlessLatenessBound(longScan).Seconds(), "lateness_bound_s")
+				b.ReportMetric(float64(MinHintlessPolls(longScan)), "min_polls_within_bound")
+			}
 		})
 	}
 }
@@ -75,16 +79,11 @@ func BenchmarkP2PolitePolling(b *testing.B) {
 // the server saw in flight.
 func BenchmarkP3Pagination(b *testing.B) {
 	ctx := context.Background()
-	env, err := NewPageEnv(ctx, pagedResults, pageLatency, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer env.Close()
+	env, roundTrip := newPagedEnv(b)
 	c, err := env.Client(0, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	roundTrip := medianRoundTrip(b, env)
 
 	var pagerTime, seedTime time.Duration
 	peak, requests := 0, 0
@@ -125,27 +124,14 @@ func BenchmarkP3Pagination(b *testing.B) {
 // internal/aether365).
 func BenchmarkP3Concurrency(b *testing.B) {
 	ctx := context.Background()
-	env, err := NewPageEnv(ctx, pagedResults, pageLatency, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer env.Close()
-	roundTrip := medianRoundTrip(b, env)
+	env, roundTrip := newPagedEnv(b)
 	for _, concurrency := range []int{2, 4, 6, 8, 12, 16} {
 		b.Run(fmt.Sprintf("c=%d", concurrency), func(b *testing.B) {
 			c, err := env.Client(concurrency, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var took time.Duration
-			for b.Loop() {
-				started := time.Now()
-				if _, err := env.Pager(ctx, c); err != nil {
-					b.Fatal(err)
-				}
-				took += time.Since(started)
-			}
-			perOp := took / time.Duration(b.N)
+			perOp := timePagerReads(ctx, b, env, c)
 			b.ReportMetric(perOp.Seconds()*1000, "pager_ms")
 			b.ReportMetric(perOp.Seconds()/roundTrip.Seconds(), "round_trips")
 			b.ReportMetric(float64(PageRoundTrips(pages, concurrency)), "limit_round_trips")
@@ -178,19 +164,38 @@ func BenchmarkP3RateLimited(b *testing.B) {
 			// A second's rest refills the server's bucket after the set-up.
 			time.Sleep(time.Second)
 			before := env.RateLimited()
-			var took time.Duration
-			for b.Loop() {
-				started := time.Now()
-				if _, err := env.Pager(ctx, c); err != nil {
-					b.Fatal(err)
-				}
-				took += time.Since(started)
-			}
-			n := float64(b.N)
-			b.ReportMetric(took.Seconds()*1000/n, "pager_ms")
-			b.ReportMetric(float64(env.RateLimited()-before)/n, "429s/op")
+			perOp := timePagerReads(ctx, b, env, c)
+			b.ReportMetric(perOp.Seconds()*1000, "pager_ms")
+			b.ReportMetric(float64(env.RateLimited()-before)/float64(b.N), "429s/op")
 		})
 	}
+}
+
+// newPagedEnv starts the 10,000-result simulator of the P3 benchmarks for
+// the rest of b and measures one page request on it.
+func newPagedEnv(b *testing.B) (*PageEnv, time.Duration) {
+	b.Helper()
+	env, err := NewPageEnv(context.Background(), pagedResults, pageLatency, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(env.Close)
+	return env, medianRoundTrip(b, env)
+}
+
+// timePagerReads reads every result with c once per iteration of b and
+// returns the mean time of one read.
+func timePagerReads(ctx context.Context, b *testing.B, env *PageEnv, c *aether365.Client) time.Duration {
+	b.Helper()
+	var took time.Duration
+	for b.Loop() {
+		started := time.Now()
+		if _, err := env.Pager(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(started)
+	}
+	return took / time.Duration(b.N)
 }
 
 func medianRoundTrip(b *testing.B, env *PageEnv) time.Duration {
@@ -234,6 +239,16 @@ func TestTenMinuteScanPollCounts(t *testing.T) {
 	}
 	if seed.Polls != 21 || seed.TimeToResult != longScan {
 		t.Errorf("seed loop: %d polls in %s; want 21 in 10m", seed.Polls, seed.TimeToResult)
+	}
+}
+
+func TestMinHintlessPolls(t *testing.T) {
+	// Polls at 1, 2, 3, 4, 5 s, then a quarter later each time: 6.25 s ...
+	// 542 s, 677.5 s.
+	for d, want := range map[time.Duration]int{time.Second: 1, 5 * time.Second: 5, 6 * time.Second: 6, longScan: 27} {
+		if got := MinHintlessPolls(d); got != want {
+			t.Errorf("MinHintlessPolls(%s) = %d, want %d", d, got, want)
+		}
 	}
 }
 
@@ -291,23 +306,5 @@ func TestPagerAndSeedLoopReadEverything(t *testing.T) {
 	}
 	if got := env.ResultRequests() - before; got != 2*13 {
 		t.Errorf("%d page requests, want 13 each", got)
-	}
-}
-
-func TestStripRetryAfterKeepsItOnErrors(t *testing.T) {
-	handler := StripRetryAfter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "5")
-		if r.URL.Path == "/busy" {
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		_, _ = w.Write([]byte("{}"))
-	}))
-	for path, want := range map[string]string{"/ok": "", "/busy": "5"} {
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		if got := rec.Header().Get("Retry-After"); got != want {
-			t.Errorf("%s: Retry-After %q, want %q", path, got, want)
-		}
 	}
 }

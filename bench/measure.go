@@ -1,24 +1,19 @@
-// Package bench measures the provider's client against the simulator for
-// issue #5 ("Performance"): how many status polls a wait costs and how soon
-// it sees a scan finish (P1, P2), and how fast the pager reads 10,000 results
-// (P3), each next to the seed's own pattern (a 30 s polling loop, a page-by-
-// page loop) run on the same simulator. bench_test.go turns these into Go
+// Package bench measures the provider's client against the simulator: how
+// many status polls a wait costs and how soon it sees a scan finish (P1,
+// P2), and how fast the pager reads 10,000 results (P3), each next to the
+// seed's own pattern (a 30 s polling loop, a page-by-page loop) run on the
+// same simulator. bench_test.go turns these into Go
 // benchmarks; cmd/benchrun adds the parts where Terraform itself runs and
 // writes the report. Nothing in the provider imports this package.
 package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -29,12 +24,6 @@ import (
 
 // SeedPollInterval is the seed's "time.sleep(30)" between status polls.
 const SeedPollInterval = 30 * time.Second
-
-// Simulator routes counted by simulator.Stats().ByRoute.
-const (
-	routeGetScan     = "GET /scans/{id}"
-	routeListResults = "GET /scans/{id}/results"
-)
 
 // NewFakeClock returns a simulated clock to share between a simulator and a
 // client, so a ten-minute scan plays out in milliseconds.
@@ -53,70 +42,26 @@ type WaitRun struct {
 // Lateness is how long after the scan finished the waiter noticed.
 func (r WaitRun) Lateness() time.Duration { return r.TimeToResult - r.ScanDuration }
 
-// waitEnv is a simulator (optionally without its Retry-After hints) behind an
-// httptest server, on clk.
-type waitEnv struct {
-	sim *simulator.Server
-	srv *httptest.Server
-	clk clock.Clock
-}
-
-func newWaitEnv(scanDuration time.Duration, hints bool, clk clock.Clock) (*waitEnv, error) {
-	sim, err := simulator.New(simulator.Config{ScanDuration: scanDuration, Clock: clk, Seed: 1})
-	if err != nil {
-		return nil, err
-	}
-	var handler http.Handler = sim
+// newWaitSim starts a simulator on clk behind a loopback server, without
+// its Retry-After hints unless hints is set.
+func newWaitSim(scanDuration time.Duration, hints bool, clk clock.Clock) (*simtest.Server, error) {
+	var front simtest.Front
 	if !hints {
-		handler = StripRetryAfter(sim)
+		front = func(sim *simulator.Server) http.Handler { return simtest.WithoutRetryAfter(sim) }
 	}
-	return &waitEnv{sim: sim, srv: httptest.NewServer(handler), clk: clk}, nil
-}
-
-func (e *waitEnv) close() { e.srv.Close() }
-
-func (e *waitEnv) client() (*aether365.Client, error) {
-	return aether365.New(aether365.Config{BaseURL: e.srv.URL, APIKey: simulator.DemoAPIKey, Clock: e.clk})
-}
-
-// StripRetryAfter removes Retry-After from successful responses of next, to
-// play a server that gives no polling hint; 429 and 503 keep theirs.
-func StripRetryAfter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&hintStripper{ResponseWriter: w}, r)
-	})
-}
-
-type hintStripper struct {
-	http.ResponseWriter
-	wroteHeader bool
-}
-
-func (h *hintStripper) WriteHeader(status int) {
-	if !h.wroteHeader && status < 300 {
-		h.Header().Del("Retry-After")
-	}
-	h.wroteHeader = true
-	h.ResponseWriter.WriteHeader(status)
-}
-
-func (h *hintStripper) Write(b []byte) (int, error) {
-	if !h.wroteHeader {
-		h.WriteHeader(http.StatusOK)
-	}
-	return h.ResponseWriter.Write(b)
+	return simtest.New(simulator.Config{ScanDuration: scanDuration, Clock: clk, Seed: 1}, front)
 }
 
 // ProviderWait starts a scan of the given duration and waits for it with
 // the client's WaitForScan and its default options, as the aether365_scan
 // resource does. hints=false strips the simulator's Retry-After hints.
 func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, clk clock.Clock) (WaitRun, error) {
-	env, err := newWaitEnv(scanDuration, hints, clk)
+	sim, err := newWaitSim(scanDuration, hints, clk)
 	if err != nil {
 		return WaitRun{}, err
 	}
-	defer env.close()
-	c, err := env.client()
+	defer sim.Close()
+	c, err := aether365.New(aether365.Config{BaseURL: sim.URL, APIKey: simulator.DemoAPIKey, Clock: clk})
 	if err != nil {
 		return WaitRun{}, err
 	}
@@ -134,7 +79,7 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 	}
 	return WaitRun{
 		ScanDuration: scanDuration,
-		Polls:        env.sim.Stats().ByRoute[routeGetScan],
+		Polls:        sim.Stats().ByRoute[simulator.StatsKeyGetScan],
 		TimeToResult: clk.Now().Sub(started),
 	}, nil
 }
@@ -143,22 +88,22 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 // plain HTTP, request for request: POST the scan, then GET it; while it is
 // not completed or failed, sleep 30 s and GET again.
 func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) (WaitRun, error) {
-	env, err := newWaitEnv(scanDuration, true, clk)
+	sim, err := newWaitSim(scanDuration, true, clk)
 	if err != nil {
 		return WaitRun{}, err
 	}
-	defer env.close()
+	defer sim.Close()
 	started := clk.Now()
 	var scan struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := seedRequest(ctx, http.MethodPost, env.srv.URL+"/tenants/me/scans", `{"scan_type": "compliance"}`, &scan); err != nil {
+	if err := seedRequest(ctx, http.MethodPost, sim.URL+"/tenants/me/scans", `{"scan_type": "compliance"}`, &scan); err != nil {
 		return WaitRun{}, err
 	}
 	id := scan.ID
 	for {
-		if err := seedRequest(ctx, http.MethodGet, env.srv.URL+"/scans/"+id, "", &scan); err != nil {
+		if err := seedRequest(ctx, http.MethodGet, sim.URL+"/scans/"+id, "", &scan); err != nil {
 			return WaitRun{}, err
 		}
 		if scan.Status == "completed" || scan.Status == "failed" {
@@ -170,9 +115,28 @@ func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) 
 	}
 	return WaitRun{
 		ScanDuration: scanDuration,
-		Polls:        env.sim.Stats().ByRoute[routeGetScan],
+		Polls:        sim.Stats().ByRoute[simulator.StatsKeyGetScan],
 		TimeToResult: clk.Now().Sub(started),
 	}, nil
+}
+
+// HintlessLatenessBound is how late a waiter may see a scan of duration d
+// finish when the server gives no polling hint: a quarter of d, and at
+// least a second.
+func HintlessLatenessBound(d time.Duration) time.Duration { return max(time.Second, d/4) }
+
+// MinHintlessPolls is the fewest status polls with which any waiter that
+// does not know d sees a scan of duration d finish within
+// HintlessLatenessBound. A scan that finishes just after a poll at t is seen
+// at the next poll, so the next may come at most HintlessLatenessBound(t)
+// later; taking each such longest step reaches d with the fewest polls.
+// The POST that starts the scan is the look at t = 0.
+func MinHintlessPolls(d time.Duration) int {
+	polls := 0
+	for at := time.Duration(0); at < d; polls++ {
+		at += HintlessLatenessBound(at)
+	}
+	return polls
 }
 
 // SeedTimeToResult is the seed's loop in closed form: it polls at 0, 30 s,
@@ -181,194 +145,6 @@ func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) 
 func SeedTimeToResult(scanDuration time.Duration) time.Duration {
 	polls := int64((scanDuration + SeedPollInterval - 1) / SeedPollInterval)
 	return time.Duration(polls) * SeedPollInterval
-}
-
-// seedRequest is what the seed's requests.get/post(...).json()["data"] does,
-// with the error check the seed leaves out.
-func seedRequest(ctx context.Context, method, url, body string, data any) error {
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, reader)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	var envelope struct {
-		Success bool            `json:"success"`
-		Data    json.RawMessage `json:"data"`
-		Meta    *struct {
-			TotalPages int `json:"totalPages"`
-		} `json:"meta"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&envelope); err != nil {
-		return fmt.Errorf("%s %s: %d: %w", method, url, resp.StatusCode, err)
-	}
-	if !envelope.Success {
-		return fmt.Errorf("%s %s: %d: not a success envelope", method, url, resp.StatusCode)
-	}
-	if pages, ok := data.(*seedPage); ok {
-		if envelope.Meta == nil {
-			return fmt.Errorf("%s %s: no meta", method, url)
-		}
-		pages.totalPages = envelope.Meta.TotalPages
-		return json.Unmarshal(envelope.Data, &pages.results)
-	}
-	return json.Unmarshal(envelope.Data, data)
-}
-
-// PageEnv is a simulator holding one completed scan with many results,
-// answering every request after a fixed latency.
-type PageEnv struct {
-	Results int
-	Latency time.Duration
-	ScanID  string
-
-	sim    *simulator.Server
-	srv    *httptest.Server
-	flight inFlight
-}
-
-// NewPageEnv starts a simulator with one completed scan of results results,
-// latency added to every response and, when rateLimit > 0, that many
-// requests per second allowed (real time).
-func NewPageEnv(ctx context.Context, results int, latency time.Duration, rateLimit float64) (*PageEnv, error) {
-	sim, err := simulator.New(simulator.Config{ResultsPerScan: results, Latency: latency, RateLimit: rateLimit, Seed: 1})
-	if err != nil {
-		return nil, err
-	}
-	e := &PageEnv{Results: results, Latency: latency, sim: sim}
-	e.srv = httptest.NewServer(e.flight.wrap(sim))
-	c, err := e.Client(0, 0)
-	if err != nil {
-		e.Close()
-		return nil, err
-	}
-	scan, err := c.StartScan(ctx, aether365.DefaultTenant, "compliance", "bench-pages")
-	if err != nil {
-		e.Close()
-		return nil, err
-	}
-	e.ScanID = scan.ID
-	// One read warms connections and caches; keep that out of the timings
-	// (not under a rate limit, where it would spend the caller's budget).
-	if rateLimit == 0 {
-		if _, err := e.Pager(ctx, c); err != nil {
-			e.Close()
-			return nil, err
-		}
-	}
-	return e, nil
-}
-
-// Close stops the server.
-func (e *PageEnv) Close() { e.srv.Close() }
-
-// URL is the simulator's base URL.
-func (e *PageEnv) URL() string { return e.srv.URL }
-
-// Client returns a client with the given page concurrency and client-side
-// rate limit; 0 means the client's defaults.
-func (e *PageEnv) Client(concurrency int, requestsPerSecond float64) (*aether365.Client, error) {
-	return aether365.New(aether365.Config{
-		BaseURL:           e.srv.URL,
-		APIKey:            simulator.DemoAPIKey,
-		PageConcurrency:   concurrency,
-		RequestsPerSecond: requestsPerSecond,
-	})
-}
-
-// Pager reads every result with the client's pager (ListResults, 100 per page).
-func (e *PageEnv) Pager(ctx context.Context, c *aether365.Client) (int, error) {
-	results, _, err := c.ListResults(ctx, e.ScanID, aether365.ListResultsOptions{PageSize: 100})
-	if err != nil {
-		return 0, err
-	}
-	if len(results) != e.Results {
-		return 0, fmt.Errorf("pager read %d results, want %d", len(results), e.Results)
-	}
-	return len(results), nil
-}
-
-type seedPage struct {
-	results    []aether365.Result
-	totalPages int
-}
-
-// SeedSequential reads every result the way the seed does: page 1, 2, ...
-// one after the other, 100 per page, until page >= meta.totalPages.
-func (e *PageEnv) SeedSequential(ctx context.Context) (int, error) {
-	var all []aether365.Result
-	for page := 1; ; page++ {
-		var p seedPage
-		url := fmt.Sprintf("%s/scans/%s/results?page=%d&limit=100", e.srv.URL, e.ScanID, page)
-		if err := seedRequest(ctx, http.MethodGet, url, "", &p); err != nil {
-			return 0, err
-		}
-		all = append(all, p.results...)
-		if page >= p.totalPages {
-			break
-		}
-	}
-	if len(all) != e.Results {
-		return 0, fmt.Errorf("sequential loop read %d results, want %d", len(all), e.Results)
-	}
-	return len(all), nil
-}
-
-// RoundTrip times one request for a full page: the unit the pager's time is
-// counted in.
-func (e *PageEnv) RoundTrip(ctx context.Context) (time.Duration, error) {
-	var p seedPage
-	started := time.Now()
-	err := seedRequest(ctx, http.MethodGet, fmt.Sprintf("%s/scans/%s/results?page=2&limit=100", e.srv.URL, e.ScanID), "", &p)
-	return time.Since(started), err
-}
-
-// ResultRequests is how many result pages the simulator has served.
-func (e *PageEnv) ResultRequests() int { return e.sim.Stats().ByRoute[routeListResults] }
-
-// RateLimited is how many 429s the simulator has sent.
-func (e *PageEnv) RateLimited() int { return e.sim.Stats().RateLimited }
-
-// PeakInFlight is the most requests the server has had in flight at once
-// since the last ResetPeak: the pager's effective concurrency.
-func (e *PageEnv) PeakInFlight() int { return int(e.flight.peak.Load()) }
-
-// ResetPeak forgets the peak.
-func (e *PageEnv) ResetPeak() { e.flight.peak.Store(0) }
-
-// PageRoundTrips is the least number of sequential round trips the pager
-// needs for pages pages at the given concurrency: page 1, then the rest in
-// waves of concurrency.
-func PageRoundTrips(pages, concurrency int) int {
-	if pages <= 1 {
-		return pages
-	}
-	return 1 + (pages-1+concurrency-1)/concurrency
-}
-
-type inFlight struct {
-	now, peak atomic.Int64
-}
-
-func (f *inFlight) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cur := f.now.Add(1)
-		defer f.now.Add(-1)
-		for seen := f.peak.Load(); cur > seen && !f.peak.CompareAndSwap(seen, cur); seen = f.peak.Load() {
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // CurvePoint is the time to result for one scan duration.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: issue #5's performance benchmarks, side by side with the seed's
+# make bench: the provider's performance benchmarks, side by side with the seed's
 # own patterns, on this machine only (aether365-sim on loopback).
 #
 #   P1  terraform apply of one 5 s scan vs. the seed's Python polling loop

@@ -174,6 +174,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		opts.config.Seed, opts.seedGiven = seed, true
 		return nil
 	})
+	flags.StringVar(&opts.config.RequestLogFormat, "log-format", simulator.LogFormatText, "request log `FORMAT` on stderr: "+
+		simulator.LogFormatText+" (logfmt) or "+simulator.LogFormatJSON+" (one JSON object a line, for programs); the simulator's own messages stay plain lines")
 	flags.BoolVar(&opts.showVersion, "version", false, "print the version and exit")
 
 	if err := flags.Parse(args); err != nil {
@@ -291,6 +293,8 @@ func flagOf(field string) string {
 		return "--malformed-rate"
 	case "RateLimit":
 		return "--rate-limit"
+	case "RequestLogFormat":
+		return "--log-format"
 	}
 	return field
 }

@@ -89,6 +89,7 @@ func TestValidationMessagesNameFlags(t *testing.T) {
 		{[]string{"--results", "100001"}, "--results must be between 1 and 100000"},
 		{[]string{"--scan-duration", "5"}, `invalid value "5" for flag -scan-duration: a duration needs a unit, such as 5s, 500ms or 2m`},
 		{[]string{"--latency", "soon"}, "want a duration such as 5s"},
+		{[]string{"--log-format", "yaml"}, `--log-format must be text or json, got "yaml"`},
 	} {
 		var stderr bytes.Buffer
 		stopped, cancel := context.WithCancel(context.Background())
@@ -97,7 +98,7 @@ func TestValidationMessagesNameFlags(t *testing.T) {
 		if code != exitBadUsage || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
-		for _, field := range []string{"ErrorRate", "ScanOutcome", "ScoreSequence", "ResultsPerScan"} {
+		for _, field := range []string{"ErrorRate", "ScanOutcome", "ScoreSequence", "ResultsPerScan", "RequestLogFormat"} {
 			if strings.Contains(stderr.String(), field) {
 				t.Errorf("%q: stderr names the Go field %s: %q", tc.args, field, stderr.String())
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -255,5 +256,27 @@ func TestProcessInjectsResetsAndMalformedAnswers(t *testing.T) {
 	}
 	if got := strings.Count(log, " fault=malformed-"); got != malformed {
 		t.Errorf("%d malformed lines for %d malformed answers:\n%s", got, malformed, log)
+	}
+}
+
+func TestLogFormatJSONWritesRequestLogEntries(t *testing.T) {
+	baseURL, stderr, process := startProcess(t, "--log-format", "json")
+	resp, err := http.Get(baseURL + "/tenants/me/scans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if err := process.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var entries []simulator.RequestLogEntry
+	for line := range strings.Lines(stderr.String()) {
+		var entry simulator.RequestLogEntry
+		if json.Unmarshal([]byte(line), &entry) == nil {
+			entries = append(entries, entry)
+		}
+	}
+	if len(entries) != 1 || entries[0].Method != http.MethodGet || entries[0].Path != "/tenants/me/scans" || entries[0].Status != http.StatusUnauthorized {
+		t.Errorf("JSON request log entries %+v; stderr:\n%s", entries, stderr.String())
 	}
 }

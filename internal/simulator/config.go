@@ -89,10 +89,14 @@ type Config struct {
 	// clock.Real{}. Share a clock.Fake with the client to play long scans
 	// instantly.
 	Clock clock.Clock
-	// RequestLog receives one logfmt line per request (method, path, status,
+	// RequestLog receives one line per request (method, path, status,
 	// duration, request_id, the key masked, an injected fault); nil disables
 	// it. It never contains the API key, the query string or a body.
 	RequestLog io.Writer
+	// RequestLogFormat is LogFormatText (logfmt, the default when empty) or
+	// LogFormatJSON (one RequestLogEntry object a line), for programs that
+	// read the log.
+	RequestLogFormat string
 }
 
 // ConfigError is an invalid Config: Fields names the fields at fault (a sum
@@ -172,6 +176,9 @@ func (c *Config) validate() error {
 	}
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
 		return invalid("RateLimit", "must be a non-negative number of requests per second, got %v", c.RateLimit)
+	}
+	if f := c.RequestLogFormat; f != "" && f != LogFormatText && f != LogFormatJSON {
+		return invalid("RequestLogFormat", "must be %s or %s, got %q", LogFormatText, LogFormatJSON, f)
 	}
 	return nil
 }

@@ -118,6 +118,9 @@
 // malformed-error-with-200"; a reset line shows the status the request was
 // processed with before its answer was dropped. 429 lines (the rate limit)
 // carry no fault= mark: they are the limit working, not an injected fault.
+// With RequestLogFormat LogFormatJSON (--log-format json) each line is a JSON
+// object with the same fields instead (RequestLogEntry), the duration in
+// nanoseconds.
 //
 // # Scan timing
 //

@@ -7,14 +7,20 @@ import (
 	"time"
 )
 
-// newRequestLogger writes one logfmt line per request to w, or returns nil
-// for a nil w. Time is UTC and the level is left out: every line is the same
-// kind of event.
-func newRequestLogger(w io.Writer) *slog.Logger {
+// Request log formats (Config.RequestLogFormat).
+const (
+	LogFormatText = "text"
+	LogFormatJSON = "json"
+)
+
+// newRequestLogger writes one line per request to w, logfmt or JSON, or
+// returns nil for a nil w. Time is UTC and the level is left out: every line
+// is the same kind of event.
+func newRequestLogger(w io.Writer, format string) *slog.Logger {
 	if w == nil {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+	options := &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, attr slog.Attr) slog.Attr {
 			if len(groups) > 0 {
 				return attr
@@ -27,7 +33,11 @@ func newRequestLogger(w io.Writer) *slog.Logger {
 			}
 			return attr
 		},
-	}))
+	}
+	if format == LogFormatJSON {
+		return slog.New(slog.NewJSONHandler(w, options))
+	}
+	return slog.New(slog.NewTextHandler(w, options))
 }
 
 // Request log fields; fault comes last, so `fault=reset$` finds a line.
@@ -41,6 +51,21 @@ const (
 	logKeyAPIKey    = "api_key"
 	logKeyFault     = "fault"
 )
+
+// RequestLogEntry is one line of the JSON request log, for programs that
+// count what the simulator answered. Duration is in nanoseconds there, as
+// log/slog writes it.
+type RequestLogEntry struct {
+	Time      time.Time     `json:"time"`
+	Message   string        `json:"msg"`
+	Method    string        `json:"method"`
+	Path      string        `json:"path"`
+	Status    int           `json:"status"`
+	Duration  time.Duration `json:"duration"`
+	RequestID string        `json:"request_id"`
+	APIKey    string        `json:"api_key,omitempty"`
+	Fault     string        `json:"fault,omitempty"`
+}
 
 // withRequestLog logs each request once it is answered: the method, the
 // escaped path (never the query string, headers or body), the status, the

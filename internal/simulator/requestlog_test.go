@@ -2,6 +2,9 @@ package simulator
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -94,5 +97,48 @@ func TestRequestLogIsStructured(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "s3cr3t") {
 		t.Errorf("the log holds the secret part of the key:\n%s", log.String())
+	}
+}
+
+func TestRequestLogInJSONHasTheSameFields(t *testing.T) {
+	var log bytes.Buffer
+	longKey := "ae_live_" + strings.Repeat("s3cr3t", 4)
+	sim, _ := newTestServer(t, Config{RequestLog: &log, RequestLogFormat: LogFormatJSON, APIKeys: map[string][]string{longKey: {"contoso"}}})
+	scan := createScan(t, sim, longKey, "compliance")
+	call(t, sim, request{method: "GET", path: "/scans/" + scan.ID})
+
+	decoder := json.NewDecoder(&log)
+	decoder.DisallowUnknownFields() // every field the log writes is one of RequestLogEntry's
+	var entries []RequestLogEntry
+	for decoder.More() {
+		var entry RequestLogEntry
+		if err := decoder.Decode(&entry); err != nil {
+			t.Fatalf("log line %d: %v", len(entries)+1, err)
+		}
+		entries = append(entries, entry)
+	}
+	want := []RequestLogEntry{
+		{Message: logMessage, Method: "POST", Path: "/tenants/me/scans", Status: http.StatusCreated, APIKey: "ae_l***"},
+		{Message: logMessage, Method: "GET", Path: "/scans/" + scan.ID, Status: http.StatusUnauthorized},
+	}
+	if len(entries) != len(want) {
+		t.Fatalf("%d log lines, want %d:\n%s", len(entries), len(want), log.String())
+	}
+	for i, got := range entries {
+		if got.Time.IsZero() || got.Time.Location() != time.UTC || got.Duration < 0 || !strings.HasPrefix(got.RequestID, "req_") {
+			t.Errorf("line %d: time %v, duration %v, request_id %q", i, got.Time, got.Duration, got.RequestID)
+		}
+		got.Time, got.Duration, got.RequestID = time.Time{}, 0, ""
+		if got != want[i] {
+			t.Errorf("line %d: %+v, want %+v", i, got, want[i])
+		}
+	}
+}
+
+func TestRequestLogFormatIsChecked(t *testing.T) {
+	_, err := New(Config{RequestLogFormat: "yaml"})
+	var configErr *ConfigError
+	if !errors.As(err, &configErr) || configErr.Fields[0] != "RequestLogFormat" {
+		t.Errorf("New with format yaml: %v", err)
 	}
 }

@@ -19,12 +19,13 @@ const (
 	routeListResults
 )
 
-// Stats.ByRoute keys, as the contract writes the endpoints.
+// Stats.ByRoute keys, as the contract writes the endpoints. The two that
+// callers count (status polls, result pages) are exported.
 const (
 	statsKeyCreateScan  = "POST /tenants/{tenant}/scans"
-	statsKeyGetScan     = "GET /scans/{id}"
+	StatsKeyGetScan     = "GET /scans/{id}"
 	statsKeyListScans   = "GET /tenants/{tenant}/scans"
-	statsKeyListResults = "GET /scans/{id}/results"
+	StatsKeyListResults = "GET /scans/{id}/results"
 	statsKeyOther       = "other"
 )
 
@@ -33,11 +34,11 @@ func (r route) statsKey() string {
 	case routeCreateScan:
 		return statsKeyCreateScan
 	case routeGetScan:
-		return statsKeyGetScan
+		return StatsKeyGetScan
 	case routeListScans:
 		return statsKeyListScans
 	case routeListResults:
-		return statsKeyListResults
+		return StatsKeyListResults
 	}
 	return statsKeyOther
 }

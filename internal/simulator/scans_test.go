@@ -440,7 +440,7 @@ func TestStatsCountRequests(t *testing.T) {
 	call(t, sim, request{method: "GET", path: "/scans/x"}) // 401 still counts for its route
 
 	got := sim.Stats()
-	want := map[string]int{statsKeyCreateScan: 1, statsKeyGetScan: 3, statsKeyListScans: 1, statsKeyListResults: 1, statsKeyOther: 2}
+	want := map[string]int{statsKeyCreateScan: 1, StatsKeyGetScan: 3, statsKeyListScans: 1, StatsKeyListResults: 1, statsKeyOther: 2}
 	if got.Requests != 8 || got.ScansCreated != 1 || got.RateLimited != 0 || got.InjectedErrors != 0 {
 		t.Errorf("stats = %+v", got)
 	}

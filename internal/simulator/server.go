@@ -88,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 		malformedRate:  cfg.MalformedRate,
 		seed:           cfg.Seed,
 		clock:          cfg.Clock,
-		requestLog:     newRequestLogger(cfg.RequestLog),
+		requestLog:     newRequestLogger(cfg.RequestLog, cfg.RequestLogFormat),
 		scoreSequence:  slices.Clone(cfg.ScoreSequence),
 		scanOutcome:    cfg.ScanOutcome,
 		scanDuration:   cfg.ScanDuration,

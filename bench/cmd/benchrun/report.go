@@ -1,14 +1,15 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
+	"encoding/xml"
 	"fmt"
 	"math"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 type report struct {
@@ -113,9 +114,10 @@ type curvePoint struct {
 
 // --- go test -bench output ---------------------------------------------------------
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
-
-// parseGoBench reads `go test -bench` output into name -> unit -> value.
+// parseGoBench reads `go test -bench` output into name -> unit -> value,
+// the name without GOMAXPROCS ("BenchmarkP3Pagination"), each value as the
+// benchmark reported it (benchfmt's untidied unit and value: "pager_ms"
+// stays milliseconds).
 func parseGoBench(path string) (map[string]map[string]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -123,160 +125,47 @@ func parseGoBench(path string) (map[string]map[string]float64, error) {
 	}
 	defer func() { _ = f.Close() }()
 	metrics := map[string]map[string]float64{}
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		m := benchLine.FindStringSubmatch(strings.TrimSpace(scanner.Text()))
-		if m == nil {
-			continue
+	reader := benchfmt.NewReader(f, path)
+	for reader.Scan() {
+		result, ok := reader.Result().(*benchfmt.Result)
+		if !ok {
+			continue // a syntax error is a line of other output (PASS, ok ...)
 		}
-		fields := strings.Fields(m[2])
 		values := map[string]float64{}
-		for i := 0; i+1 < len(fields); i += 2 {
-			if v, err := strconv.ParseFloat(fields[i], 64); err == nil {
-				values[fields[i+1]] = v
+		for _, v := range result.Values {
+			if v.OrigUnit != "" {
+				values[v.OrigUnit] = v.OrigValue
+			} else {
+				values[v.Unit] = v.Value
 			}
 		}
-		metrics[m[1]] = values
+		metrics[benchmarkName(result.Name)] = values
+	}
+	if err := reader.Err(); err != nil {
+		return nil, err
 	}
 	if len(metrics) == 0 {
 		return nil, fmt.Errorf("no benchmark results in %s", path)
 	}
-	return metrics, scanner.Err()
+	return metrics, nil
+}
+
+// benchmarkName is the benchmark's name as its function and sub-benchmarks
+// spell it, without the GOMAXPROCS suffix the figures do not depend on.
+func benchmarkName(name benchfmt.Name) string {
+	base, parts := name.Parts()
+	full := "Benchmark" + string(base)
+	for _, part := range parts {
+		if !bytes.HasPrefix(part, []byte("-")) {
+			full += string(part)
+		}
+	}
+	return full
 }
 
 func (r *report) bench(name, unit string) (float64, bool) {
 	v, ok := r.GoBench[name][unit]
 	return v, ok
-}
-
-// --- evaluation -----------------------------------------------------------------------
-
-func met(ok bool) *bool { return &ok }
-
-func seconds(s float64) string { return fmt.Sprintf("%.2f s", s) }
-
-func times(x float64) string { return fmt.Sprintf("%.1f×", x) }
-
-// evaluate turns the measurements into the table's rows, each with its
-// target.
-func (r *report) evaluate() {
-	r.evaluateP1()
-	r.evaluateInProcess()
-	r.evaluateTerraform()
-	if r.Large != nil {
-		r.Targets = append(r.Targets, r.Large.targets()...)
-	}
-}
-
-// na marks a cell with nothing to show.
-const na = "–"
-
-func (r *report) add(t target) { r.Targets = append(r.Targets, t) }
-
-func (r *report) evaluateP1() {
-	if runs := r.P1.Runs; len(runs) > 0 {
-		var apply, late, waiter, before, after []float64
-		for _, run := range runs {
-			apply = append(apply, run.ApplyS)
-			late = append(late, run.LatenessS)
-			waiter = append(waiter, run.WaiterLatenessS)
-			before = append(before, run.BeforeScanS)
-			after = append(after, run.AfterResultS)
-		}
-		applyS, worstLate := median(apply), slices.Max(late)
-		seed := r.P1.Seed
-		seedKind := "seed's Python loop, measured"
-		if !seed.Measured {
-			seedKind = "seed's loop, closed form"
-		}
-		r.add(target{ID: "P1a", Name: "P1 time to result: `terraform apply` of one 5 s scan (median of 3)",
-			Figure: seconds(applyS), Baseline: fmt.Sprintf("%s (%s)", seconds(seed.TimeToResultS), seedKind),
-			Ratio: times(seed.TimeToResultS / applyS), Target: "≥ 4× faster", Met: met(seed.TimeToResultS/applyS >= 4)})
-		r.add(target{ID: "P1b", Name: "P1 apply returns after the scan completed (worst of 3; median " + seconds(median(late)) + ")",
-			Figure: seconds(worstLate), Baseline: seconds(seed.LatenessS),
-			Ratio: times(seed.LatenessS / math.Max(worstLate, 0.001)), Target: "≤ 1 s", Met: met(worstLate <= 1)})
-		r.add(target{ID: "P1c", Name: "P1 Terraform's own start-up: apply of a lone `terraform_data` (median of 3)",
-			Figure: seconds(r.P1.StartupS), Baseline: na, Ratio: na, Target: "reported separately"})
-		r.add(target{ID: "P1d", Name: "P1 split: apply start → POST sent / completion → poll that saw it / that poll → apply returns (medians)",
-			Figure:   fmt.Sprintf("%s / %s / %s", seconds(median(before)), seconds(median(waiter)), seconds(median(after))),
-			Baseline: na, Ratio: na, Target: "reported"})
-	}
-
-}
-
-// evaluateInProcess adds the Go benchmarks' rows (P2, P3, E0).
-func (r *report) evaluateInProcess() {
-	for _, variant := range []struct{ id, sub, label string }{
-		{"P2a", "retry-after", "with the simulator's Retry-After hints"},
-		{"P2b", "no-hint", "hints stripped"},
-	} {
-		name := "BenchmarkP2PolitePolling/" + variant.sub
-		polls, ok := r.bench(name, "polls/op")
-		if !ok {
-			continue
-		}
-		seedPolls, _ := r.bench(name, "baseline_polls/op")
-		late, _ := r.bench(name, "p1_lateness_s")
-		r.add(target{ID: variant.id, Name: "P2 (in-process, simulated clock) status polls while waiting for a 10-minute scan, " + variant.label + " (5 s scan seen " + seconds(late) + " late)",
-			Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", seedPolls),
-			Ratio: fmt.Sprintf("%.2f× the polls", polls/seedPolls), Target: "≤ 25", Met: met(polls <= 25)})
-	}
-
-	const p3 = "BenchmarkP3Pagination"
-	if pager, ok := r.bench(p3, "pager_ms"); ok {
-		seedMS, _ := r.bench(p3, "baseline_ms")
-		speedup, _ := r.bench(p3, "speedup")
-		conc, _ := r.bench(p3, "concurrency")
-		rts, _ := r.bench(p3, "round_trips")
-		limit, _ := r.bench(p3, "limit_round_trips")
-		vs, _ := r.bench(p3, "vs_limit")
-		rt, _ := r.bench(p3, "round_trip_ms")
-		r.add(target{ID: "P3a", Name: fmt.Sprintf("P3 (in-process) read 10,000 results (100 per page, +25 ms per request), pager with concurrency %.0f", conc),
-			Figure: fmt.Sprintf("%.0f ms", pager), Baseline: fmt.Sprintf("%.0f ms (seed's page-by-page loop)", seedMS),
-			Ratio: times(speedup), Target: "≥ 5× faster", Met: met(speedup >= 5)})
-		r.add(target{ID: "P3b", Name: fmt.Sprintf("P3 (in-process) pager's time in round trips (one page request = %.1f ms)", rt),
-			Figure: fmt.Sprintf("%.1f", rts), Baseline: fmt.Sprintf("%.0f (limit: 1 + ceil(99/%.0f))", limit, conc),
-			Ratio: fmt.Sprintf("%.2f× the limit", vs), Target: "≤ 1.5× the limit", Met: met(vs <= 1.5)})
-	}
-	if limited, ok := r.bench("BenchmarkP3RateLimited/client-limit-18", "429s/op"); ok {
-		unlimited, _ := r.bench("BenchmarkP3RateLimited/no-client-limit", "429s/op")
-		r.add(target{ID: "P3c", Name: "P3 (in-process) politeness: 429s while paging 5,000 results from a 20 req/s server, client limit 18 req/s",
-			Figure: fmt.Sprintf("%.0f", limited), Baseline: fmt.Sprintf("%.0f without the client limit (retried)", unlimited),
-			Ratio: na, Target: "reported"})
-	}
-
-	const conversion = "BenchmarkScanResultsConversion/results=10000/control_text=true"
-	if ms, ok := r.bench(conversion, "ms/10k-results"); ok {
-		r.add(target{ID: "E0", Name: "E (in-process Go benchmark) results → state value → msgpack, per 10,000 results",
-			Figure: fmt.Sprintf("%.0f ms", ms), Baseline: na, Ratio: na, Target: "reported (E1b is the target)"})
-	}
-}
-
-// evaluateTerraform adds the rows of the Terraform runs P4 and P5.
-func (r *report) evaluateTerraform() {
-	if r.P4.Results > 0 {
-		peakMB := math.Max(r.P4.PlanPeakRSSMiB, r.P4.ApplyPeakRSSMiB) * 1024 * 1024 / 1e6
-		r.add(target{ID: "P4a", Name: fmt.Sprintf("P4 provider peak RSS, `terraform plan`/`apply` reading 10,000 results (plan %.0f MB, apply %.0f MB; %d+%d provider starts)",
-			r.P4.PlanPeakRSSMiB*1.048576, r.P4.ApplyPeakRSSMiB*1.048576, r.P4.PlanProviderStarts, r.P4.ApplyProviderStarts),
-			Figure: fmt.Sprintf("%.0f MB", peakMB), Baseline: na, Ratio: na, Target: "≤ 150 MB", Met: met(peakMB <= 150)})
-		r.add(target{ID: "P4b", Name: fmt.Sprintf("P4 state size after apply (plan took %s, apply %s)", seconds(r.P4.PlanS), seconds(r.P4.ApplyS)),
-			Figure: fmt.Sprintf("%.1f MB", float64(r.P4.StateBytes)/1e6), Baseline: na, Ratio: na, Target: "reported"})
-	}
-
-	if p := r.P5; p.Tenants > 0 {
-		r.add(target{ID: "P5a", Name: fmt.Sprintf("P5 fleet: %d scans (for_each), server limit %g req/s, `requests_per_second = %g`", p.Tenants, p.ServerRate, p.ClientRate),
-			Figure: seconds(p.WallS), Baseline: fmt.Sprintf("%s ideal (max of %d waves × %gs, %d requests / %g per s)", seconds(p.IdealS), p.Tenants/p.Parallelism, p.ScanS, 2*p.Tenants, p.ServerRate),
-			Ratio: fmt.Sprintf("%.2f× the ideal", p.Ratio), Target: "≤ 1.3× the ideal", Met: met(p.Ratio <= 1.3)})
-		r.add(target{ID: "P5b", Name: fmt.Sprintf("P5 errors / 429s surfaced to the user (%d of %d scans completed)", p.Completed, p.Tenants),
-			Figure: fmt.Sprintf("%d / %d", p.Errors, p.Surfaced429), Baseline: na, Ratio: na, Target: "0 / 0",
-			Met: met(p.Errors == 0 && p.Surfaced429 == 0 && p.Completed == p.Tenants)})
-		baseline := na
-		if u := r.P5NoClientLimit; u != nil {
-			baseline = fmt.Sprintf("%d without `requests_per_second` (%d errors, %s)", u.Sent429, u.Errors, seconds(u.WallS))
-		}
-		r.add(target{ID: "P5c", Name: fmt.Sprintf("P5 429s the server sent (of %d requests)", p.Requests),
-			Figure: strconv.Itoa(p.Sent429), Baseline: baseline, Ratio: na, Target: "reported"})
-	}
 }
 
 // --- markdown ---------------------------------------------------------------------------
@@ -428,6 +317,9 @@ func (r *report) drawPanel(b *strings.Builder, p panel) {
 	b.WriteString("</g>\n")
 }
 
+// escape makes s safe as SVG text.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder does not fail
+	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -128,8 +129,10 @@ type sim struct {
 }
 
 // startSim starts aether365-sim on a free loopback port through the
-// harness. Its request log (stderr) goes to logs/<name>.log.
+// harness. Its request log (stderr, one JSON object a request) goes to
+// logs/<name>.log.
 func (r *runner) startSim(ctx context.Context, name string, args ...string) (*sim, error) {
+	args = append(slices.Clone(simLogFormat), args...)
 	logPath := filepath.Join(r.logs, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -151,12 +154,6 @@ func (s *sim) stop() {
 	}
 	_ = s.process.Stop()
 	_ = s.logFile.Close()
-}
-
-// requestLog reads the simulator's request log after it stopped.
-func (s *sim) requestLog() (string, error) {
-	data, err := os.ReadFile(s.LogPath)
-	return string(data), err
 }
 
 // writeConfig creates dir with main.tf holding config.

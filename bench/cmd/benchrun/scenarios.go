@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/bench"
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -99,17 +99,8 @@ func (r *runner) p1(ctx context.Context, rep *report) error {
 		realDone <- realRuns{runs, err}
 	}()
 
-	// (c) Terraform's own start-up and shutdown: apply a lone terraform_data.
-	for i := range startupRuns {
-		dir := filepath.Join(r.work, fmt.Sprintf("p1-startup-%d", i))
-		if err := writeConfig(dir, "resource \"terraform_data\" \"startup\" {}\n"); err != nil {
-			return err
-		}
-		_, took, err := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
-		if err != nil {
-			return err
-		}
-		rep.P1.StartupRunsS = append(rep.P1.StartupRunsS, took.Seconds())
+	if rep.P1.StartupRunsS, err = r.terraformStartups(ctx); err != nil {
+		return err
 	}
 	rep.P1.StartupS = median(rep.P1.StartupRunsS)
 
@@ -154,6 +145,24 @@ output "scan" {
 	return nil
 }
 
+// terraformStartups times Terraform's own start-up and shutdown: applies of
+// a lone terraform_data, in seconds.
+func (r *runner) terraformStartups(ctx context.Context) ([]float64, error) {
+	var runs []float64
+	for i := range startupRuns {
+		dir := filepath.Join(r.work, fmt.Sprintf("p1-startup-%d", i))
+		if err := writeConfig(dir, "resource \"terraform_data\" \"startup\" {}\n"); err != nil {
+			return nil, err
+		}
+		_, took, err := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, took.Seconds())
+	}
+	return runs, nil
+}
+
 // p1Apply applies one aether365_scan and splits the time with the
 // provider's debug log (millisecond timestamps): the scan exists from the
 // moment its POST was sent at the latest, so it is complete no later than
@@ -162,8 +171,10 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 	if err := writeConfig(dir, config); err != nil {
 		return p1Run{}, err
 	}
-	logPath := filepath.Join(dir, "provider.log")
-	env := r.terraformEnv(r.cliConfig, "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
+	// The provider's debug events in Terraform's JSON log; Terraform's own
+	// stay off, as before, so the log costs the apply no more.
+	logPath := filepath.Join(dir, "provider.jsonl")
+	env := r.terraformEnv(r.cliConfig, "TF_LOG=json", "TF_LOG_CORE=off", "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
 	started := time.Now()
 	out, took, err := r.terraform(ctx, dir, env, "apply", "-auto-approve", "-input=false", "-no-color")
 	ended := started.Add(took)
@@ -171,22 +182,18 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 		return p1Run{}, err
 	}
 	_ = os.WriteFile(filepath.Join(r.logs, filepath.Base(dir)+".out"), []byte(out), 0o644)
-	logData, err := os.ReadFile(logPath)
+	post, final, err := scanRequests(logPath)
 	if err != nil {
 		return p1Run{}, err
 	}
-	post, final, err := scanRequests(string(logData))
-	if err != nil {
-		return p1Run{}, err
-	}
-	completion := post.sent.Add(p1ScanDuration)
+	completion := post.sent().Add(p1ScanDuration)
 	run := p1Run{
 		ApplyS:          took.Seconds(),
-		BeforeScanS:     post.sent.Sub(started).Seconds(),
+		BeforeScanS:     post.sent().Sub(started).Seconds(),
 		LatenessS:       ended.Sub(completion).Seconds(),
-		WaiterLatenessS: final.received.Sub(completion).Seconds(),
-		AfterResultS:    ended.Sub(final.received).Seconds(),
-		PostRoundTripS:  post.received.Sub(post.sent).Seconds(),
+		WaiterLatenessS: final.Timestamp.Sub(completion).Seconds(),
+		AfterResultS:    ended.Sub(final.Timestamp).Seconds(),
+		PostRoundTripS:  post.Timestamp.Sub(post.sent()).Seconds(),
 	}
 
 	outJSON, err := r.command(ctx, 60*time.Second, dir, r.terraformEnv(r.cliConfig), r.opts.terraform, "output", "-json", "scan")
@@ -208,52 +215,23 @@ func (r *runner) p1Apply(ctx context.Context, dir, config string) (p1Run, error)
 	return run, nil
 }
 
-type loggedRequest struct {
-	method, path   string
-	sent, received time.Time
-}
-
-var (
-	fieldTimestamp = regexp.MustCompile(`\btimestamp=(\S+)`)
-	fieldDuration  = regexp.MustCompile(`\bduration="?([0-9.]+[a-zµ]+)"?`)
-	fieldMethod    = regexp.MustCompile(`\bmethod=(\S+)`)
-	fieldPath      = regexp.MustCompile(`\bpath=(\S+)`)
-)
-
-// scanRequests finds the scan's POST and its last status poll in the
-// provider's debug log ("aether365: received response" events).
-func scanRequests(log string) (post, final loggedRequest, err error) {
-	var found []loggedRequest
-	for line := range strings.Lines(log) {
-		if !strings.Contains(line, "aether365: received response") {
-			continue
-		}
-		field := func(re *regexp.Regexp) string {
-			if m := re.FindStringSubmatch(line); m != nil {
-				return m[1]
-			}
-			return ""
-		}
-		at, err := time.Parse(time.RFC3339Nano, field(fieldTimestamp))
-		if err != nil {
-			continue
-		}
-		took, err := time.ParseDuration(field(fieldDuration))
-		if err != nil {
-			continue
-		}
-		found = append(found, loggedRequest{method: field(fieldMethod), path: field(fieldPath), sent: at.Add(-took), received: at})
+// scanRequests finds the scan's POST and its last status poll among the
+// requests the provider logged as answered.
+func scanRequests(logPath string) (post, final providerRequest, err error) {
+	answered, err := answeredRequests(logPath)
+	if err != nil {
+		return post, final, err
 	}
-	for _, req := range found {
+	for _, req := range answered {
 		switch {
-		case req.method == http.MethodPost && post.method == "":
+		case req.Method == http.MethodPost && post.Method == "":
 			post = req
-		case req.method == http.MethodGet && strings.HasPrefix(req.path, "/scans/") && !strings.HasSuffix(req.path, "/results"):
+		case req.isStatusPoll():
 			final = req
 		}
 	}
-	if post.method == "" || final.method == "" {
-		return post, final, fmt.Errorf("the provider's debug log has no POST and status poll (%d responses logged)", len(found))
+	if post.Method == "" || final.Method == "" {
+		return post, final, fmt.Errorf("%s has no POST and status poll (%d answered requests logged)", logPath, len(answered))
 	}
 	return post, final, nil
 }
@@ -308,7 +286,7 @@ func (r *runner) p4(ctx context.Context, rep *report) error {
 		return err
 	}
 	defer s.stop()
-	if err := startScan(ctx, s.URL, simulator.DemoAPIKey, "me"); err != nil {
+	if err := startScan(ctx, s.URL, simulator.DemoAPIKey, aether365.DefaultTenant); err != nil {
 		return err
 	}
 	dir := filepath.Join(r.work, "p4")
@@ -360,22 +338,32 @@ output "count" {
 	return nil
 }
 
-// readMaxRSS reads rsswrap's lines: the largest peak, in MiB, and how many
-// times the provider was started.
+// rssRecord is one line rsswrap appends: one start of the provider.
+type rssRecord struct {
+	MaxRSSKiB int64 `json:"maxrss_kib"`
+}
+
+// readMaxRSS reads rsswrap's records: the largest peak, in MiB, and how
+// many times the provider was started.
 func readMaxRSS(path string) (float64, int, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("no rsswrap record (%w): did Terraform start the wrapper?", err)
 	}
-	peak, starts := 0, 0
-	for line := range strings.Lines(string(data)) {
-		field, _, _ := strings.Cut(line, " ")
-		if v, ok := strings.CutPrefix(field, "maxrss_kib="); ok {
-			if kib, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-				peak = max(peak, kib)
-				starts++
-			}
+	defer func() { _ = f.Close() }()
+	var peak int64
+	starts := 0
+	err = jsonLines(f, func(line []byte) error {
+		var record rssRecord
+		if err := json.Unmarshal(line, &record); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
+		peak = max(peak, record.MaxRSSKiB)
+		starts++
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
 	if starts == 0 {
 		return 0, 0, fmt.Errorf("%s: %w", path, errNoData)
@@ -383,22 +371,14 @@ func readMaxRSS(path string) (float64, int, error) {
 	return float64(peak) / 1024, starts, nil
 }
 
+// startScan starts a compliance scan for tenant with the client.
 func startScan(ctx context.Context, url, key, tenant string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/tenants/"+tenant+"/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+	client, err := aether365.New(aether365.Config{BaseURL: url, APIKey: key})
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("starting a scan: HTTP %d", resp.StatusCode)
-	}
-	return nil
+	_, err = client.StartScan(ctx, tenant, "compliance", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	return err
 }
 
 // --- P5 ------------------------------------------------------------------------
@@ -419,11 +399,6 @@ func (r *runner) p5(ctx context.Context, rep *report) error {
 	return nil
 }
 
-var (
-	logStatus = regexp.MustCompile(`(?m)^\S+ [A-Z]+ (/\S*) (\d{3}) `)
-	surfaced  = regexp.MustCompile(`429|RATE_LIMITED|Too Many Requests`)
-)
-
 func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (p5Result, error) {
 	tenants := make([]string, p5Tenants)
 	for i := range tenants {
@@ -435,39 +410,19 @@ func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (
 		return p5Result{}, err
 	}
 	defer s.stop()
-	extra := ""
-	if clientRate > 0 {
-		extra = fmt.Sprintf("  requests_per_second = %g\n", clientRate)
-	}
-	quoted := make([]string, len(tenants))
-	for i, t := range tenants {
-		quoted[i] = strconv.Quote(t)
-	}
-	config := providerBlock(s.URL, fleetKey, extra) + fmt.Sprintf(`
-resource "aether365_scan" "fleet" {
-  for_each  = toset([%s])
-  tenant_id = each.key
-  scan_type = "compliance"
-}
-
-output "completed" {
-  value = length([for s in aether365_scan.fleet : s.id if s.status == "completed"])
-}
-`, strings.Join(quoted, ", "))
 	dir := filepath.Join(r.work, name)
-	if err := writeConfig(dir, config); err != nil {
+	if err := writeConfig(dir, fleetConfig(s.URL, tenants, clientRate)); err != nil {
 		return p5Result{}, err
 	}
-	out, took, applyErr := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-no-color")
-	_ = os.WriteFile(filepath.Join(r.logs, name+".out"), []byte(out), 0o644)
+	out, took, applyErr := r.terraform(ctx, dir, r.terraformEnv(r.cliConfig), "apply", "-auto-approve", "-input=false", "-json")
+	_ = os.WriteFile(filepath.Join(r.logs, name+".jsonl"), []byte(out), 0o644)
 	s.stop()
 
 	res := p5Result{
 		Tenants: p5Tenants, ClientRate: clientRate, ServerRate: p5RateLimit, Parallelism: p5Parallelism,
 		ScanS: p1ScanDuration.Seconds(), WallS: took.Seconds(),
-		Errors:      strings.Count(out, "Error: "),
-		Surfaced429: len(surfaced.FindAllString(out, -1)),
 	}
+	res.Errors, res.Surfaced429 = applyDiagnostics(out)
 	if applyErr != nil && res.Errors == 0 {
 		res.Errors = 1
 	}
@@ -477,13 +432,13 @@ output "completed" {
 			res.Completed, _ = strconv.Atoi(strings.TrimSpace(count))
 		}
 	}
-	log, err := s.requestLog()
+	answered, err := readRequestLog(s.LogPath)
 	if err != nil {
 		return p5Result{}, err
 	}
-	for _, m := range logStatus.FindAllStringSubmatch(log, -1) {
+	for _, entry := range answered {
 		res.Requests++
-		if m[2] == "429" {
+		if entry.Status == http.StatusTooManyRequests {
 			res.Sent429++
 		}
 	}
@@ -496,6 +451,30 @@ output "completed" {
 	res.IdealS = math.Max(res.IdealWavesS, res.IdealRateS)
 	res.Ratio = res.WallS / res.IdealS
 	return res, nil
+}
+
+// fleetConfig scans every tenant with for_each; clientRate > 0 sets the
+// provider's requests_per_second.
+func fleetConfig(url string, tenants []string, clientRate float64) string {
+	extra := ""
+	if clientRate > 0 {
+		extra = fmt.Sprintf("  requests_per_second = %g\n", clientRate)
+	}
+	quoted := make([]string, len(tenants))
+	for i, t := range tenants {
+		quoted[i] = strconv.Quote(t)
+	}
+	return providerBlock(url, fleetKey, extra) + fmt.Sprintf(`
+resource "aether365_scan" "fleet" {
+  for_each  = toset([%s])
+  tenant_id = each.key
+  scan_type = "compliance"
+}
+
+output "completed" {
+  value = length([for s in aether365_scan.fleet : s.id if s.status == "completed"])
+}
+`, strings.Join(quoted, ", "))
 }
 
 func median(values []float64) float64 {

@@ -4,18 +4,24 @@
 // ($RSSWRAP_TARGET) as its child with the same arguments, environment and
 // standard streams (go-plugin's handshake line and gRPC pass straight
 // through), waits for it, and appends the child's peak resident set size to
-// $RSSWRAP_OUT as "maxrss_kib=N args=...". Terraform may start the provider
-// several times per command; each start adds a line.
+// $RSSWRAP_OUT as a JSON line, {"maxrss_kib": N, "args": [...]}. Terraform
+// may start the provider several times per command; each start adds a line.
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 )
+
+// Record is one line of $RSSWRAP_OUT: one start of the provider.
+type Record struct {
+	MaxRSSKiB int64    `json:"maxrss_kib"`
+	Args      []string `json:"args"`
+}
 
 func main() {
 	target, out := os.Getenv("RSSWRAP_TARGET"), os.Getenv("RSSWRAP_OUT")
@@ -46,9 +52,9 @@ func main() {
 	state := child.ProcessState
 	if usage, ok := state.SysUsage().(*syscall.Rusage); ok {
 		// Linux reports ru_maxrss in KiB.
-		line := fmt.Sprintf("maxrss_kib=%d args=%s\n", usage.Maxrss, strings.Join(os.Args[1:], " "))
+		line, _ := json.Marshal(Record{MaxRSSKiB: usage.Maxrss, Args: os.Args[1:]})
 		if f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-			_, _ = f.WriteString(line)
+			_, _ = f.Write(append(line, '\n'))
 			_ = f.Close()
 		}
 	}
