@@ -172,7 +172,7 @@ func (l *recordingLogger) all() []logEvent {
 func (l *recordingLogger) String() string {
 	var b strings.Builder
 	for _, e := range l.all() {
-		fmt.Fprintf(&b, "%s %s %v\n", e.level, e.msg, e.fields)
+		fmt.Fprintf(&b, "level %d: %s %v\n", e.level, e.msg, e.fields)
 	}
 	return b.String()
 }

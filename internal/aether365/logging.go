@@ -14,23 +14,6 @@ const (
 	LogError
 )
 
-// String names the level.
-func (l LogLevel) String() string {
-	switch l {
-	case LogTrace:
-		return "trace"
-	case LogDebug:
-		return "debug"
-	case LogInfo:
-		return "info"
-	case LogWarn:
-		return "warn"
-	case LogError:
-		return "error"
-	}
-	return "unknown"
-}
-
 // Logger receives the client's structured log events. The provider
 // implements it with tflog. The client never passes the API key or the
 // Authorization header in msg or fields.
