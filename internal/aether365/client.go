@@ -391,7 +391,15 @@ func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *read
 		budget = c.newReadBudget()
 	}
 	limit := min(c.maxBodyBytes, max(budget.limit-budget.used.Load(), 0))
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	var body []byte
+	var err error
+	if size := resp.ContentLength; size >= 0 && size <= limit {
+		// One buffer of the announced size (and a byte to see a longer body)
+		// instead of io.ReadAll's doublings, for every page of a listing.
+		body, err = readAllInto(make([]byte, 0, size+1), io.LimitReader(resp.Body, limit+1))
+	} else {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	}
 	used := budget.used.Add(int64(len(body)))
 	if err != nil {
 		return nil, err
@@ -410,5 +418,22 @@ func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *read
 		Path:        info.path,
 		RequestID:   info.requestID,
 		Err:         fmt.Errorf("body is larger than the %d-byte limit for one response", c.maxBodyBytes),
+	}
+}
+
+// readAllInto is io.ReadAll into buf's spare capacity.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
 	}
 }
