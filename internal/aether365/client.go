@@ -45,13 +45,15 @@ const (
 	defaultRetryWaitMin = 500 * time.Millisecond
 	defaultRetryWaitMax = 30 * time.Second
 	// defaultPageConcurrency: reading N pages takes about
-	// 1 + ceil((N-1)/concurrency) round trips: for 100 pages, 4 gives 26
-	// (3.8x faster than one page at a time), 8 gives 14 (7x), 16 gives 8
-	// (12x). 8 is the smallest power of two with a clear margin over 5x, and
-	// keeps a wave of requests (8) below the burst of any per-second limit of
-	// 8 or more; under a tighter limit RequestsPerSecond paces every worker,
-	// and 429s are retried after the server's Retry-After.
-	defaultPageConcurrency = 8
+	// 1 + ceil((N-1)/concurrency) round trips. For 100 pages (10,000
+	// results) 8 gives 14 (7x faster than one page at a time) and 16 gives 8
+	// (12x); for 126 pages (12,500 results, where Terraform's own work on the
+	// state starts to weigh as much as the reading) 8 gives 17 and 16 gives
+	// 9, a second saved at 100 ms a request. Every one of the 16 is paced by
+	// RequestsPerSecond when the API plan has a limit, and a 429 is retried
+	// after the server's Retry-After. 32 would save four more round trips
+	// there, but doubles the burst an API without a published limit sees.
+	defaultPageConcurrency = 16
 	// maxResponseBytes caps how much of one response body is read.
 	maxResponseBytes = 16 << 20
 	maxRedirects     = 10
@@ -98,8 +100,7 @@ type Config struct {
 	// retry) made through this Client, shared across goroutines.
 	RequestsPerSecond float64
 	// PageConcurrency is how many pages are fetched in parallel after page 1
-	// (default 8: at most 8 requests in flight, the first value at which
-	// 10,000 results read at least 5x faster than page by page).
+	// (default 16: at most 16 requests in flight; see defaultPageConcurrency).
 	// RequestsPerSecond still paces them all.
 	PageConcurrency int
 	// MaxReadBytes caps the response bytes of one read: a single request, or
@@ -232,7 +233,12 @@ func (c *Client) setTransport(httpClient *http.Client) {
 		}
 	}
 	if transport == nil {
-		transport = cleanhttp.DefaultPooledTransport()
+		pooled := cleanhttp.DefaultPooledTransport()
+		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; the pager
+		// has pageConcurrency requests in flight, and every connection closed
+		// after one wave is a new TCP and TLS handshake in the next.
+		pooled.MaxIdleConnsPerHost = max(pooled.MaxIdleConnsPerHost, c.pageConcurrency)
+		transport = pooled
 	}
 	c.httpClient = &http.Client{
 		Transport:     transport,
