@@ -443,3 +443,7 @@ func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
 		}
 	}
 }
+
+// Now is the time on the client's clock (Config.Clock), for
+// WaitOptions.SeenAt.
+func (c *Client) Now() time.Time { return c.clock.Now() }
