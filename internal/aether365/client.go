@@ -45,13 +45,15 @@ const (
 	defaultRetryWaitMin = 500 * time.Millisecond
 	defaultRetryWaitMax = 30 * time.Second
 	// defaultPageConcurrency: reading N pages takes about
-	// 1 + ceil((N-1)/concurrency) round trips: for 100 pages, 4 gives 26
-	// (3.8x faster than one page at a time), 8 gives 14 (7x), 16 gives 8
-	// (12x). 8 is the smallest power of two with a clear margin over 5x, and
-	// keeps a wave of requests (8) below the burst of any per-second limit of
-	// 8 or more; under a tighter limit RequestsPerSecond paces every worker,
-	// and 429s are retried after the server's Retry-After.
-	defaultPageConcurrency = 8
+	// 1 + ceil((N-1)/concurrency) round trips. For 100 pages (10,000
+	// results) 8 gives 14 (7x faster than one page at a time) and 16 gives 8
+	// (12x); for 126 pages (12,500 results, where Terraform's own work on the
+	// state starts to weigh as much as the reading) 8 gives 17 and 16 gives
+	// 9, a second saved at 100 ms a request. Every one of the 16 is paced by
+	// RequestsPerSecond when the API plan has a limit, and a 429 is retried
+	// after the server's Retry-After. 32 would save four more round trips
+	// there, but doubles the burst an API without a published limit sees.
+	defaultPageConcurrency = 16
 	// maxResponseBytes caps how much of one response body is read.
 	maxResponseBytes = 16 << 20
 	maxRedirects     = 10
@@ -98,8 +100,7 @@ type Config struct {
 	// retry) made through this Client, shared across goroutines.
 	RequestsPerSecond float64
 	// PageConcurrency is how many pages are fetched in parallel after page 1
-	// (default 8: at most 8 requests in flight, the first value at which
-	// 10,000 results read at least 5x faster than page by page).
+	// (default 16: at most 16 requests in flight; see defaultPageConcurrency).
 	// RequestsPerSecond still paces them all.
 	PageConcurrency int
 	// MaxReadBytes caps the response bytes of one read: a single request, or
@@ -232,7 +233,12 @@ func (c *Client) setTransport(httpClient *http.Client) {
 		}
 	}
 	if transport == nil {
-		transport = cleanhttp.DefaultPooledTransport()
+		pooled := cleanhttp.DefaultPooledTransport()
+		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; the pager
+		// has pageConcurrency requests in flight, and every connection closed
+		// after one wave is a new TCP and TLS handshake in the next.
+		pooled.MaxIdleConnsPerHost = max(pooled.MaxIdleConnsPerHost, c.pageConcurrency)
+		transport = pooled
 	}
 	c.httpClient = &http.Client{
 		Transport:     transport,
@@ -391,7 +397,15 @@ func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *read
 		budget = c.newReadBudget()
 	}
 	limit := min(c.maxBodyBytes, max(budget.limit-budget.used.Load(), 0))
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	var body []byte
+	var err error
+	if size := resp.ContentLength; size >= 0 && size <= limit {
+		// One buffer of the announced size (and a byte to see a longer body)
+		// instead of io.ReadAll's doublings, for every page of a listing.
+		body, err = readAllInto(make([]byte, 0, size+1), io.LimitReader(resp.Body, limit+1))
+	} else {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	}
 	used := budget.used.Add(int64(len(body)))
 	if err != nil {
 		return nil, err
@@ -412,3 +426,24 @@ func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *read
 		Err:         fmt.Errorf("body is larger than the %d-byte limit for one response", c.maxBodyBytes),
 	}
 }
+
+// readAllInto is io.ReadAll into buf's spare capacity.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// Now is the time on the client's clock (Config.Clock), for
+// WaitOptions.SeenAt.
+func (c *Client) Now() time.Time { return c.clock.Now() }

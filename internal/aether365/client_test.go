@@ -229,3 +229,22 @@ func TestLogsAreStructuredAndNeverCarryTheKey(t *testing.T) {
 		t.Errorf("got %d retry and %d outcome events, want 2 and 3:\n%s", retries, responses, logger)
 	}
 }
+
+// The pooled transport keeps a connection for every page in flight: with
+// fewer, each wave of pages after the first opens new connections.
+func TestPooledTransportKeepsAConnectionPerPageInFlight(t *testing.T) {
+	for _, concurrency := range []int{0, 3, 40} {
+		c, err := New(Config{APIKey: testAPIKey, PageConcurrency: concurrency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		transport, ok := c.httpClient.Transport.(*http.Transport)
+		if !ok {
+			t.Fatalf("transport is %T", c.httpClient.Transport)
+		}
+		if transport.MaxIdleConnsPerHost < c.pageConcurrency {
+			t.Errorf("PageConcurrency %d: %d idle connections per host kept, want at least %d",
+				concurrency, transport.MaxIdleConnsPerHost, c.pageConcurrency)
+		}
+	}
+}

@@ -19,7 +19,7 @@ type pageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, erro
 
 // paginateOptions tunes paginate.
 type paginateOptions struct {
-	// Concurrency is how many pages are fetched at once after page 1 (default 8).
+	// Concurrency is how many pages are fetched at once after page 1 (default 16).
 	Concurrency int
 	// MaxItems stops once this many items are in hand (0 = no cap); exactly
 	// MaxItems are returned when the list is that long.

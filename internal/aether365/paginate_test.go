@@ -450,8 +450,8 @@ func BenchmarkPaginate(b *testing.B) {
 	}
 }
 
-func TestListResultsDefaultConcurrencyIsEight(t *testing.T) {
-	// 3,000 results: page 1, then 29 pages with at most 8 in flight.
+func TestListResultsDefaultConcurrencyBoundsInFlightPages(t *testing.T) {
+	// 3,000 results: page 1, then 29 pages with at most defaultPageConcurrency in flight.
 	srv := &resultServer{total: 3000, delay: 20 * time.Millisecond}
 	c, _ := newTestClient(t, srv.handle)
 	results, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{})

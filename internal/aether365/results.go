@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unique"
 )
 
 // ListResultsOptions filters and bounds ListResults.
@@ -55,7 +56,21 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 		if err := c.checkPageShape(req, resp, len(results), pageSize); err != nil {
 			return nil, resp.Meta, err
 		}
+		for i := range results {
+			results[i].intern()
+		}
 		return []Result(results), resp.Meta, nil
 	}
 	return paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+}
+
+// intern makes every field but the ID one shared copy of its text: a control's
+// title, category, severity and its long description, remediation and link
+// are the same for each of its subjects, so a listing of tens of thousands of
+// results holds each text once instead of once per result, and the copies
+// decoded from each page are garbage as soon as the page is.
+func (r *Result) intern() {
+	for _, field := range []*string{&r.ControlID, &r.Title, &r.Category, &r.Severity, &r.Result, &r.Description, &r.Remediation, &r.ReferenceURL} {
+		*field = unique.Make(*field).Value()
+	}
 }

@@ -14,11 +14,21 @@ const (
 	// the time waited so far (at least MinInterval). A scan that finishes
 	// just after a poll at t is then seen at most max(MinInterval, t/4) late,
 	// and t is less than the scan's duration d, so every scan is seen at most
-	// max(1 s, d/4) late. The cost is a geometric schedule (1 s apart up to
-	// 4 s, then ×1.25): at most 28 polls for a ten-minute scan, and no
-	// schedule with that lateness bound for every d can take fewer (after a
-	// poll at t the next must come by max(t+1 s, 1.25·t), and from 0 that
-	// passes 600 s only at the 28th poll).
+	// max(1 s, d/4) late.
+	//
+	// That is the fewest polls the bound allows. With the scan last seen
+	// unfinished at 0 (StartScan's answer), the bound for a scan ending just
+	// after a poll at t forces the next poll by f(t) = t + max(1 s, t/4), and
+	// the first by 1 s. f only grows, so no schedule's k-th poll comes later
+	// than g(k) = f(g(k-1)), g(0) = 0: 1, 2, 3, 4, 5 s, then ×1.25 (6.25,
+	// 7.81, …), g(k) = 5 s·1.25^(k-5). A ten-minute scan is seen only by a
+	// poll at or after 600 s: g(25) = 433.7 s, g(26) = 542.1 s, g(27) = 677.6 s,
+	// so it takes at least 27 polls, and 25 (which covers scans of up to
+	// 433.7 s) cannot keep the bound. With WaitOptions.SeenAt this schedule
+	// is g itself: 27 polls. Without it the first poll comes at once, which
+	// repeats what the caller may already know, and the schedule is g shifted
+	// earlier by the first wait's jitter (at most 0.1 s; up to 0.57 s would
+	// still reach 600 s at the 27th poll after it): 28 polls.
 	unhintedDivisor = 4
 )
 
@@ -49,6 +59,13 @@ type WaitOptions struct {
 	// tolerates, with how many have failed in a row and after how many it
 	// gives up, so that the caller can warn while the wait goes on.
 	OnPollError func(ctx context.Context, err error, failedInRow, giveUpAfter int)
+	// SeenAt, when set, is when the caller last saw the scan unfinished, on
+	// the client's clock (Client.Now), typically StartScan's answer. The
+	// first poll then follows the schedule from that moment instead of coming
+	// at once, which would only repeat what the caller knows. Zero (for a
+	// scan whose status may be stale, such as one read from state): poll at
+	// once.
+	SeenAt time.Time
 	// OnPoll, if set, is called after every poll that read the scan, after
 	// OnStatusChange; callers use it for heartbeats that must not depend on a
 	// status change.
@@ -81,7 +98,8 @@ func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 // cancelled, and returns it with a nil error (the caller decides what
 // "failed" means). Unknown statuses count as still in progress.
 //
-// The first poll is immediate. Between polls it sleeps (through
+// The first poll is immediate, or with SeenAt as the schedule has it after
+// that moment. Between polls it sleeps (through
 // Config.Clock) for the server's Retry-After hint when the response has one,
 // clamped to [MinInterval/4, MaxInterval]; otherwise for a quarter of the
 // time waited so far, clamped to [MinInterval, MaxUnhintedInterval] (see
@@ -108,6 +126,17 @@ func (o WaitOptions) withDefaults(maxRetries int) WaitOptions {
 // report the scan's last status.
 func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (*Scan, error) {
 	w := &scanWait{c: c, id: id, opts: opts.withDefaults(c.maxRetries), start: c.clock.Now()}
+	if seen := w.opts.SeenAt; !seen.IsZero() && !seen.After(w.start) {
+		// The caller's look at the scan is the wait's first observation, and
+		// the first poll comes MinInterval after it, not jittered: the
+		// callers' POSTs already spread their scans apart, and jitter would
+		// only move the poll off the whole seconds a Retry-After hint counts.
+		first := w.opts.MinInterval - w.start.Sub(seen)
+		w.start, w.jittered = seen, true
+		if err := c.clock.Sleep(ctx, max(first, 0)); err != nil {
+			return nil, waitInterrupted(id, nil, err)
+		}
+	}
 	for {
 		scan, resp, err := c.getScan(ctx, w.opts.Tenant, id, true)
 		w.polls++
@@ -141,6 +170,8 @@ type scanWait struct {
 	last        *Scan
 	polls       int
 	errorsInRow int
+	// jittered is set once the first wait is drawn.
+	jittered bool
 	// promised is when the last hint on a running scan said it would be
 	// done; distrust is set once a poll at or after it found it unfinished.
 	promised time.Time
@@ -202,15 +233,21 @@ func (w *scanWait) seen(ctx context.Context, scan *Scan) {
 	}
 }
 
+// jitterOnce jitters the wait after the first observation of the scan, the
+// only one jittered: the schedule follows the time since the start, so waits
+// started together stay apart from then on, and no later poll is spent on
+// jitter.
+func (w *scanWait) jitterOnce(wait time.Duration) time.Duration {
+	w.jittered = true
+	return jitter(wait)
+}
+
 // nextWait is the wait after a poll that found the scan unfinished.
 func (w *scanWait) nextWait(resp *apiResponse) time.Duration {
 	now := w.c.clock.Now()
 	unhinted := min(max(now.Sub(w.start)/unhintedDivisor, w.opts.MinInterval), w.opts.MaxUnhintedInterval)
-	if w.polls == 1 {
-		// Only the first wait is jittered: the schedule follows the time
-		// since the start, so waits started together stay apart from then
-		// on, and no later poll is spent on jitter.
-		unhinted = jitter(unhinted)
+	if !w.jittered {
+		unhinted = w.jitterOnce(unhinted)
 	}
 	hint, hinted := retryAfterHint(resp, now)
 	if !hinted {

@@ -385,3 +385,33 @@ func TestWaitOptionsDefaults(t *testing.T) {
 		t.Errorf("MaxInterval below MinInterval kept: %+v", o)
 	}
 }
+
+// With SeenAt the caller's look at the scan is the first observation: the
+// first poll comes MinInterval after it (less the time since), not at once,
+// and then the schedule runs from it, exactly g(k) of unhintedDivisor.
+func TestWaitForScanSeenAtSkipsTheImmediatePoll(t *testing.T) {
+	c, clk, polls := hintingServer(t, 7*time.Second, func(time.Duration) string { return "" })
+	seen := clk.Now()
+	clk.Advance(300 * time.Millisecond) // what the caller did between StartScan and the wait
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{SeenAt: seen}); err != nil {
+		t.Fatal(err)
+	}
+	// Polls at 1, 2, 3, 4, 5, 6.25 and 7.8125 s after seen.
+	want := []time.Duration{700 * time.Millisecond, time.Second, time.Second, time.Second, time.Second,
+		1250 * time.Millisecond, 1562500 * time.Microsecond}
+	if sleeps := clk.recorded(); !slices.Equal(sleeps, want) || polls.get() != len(want) {
+		t.Errorf("sleeps = %v after %d polls, want %v and %d polls", sleeps, polls.get(), want, len(want))
+	}
+}
+
+// A SeenAt that is not in the past is no observation the wait can use: it
+// polls at once.
+func TestWaitForScanSeenAtInTheFuturePollsAtOnce(t *testing.T) {
+	c, clk, polls := scriptedWait(t, status("completed"))
+	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{SeenAt: clk.Now().Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if sleeps := clk.recorded(); len(sleeps) != 0 || polls.get() != 1 {
+		t.Errorf("sleeps = %v after %d polls, want none after 1", sleeps, polls.get())
+	}
+}

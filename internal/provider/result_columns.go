@@ -1,6 +1,10 @@
 package provider
 
 import (
+	"maps"
+	"slices"
+	"strings"
+
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -190,4 +194,104 @@ func (b *resultValues) controlMap() tftypes.Value {
 		return tftypes.NewValue(typ, nil)
 	}
 	return tftypes.NewValue(typ, b.controls)
+}
+
+// The protocol server writes results and controls straight into the state's
+// msgpack (resultsMsgPack), without a Terraform value per result: the same
+// bytes encodeMsgPack writes for resultValues' list and map, attributes in
+// name order as msgpack objects are.
+var (
+	resultColumnsByName  = sortedColumns(resultColumns)
+	controlColumnsByName = sortedColumns(controlColumns)
+)
+
+func sortedColumns(columns []resultColumn) []resultColumn {
+	return slices.SortedFunc(slices.Values(columns), func(a, b resultColumn) int { return strings.Compare(a.name, b.name) })
+}
+
+// resultsMsgPack writes the results list and the controls map (null when
+// every result carries its control text).
+type resultsMsgPack struct {
+	results         []aether365.Result
+	withControlText bool
+	// controls are the results whose control text the map carries, the first
+	// of each control, by control ID in order.
+	controls []*aether365.Result
+}
+
+func newResultsMsgPack(results []aether365.Result, withControlText bool) *resultsMsgPack {
+	m := &resultsMsgPack{results: results, withControlText: withControlText}
+	if withControlText {
+		return m
+	}
+	first := make(map[string]*aether365.Result)
+	for i := range results {
+		if _, seen := first[results[i].ControlID]; !seen {
+			first[results[i].ControlID] = &results[i]
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(first)) {
+		m.controls = append(m.controls, first[id])
+	}
+	return m
+}
+
+// size is the exact number of bytes writeResults and writeControls add, so
+// that the state's buffer is allocated once.
+func (m *resultsMsgPack) size() int {
+	n := headerSize(len(m.results))
+	for i := range m.results {
+		n += headerSize(len(resultColumns))
+		for _, c := range resultColumnsByName {
+			n += strSize(len(c.name))
+			if c.controlText && !m.withControlText {
+				n++
+			} else {
+				n += strSize(len(c.value(&m.results[i])))
+			}
+		}
+	}
+	if m.withControlText {
+		return n + 1
+	}
+	n += headerSize(len(m.controls))
+	for _, r := range m.controls {
+		n += strSize(len(r.ControlID)) + headerSize(len(controlColumns))
+		for _, c := range controlColumnsByName {
+			n += strSize(len(c.name)) + strSize(len(c.value(r)))
+		}
+	}
+	return n
+}
+
+func (m *resultsMsgPack) writeResults(w *msgpackWriter) {
+	w.header(len(m.results), 0x90, 0xdc)
+	for i := range m.results {
+		r := &m.results[i]
+		w.header(len(resultColumns), 0x80, 0xde)
+		for _, c := range resultColumnsByName {
+			w.str(c.name)
+			if c.controlText && !m.withControlText {
+				w.null()
+			} else {
+				w.str(c.value(r))
+			}
+		}
+	}
+}
+
+func (m *resultsMsgPack) writeControls(w *msgpackWriter) {
+	if m.withControlText {
+		w.null()
+		return
+	}
+	w.header(len(m.controls), 0x80, 0xde)
+	for _, r := range m.controls {
+		w.str(r.ControlID)
+		w.header(len(controlColumns), 0x80, 0xde)
+		for _, c := range controlColumnsByName {
+			w.str(c.name)
+			w.str(c.value(r))
+		}
+	}
 }

@@ -289,6 +289,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	ctx = tflog.SetField(ctx, "scan_type", plan.ScanType.ValueString())
 	tflog.Info(ctx, "Starting Aether365 scan")
 	started, err := r.startOrAdopt(ctx, tenant, plan.ScanType.ValueString(), triggers)
+	seenAt := r.data.client.Now()
 	if err != nil {
 		addStartError(&resp.Diagnostics, err, started.key, createTimeout)
 		return
@@ -311,7 +312,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 
-	final, waitErr := r.waitForScan(ctx, tenant, scan.ID)
+	final, waitErr := r.waitForScanSeenAt(ctx, tenant, scan.ID, seenAt)
 	if final != nil {
 		r.applyScan(&plan, final)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -425,10 +426,18 @@ func (r *scanResource) ImportState(ctx context.Context, req resource.ImportState
 }
 
 // waitForScan follows scan id of tenant until it finishes; every answer
-// must be about that scan of that tenant.
+// must be about that scan of that tenant. Its first poll is at once: the
+// status the caller holds (from state) may be stale.
 func (r *scanResource) waitForScan(ctx context.Context, tenant, id string) (*aether365.Scan, error) {
+	return r.waitForScanSeenAt(ctx, tenant, id, time.Time{})
+}
+
+// waitForScanSeenAt is waitForScan for a scan seen unfinished at seenAt
+// (the client's clock): the polls follow the schedule from then.
+func (r *scanResource) waitForScanSeenAt(ctx context.Context, tenant, id string, seenAt time.Time) (*aether365.Scan, error) {
 	return r.data.client.WaitForScan(ctx, id, aether365.WaitOptions{
 		Tenant:      checkedTenant(tenant),
+		SeenAt:      seenAt,
 		OnPollError: warnPollError(id),
 		OnStatusChange: func(ctx context.Context, previous string, scan *aether365.Scan) {
 			fields := map[string]any{"scan_id": scan.ID, "status": scan.Status, "previous_status": previous}

@@ -157,20 +157,42 @@ func (d *scanResultsDataSource) Configure(_ context.Context, req datasource.Conf
 }
 
 func (d *scanResultsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
-		return
-	}
-	started := time.Now()
-	query, ok := readScanResultsQuery(ctx, req.Config, &resp.Diagnostics)
+	found, ok := d.read(ctx, req.Config, &resp.Diagnostics)
 	if !ok {
 		return
 	}
+	state, diags := scanResultsState(ctx, req.Config.Raw, found.computed, found.results)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.State.Raw = state
+	found.log(ctx)
+}
+
+// scanResultsRead is what one read found, and when.
+type scanResultsRead struct {
+	computed         scanResultsComputed
+	results          []aether365.Result
+	started, fetched time.Time
+}
+
+// read finds the scan and reads every page of its matching results.
+func (d *scanResultsDataSource) read(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) (scanResultsRead, bool) {
+	if d.data == nil {
+		diags.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+		return scanResultsRead{}, false
+	}
+	found := scanResultsRead{started: time.Now()}
+	query, ok := readScanResultsQuery(ctx, config, diags)
+	if !ok {
+		return found, false
+	}
 	scanID := query.ScanID.ValueString()
 	if scanID == "" {
-		latest, ok := latestScan(ctx, d.data, query.TenantID, types.StringNull(), types.StringNull(), &resp.Diagnostics)
+		latest, ok := latestScan(ctx, d.data, query.TenantID, types.StringNull(), types.StringNull(), diags)
 		if !ok {
-			return
+			return found, false
 		}
 		scanID = latest.ID
 	}
@@ -187,35 +209,34 @@ func (d *scanResultsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	results, meta, err := d.data.client.ListResults(ctx, scanID, opts)
-	if !addListResultsError(&resp.Diagnostics, scanID, err) {
-		return
+	if !addListResultsError(diags, scanID, err) {
+		return found, false
 	}
-	fetched := time.Now()
+	found.fetched = time.Now()
+	found.results = results
 
-	withControlText := query.IncludeControlText.IsNull() || query.IncludeControlText.ValueBool()
 	maxPart := "all"
 	if opts.MaxItems > 0 {
 		maxPart = fmt.Sprint(opts.MaxItems)
 	}
-	computed := scanResultsComputed{
+	found.computed = scanResultsComputed{
 		id:              queryID(scanID, resultFilter, query.Severity.ValueString(), maxPart),
 		scanID:          scanID,
 		total:           meta.Total,
-		withControlText: withControlText,
+		withControlText: query.IncludeControlText.IsNull() || query.IncludeControlText.ValueBool(),
 	}
-	state, diags := scanResultsState(ctx, req.Config.Raw, computed, results)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.State.Raw = state
-	// network_ms runs from the read's start to the last page; build_state_ms
-	// is the conversion into Terraform values that follows. The plugin
-	// protocol's own tf_req_duration_ms adds the framework's encoding.
+	return found, true
+}
+
+// log reports the read once its state is built: network_ms runs from the
+// read's start to the last page; build_state_ms is the conversion into
+// Terraform's form that follows. The plugin protocol's own
+// tf_req_duration_ms is the whole call.
+func (r scanResultsRead) log(ctx context.Context) {
 	tflog.Debug(ctx, "Read Aether365 scan results", map[string]any{
-		"scan_id": scanID, "returned": len(results), "total": meta.Total,
-		"network_ms":     float64(fetched.Sub(started).Microseconds()) / 1000,
-		"build_state_ms": float64(time.Since(fetched).Microseconds()) / 1000,
+		"scan_id": r.computed.scanID, "returned": len(r.results), "total": r.computed.total,
+		"network_ms":     float64(r.fetched.Sub(r.started).Microseconds()) / 1000,
+		"build_state_ms": float64(time.Since(r.fetched).Microseconds()) / 1000,
 	})
 }
 
@@ -261,13 +282,28 @@ type scanResultsComputed struct {
 // scanResultsState builds the data source's whole state as one Terraform
 // value: the configuration's inputs as given, plus the computed attributes.
 // Building it directly, instead of an attr.Value per result and then
-// reflection, is what keeps tens of thousands of results fast.
+// reflection, is what keeps tens of thousands of results fast; the protocol
+// server goes further and encodes results without a value per result
+// (encodeScanResultsState).
 func scanResultsState(ctx context.Context, config tftypes.Value, c scanResultsComputed, results []aether365.Result) (tftypes.Value, diag.Diagnostics) {
+	attrs, diags := scanResultsAttributes(ctx, config, c, results)
+	if diags.HasError() {
+		return tftypes.Value{}, diags
+	}
+	values := newResultValues(c.withControlText)
+	attrs["results"] = values.list(results)
+	attrs["controls"] = values.controlMap()
+	return tftypes.NewValue(config.Type(), attrs), diags
+}
+
+// scanResultsAttributes is the state's every attribute but results and
+// controls: the configuration's inputs as given, and the small computed ones.
+func scanResultsAttributes(ctx context.Context, config tftypes.Value, c scanResultsComputed, results []aether365.Result) (map[string]tftypes.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var inputs map[string]tftypes.Value
 	if err := config.As(&inputs); err != nil {
 		diags.AddError("Reading Aether365 Scan Results", "Unexpected configuration value: "+err.Error())
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	// As hands out the configuration's own map; the state gets a copy.
 	attrs := maps.Clone(inputs)
@@ -278,31 +314,25 @@ func scanResultsState(ctx context.Context, config tftypes.Value, c scanResultsCo
 	countsValue, err := severityCountsValue(counts).ToTerraformValue(ctx)
 	if err != nil {
 		diags.AddError("Reading Aether365 Scan Results", "Could not encode the severity counts: "+err.Error())
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
-	values := newResultValues(c.withControlText)
 	attrs["id"] = tftypes.NewValue(tftypes.String, c.id)
 	attrs["scan_id"] = tftypes.NewValue(tftypes.String, c.scanID)
 	attrs["total"] = tftypes.NewValue(tftypes.Number, big.NewFloat(float64(c.total)))
 	attrs["include_control_text"] = tftypes.NewValue(tftypes.Bool, c.withControlText)
-	attrs["results"] = values.list(results)
-	attrs["controls"] = values.controlMap()
 	attrs["counts_by_severity"] = countsValue
-	return tftypes.NewValue(config.Type(), attrs), diags
+	return attrs, diags
 }
 
 func countSeverity(c *aether365.SeverityCounts, severity string) {
-	switch strings.ToLower(severity) {
-	case "critical":
-		c.Critical++
-	case "high":
-		c.High++
-	case "medium":
-		c.Medium++
-	case "low":
-		c.Low++
-	case "informational":
-		c.Informational++
+	for _, level := range []struct {
+		name  string
+		count *int
+	}{{"critical", &c.Critical}, {"high", &c.High}, {"medium", &c.Medium}, {"low", &c.Low}, {"informational", &c.Informational}} {
+		if strings.EqualFold(severity, level.name) {
+			*level.count++
+			return
+		}
 	}
 }
 

@@ -57,45 +57,43 @@ func (s *protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.Read
 	if req.TypeName != "aether365_scan_results" || req.Config == nil {
 		return s.frameworkServer.ReadDataSource(ctx, req)
 	}
-	typ := s.resultsSchema.Type().TerraformType(ctx)
+	typ, ok := s.resultsSchema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		return s.frameworkServer.ReadDataSource(ctx, req)
+	}
 	config, err := req.Config.Unmarshal(typ)
 	if err != nil {
 		return s.frameworkServer.ReadDataSource(ctx, req)
 	}
 	ds := &scanResultsDataSource{data: s.provider.data}
-	readReq := datasource.ReadRequest{Config: tfsdk.Config{Raw: config, Schema: s.resultsSchema}}
-	readResp := datasource.ReadResponse{State: tfsdk.State{Raw: config.Copy(), Schema: s.resultsSchema}}
-	ds.Read(ctx, readReq, &readResp)
-	resp := &tfprotov6.ReadDataSourceResponse{Diagnostics: protocolDiagnostics(readResp.Diagnostics)}
-	if readResp.Diagnostics.HasError() {
-		return resp, nil
+	var diags diag.Diagnostics
+	found, ok := ds.read(ctx, tfsdk.Config{Raw: config, Schema: s.resultsSchema}, &diags)
+	resp := &tfprotov6.ReadDataSourceResponse{}
+	if ok {
+		var attrs map[string]tftypes.Value
+		attrs, diags = scanResultsAttributes(ctx, config, found.computed, found.results)
+		if !diags.HasError() {
+			state, problem := encodedState(typ, attrs, newResultsMsgPack(found.results, found.computed.withControlText))
+			if problem != nil {
+				resp.Diagnostics = append(resp.Diagnostics, problem)
+				return resp, nil
+			}
+			resp.State = &state
+			found.log(ctx)
+		}
 	}
-	state, problem := encodedState(typ, readResp.State.Raw)
-	if problem != nil {
-		resp.Diagnostics = append(resp.Diagnostics, problem)
-		return resp, nil
-	}
-	resp.State = &state
+	resp.Diagnostics = append(protocolDiagnostics(diags), resp.Diagnostics...)
 	return resp, nil
 }
 
 // encodedState encodes the state for Terraform, or says why it could not.
-func encodedState(typ tftypes.Type, state tftypes.Value) (tfprotov6.DynamicValue, *tfprotov6.Diagnostic) {
-	value, err := stateDynamicValue(typ, state)
+func encodedState(typ tftypes.Object, attrs map[string]tftypes.Value, results *resultsMsgPack) (tfprotov6.DynamicValue, *tfprotov6.Diagnostic) {
+	data, err := encodeScanResultsState(typ, attrs, results)
 	if err != nil {
-		return value, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
+		return tfprotov6.DynamicValue{}, &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError,
 			Summary: "Encoding Aether365 Scan Results", Detail: "The state could not be encoded for Terraform: " + err.Error()}
 	}
-	return value, nil
-}
-
-// stateDynamicValue encodes the state with encodeMsgPack, or with
-// terraform-plugin-go when that cannot.
-func stateDynamicValue(typ tftypes.Type, state tftypes.Value) (tfprotov6.DynamicValue, error) {
-	if data, err := encodeMsgPack(typ, state); err == nil {
-		return tfprotov6.DynamicValue{MsgPack: data}, nil
-	}
-	return tfprotov6.NewDynamicValue(typ, state)
+	return tfprotov6.DynamicValue{MsgPack: data}, nil
 }
 
 // protocolDiagnostics converts the data source's diagnostics as the

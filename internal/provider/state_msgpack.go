@@ -32,7 +32,7 @@ func (w *msgpackWriter) value(typ tftypes.Type, v tftypes.Value) error {
 		return fmt.Errorf("unknown value of %s", typ)
 	}
 	if v.IsNull() {
-		w.buf = append(w.buf, 0xc0)
+		w.null()
 		return nil
 	}
 	switch t := typ.(type) {
@@ -121,6 +121,8 @@ func (w *msgpackWriter) primitive(typ tftypes.Type, v tftypes.Value) error {
 	return nil
 }
 
+func (w *msgpackWriter) null() { w.buf = append(w.buf, 0xc0) }
+
 // header writes an array or map header: fix (up to 15), 16- or 32-bit.
 func (w *msgpackWriter) header(n int, fix, wide16 byte) {
 	switch {
@@ -145,4 +147,59 @@ func (w *msgpackWriter) str(s string) {
 		w.buf = binary.BigEndian.AppendUint32(append(w.buf, 0xdb), uint32(n))
 	}
 	w.buf = append(w.buf, s...)
+}
+
+// headerSize is how many bytes header writes for n elements.
+func headerSize(n int) int {
+	switch {
+	case n < 16:
+		return 1
+	case n <= math.MaxUint16:
+		return 3
+	default:
+		return 5
+	}
+}
+
+// strSize is how many bytes str writes for a string of n bytes.
+func strSize(n int) int {
+	switch {
+	case n < 32:
+		return 1 + n
+	case n <= math.MaxUint8:
+		return 2 + n
+	case n <= math.MaxUint16:
+		return 3 + n
+	default:
+		return 5 + n
+	}
+}
+
+// encodeScanResultsState writes the aether365_scan_results state of type
+// typ: its attributes from attrs, except results and controls, which are
+// written straight from the results. It gives the bytes encodeMsgPack gives
+// for scanResultsState's value, in one buffer of the right size, without a
+// Terraform value per result.
+func encodeScanResultsState(typ tftypes.Object, attrs map[string]tftypes.Value, results *resultsMsgPack) ([]byte, error) {
+	w := msgpackWriter{buf: make([]byte, 0, results.size()+1<<12)}
+	w.header(len(typ.AttributeTypes), 0x80, 0xde)
+	for _, name := range slices.Sorted(maps.Keys(typ.AttributeTypes)) {
+		w.str(name)
+		switch name {
+		case "results":
+			results.writeResults(&w)
+			continue
+		case "controls":
+			results.writeControls(&w)
+			continue
+		}
+		attr, ok := attrs[name]
+		if !ok {
+			return nil, fmt.Errorf("attribute %q has no value", name)
+		}
+		if err := w.value(typ.AttributeTypes[name], attr); err != nil {
+			return nil, err
+		}
+	}
+	return w.buf, nil
 }

@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -42,6 +44,9 @@ func TestEncodeMsgPackRoundTrips(t *testing.T) {
 			t.Errorf("include_control_text=%t: decoded value differs from the encoded one", withText)
 		}
 	}
+	if _, err := encodeMsgPack(tftypes.String, tftypes.NewValue(tftypes.String, tftypes.UnknownValue)); err == nil {
+		t.Error("an unknown value was encoded")
+	}
 	fraction := tftypes.NewValue(tftypes.Number, big.NewFloat(2.5))
 	data, err := encodeMsgPack(tftypes.Number, fraction)
 	if err != nil {
@@ -50,7 +55,49 @@ func TestEncodeMsgPackRoundTrips(t *testing.T) {
 	if got, err := (&tfprotov6.DynamicValue{MsgPack: data}).Unmarshal(tftypes.Number); err != nil || !got.Equal(fraction) {
 		t.Errorf("2.5 decoded as %v, %v", got, err)
 	}
-	if _, err := encodeMsgPack(tftypes.String, tftypes.NewValue(tftypes.String, tftypes.UnknownValue)); err == nil {
-		t.Error("an unknown value was encoded; it must fall back to terraform-plugin-go")
+}
+
+// The protocol server's state, written straight from the results, must be
+// byte for byte what encodeMsgPack writes for scanResultsState's value (which
+// TestEncodeMsgPackRoundTrips checks against terraform-plugin-go), in a
+// buffer allocated once at its exact size.
+func TestEncodeScanResultsStateIsTheStateValuesEncoding(t *testing.T) {
+	ctx := context.Background()
+	typ := scanResultsSchemaType(t)
+	long := strings.Repeat("y", 70_000)
+	results := make([]aether365.Result, 70_000)
+	for i := range results {
+		results[i] = aether365.Result{ID: fmt.Sprintf("res_%d", i), ControlID: []string{"EXO-002", "AAD-001", "SPO-010"}[i%3],
+			Title: long[:i%40], Category: "Identity", Severity: []string{"High", "Low"}[i%2], Result: "Failed",
+			Description: long[:i%300], Remediation: long[:(i*7)%70_000], ReferenceURL: ""}
+	}
+	config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, "scn_1")})
+	for _, n := range []int{0, 1, 15, 16, 70_000} {
+		for _, withText := range []bool{true, false} {
+			computed := scanResultsComputed{id: "q", scanID: "scn_1", total: 123456789, withControlText: withText}
+			state, diags := scanResultsState(ctx, config, computed, results[:n])
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			want, err := encodeMsgPack(typ, state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			attrs, diags := scanResultsAttributes(ctx, config, computed, results[:n])
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			encoder := newResultsMsgPack(results[:n], withText)
+			got, err := encodeScanResultsState(typ, attrs, encoder)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%d results, include_control_text=%t: the direct encoding differs from the state value's", n, withText)
+			}
+			if sized := encoder.size() + 1<<12; cap(got) != sized {
+				t.Errorf("%d results, include_control_text=%t: %d bytes in a buffer of %d, want the %d allocated up front", n, withText, len(got), cap(got), sized)
+			}
+		}
 	}
 }
