@@ -3,53 +3,12 @@ package aether365
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
-
-// withoutPollHints plays a server that never says when a scan will be done:
-// it drops Retry-After from successful answers and counts status polls.
-type withoutPollHints struct {
-	next  http.Handler
-	strip bool
-	polls atomic.Int32
-}
-
-func (h *withoutPollHints) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/scans/") && !strings.HasSuffix(r.URL.Path, "/results") {
-		h.polls.Add(1)
-	}
-	if h.strip {
-		w = &hintDropper{ResponseWriter: w}
-	}
-	h.next.ServeHTTP(w, r)
-}
-
-type hintDropper struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (d *hintDropper) WriteHeader(status int) {
-	if !d.wrote && status < 300 {
-		d.Header().Del("Retry-After")
-	}
-	d.wrote = true
-	d.ResponseWriter.WriteHeader(status)
-}
-
-func (d *hintDropper) Write(b []byte) (int, error) {
-	if !d.wrote {
-		d.WriteHeader(http.StatusOK)
-	}
-	return d.ResponseWriter.Write(b)
-}
 
 // waitOnSimulator starts a scan of duration d on the simulator (on a
 // simulated clock) and waits for it as the provider does (with SeenAt, the
@@ -57,14 +16,12 @@ func (d *hintDropper) Write(b []byte) (int, error) {
 // completion was seen and how many status polls it took.
 func waitOnSimulator(t *testing.T, d time.Duration, hints, seen bool) (late time.Duration, polls int) {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
-	sim, err := simulator.New(simulator.Config{ScanDuration: d, Clock: clk, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+	clk := simtest.NewClock()
+	var front simtest.Front
+	if !hints {
+		front = func(sim *simulator.Server) http.Handler { return simtest.WithoutRetryAfter(sim) }
 	}
-	handler := &withoutPollHints{next: sim, strip: !hints}
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
+	srv := simtest.StartBehind(t, simulator.Config{ScanDuration: d, Clock: clk, Seed: 1}, front)
 	c, err := New(Config{BaseURL: srv.URL, APIKey: simulator.DemoAPIKey, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +39,7 @@ func waitOnSimulator(t *testing.T, d time.Duration, hints, seen bool) (late time
 	if err != nil || final.Status != ScanStatusCompleted {
 		t.Fatalf("wait: %+v, %v", final, err)
 	}
-	return clk.Now().Sub(started) - d, int(handler.polls.Load())
+	return clk.Now().Sub(started) - d, srv.Stats().ByRoute[simulator.StatsKeyGetScan]
 }
 
 // fewestPolls is how many polls, after the scan was seen unfinished at 0,

@@ -58,6 +58,7 @@ var (
 	_ datasource.DataSourceWithConfigure = (*scanDataSource)(nil)
 	_ datasource.DataSourceWithConfigure = (*scansDataSource)(nil)
 	_ datasource.DataSourceWithConfigure = (*scanComparisonDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scanResultsDataSource)(nil)
 	_ action.ActionWithConfigure         = (*runScanAction)(nil)
 	_ action.ActionWithValidateConfig    = (*runScanAction)(nil)
 	_ list.ListResourceWithConfigure     = (*scanListResource)(nil)

@@ -32,11 +32,6 @@ const (
 	maxResultsLimit     = 1_000_000
 )
 
-var (
-	_ datasource.DataSource              = (*scanResultsDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*scanResultsDataSource)(nil)
-)
-
 // NewScanResultsDataSource returns the aether365_scan_results data source.
 func NewScanResultsDataSource() datasource.DataSource {
 	return &scanResultsDataSource{}
@@ -45,7 +40,7 @@ func NewScanResultsDataSource() datasource.DataSource {
 // scanResultsDataSource reads every page of a scan's results, by default the
 // failures of the latest completed scan: the seed's paging loop, declared.
 type scanResultsDataSource struct {
-	data *providerData
+	dataSourceBase
 }
 
 // scanResultsQuery is the configuration of the data source: its inputs.
@@ -63,9 +58,6 @@ func (d *scanResultsDataSource) Metadata(_ context.Context, req datasource.Metad
 }
 
 func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	severityCount := func(level string) schema.Int64Attribute {
-		return schema.Int64Attribute{MarkdownDescription: "Returned results of severity " + level + ".", Computed: true}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads a scan's results, every page of them (fetched concurrently), by default the " +
 			"failures of the latest completed scan. Use it to report critical failures, to gate on them, or " +
@@ -132,28 +124,10 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: controlSchemaAttributes()},
 			},
-			"counts_by_severity": schema.SingleNestedAttribute{
-				MarkdownDescription: "How many of the returned `results` have each severity.",
-				Computed:            true,
-				Attributes: map[string]schema.Attribute{
-					"critical":      severityCount("Critical"),
-					"high":          severityCount("High"),
-					"medium":        severityCount("Medium"),
-					"low":           severityCount("Low"),
-					"informational": severityCount("Informational"),
-				},
-			},
+			"counts_by_severity": dataSourceCounts.bySeverity("How many of the returned `results` have each severity.",
+				func(severity string) string { return "Returned results of severity " + severity + "." }),
 		},
 	}
-}
-
-func (d *scanResultsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	data, err := providerDataFrom(req.ProviderData)
-	if err != nil {
-		addUnexpectedProviderData(&resp.Diagnostics, err)
-		return
-	}
-	d.data = data
 }
 
 func (d *scanResultsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -179,8 +153,7 @@ type scanResultsRead struct {
 
 // read finds the scan and reads every page of its matching results.
 func (d *scanResultsDataSource) read(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) (scanResultsRead, bool) {
-	if d.data == nil {
-		diags.AddError("Provider Not Configured", "The aether365 provider was not configured; check the provider block.")
+	if !d.data.configured(diags) {
 		return scanResultsRead{}, false
 	}
 	found := scanResultsRead{started: time.Now()}

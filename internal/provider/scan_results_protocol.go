@@ -65,7 +65,8 @@ func (s *protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.Read
 	if err != nil {
 		return s.frameworkServer.ReadDataSource(ctx, req)
 	}
-	ds := &scanResultsDataSource{data: s.provider.data}
+	ds := &scanResultsDataSource{}
+	ds.data = s.provider.data
 	var diags diag.Diagnostics
 	found, ok := ds.read(ctx, tfsdk.Config{Raw: config, Schema: s.resultsSchema}, &diags)
 	resp := &tfprotov6.ReadDataSourceResponse{}
