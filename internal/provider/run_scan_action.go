@@ -190,7 +190,6 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	tflog.Info(waitCtx, "Starting Aether365 scan from action", map[string]any{"idempotency_key": idempotencyKey})
 
 	scan, err := (&scanResource{data: a.data}).startScan(waitCtx, tenant, scanType, idempotencyKey)
-	seenAt := a.data.client.Now()
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
 		if !rejectedByAPI(err) {
@@ -213,7 +212,6 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		stopKeepAlive := progress.keepAlive(waitCtx)
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
 			Tenant:      checkedTenant(tenant),
-			SeenAt:      seenAt,
 			OnPollError: warnPollError(scan.ID),
 			OnStatusChange: func(ctx context.Context, previous string, s *aether365.Scan) {
 				if previous != "" {
