@@ -69,8 +69,9 @@ func TestEncodeScanResultsStateIsTheStateValuesEncoding(t *testing.T) {
 	for i := range results {
 		results[i] = aether365.Result{ID: fmt.Sprintf("res_%d", i), ControlID: []string{"EXO-002", "AAD-001", "SPO-010"}[i%3],
 			Title: long[:i%40], Category: "Identity", Severity: []string{"High", "Low"}[i%2], Result: "Failed",
-			Description: long[:i%300], Remediation: long[:(i*7)%70_000], ReferenceURL: ""}
+			Description: long[:i%300], Remediation: long[:(i*7)%400], ReferenceURL: ""}
 	}
+	results[5].Remediation = long // a string of more than 65,535 bytes
 	config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, "scn_1")})
 	for _, n := range []int{0, 1, 15, 16, 70_000} {
 		for _, withText := range []bool{true, false} {
