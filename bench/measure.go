@@ -53,8 +53,8 @@ func newWaitSim(scanDuration time.Duration, hints bool, clk clock.Clock) (*simte
 }
 
 // ProviderWait starts a scan of the given duration and waits for it with
-// the client's WaitForScan and its default options, as the aether365_scan
-// resource does. hints=false strips the simulator's Retry-After hints.
+// the client's WaitForScan and its default options, from the moment
+// StartScan answered (SeenAt), as the aether365_scan resource does. hints=false strips the simulator's Retry-After hints.
 func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, clk clock.Clock) (WaitRun, error) {
 	sim, err := newWaitSim(scanDuration, hints, clk)
 	if err != nil {
@@ -70,7 +70,7 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 	if err != nil {
 		return WaitRun{}, err
 	}
-	final, err := c.WaitForScan(ctx, scan.ID, aether365.WaitOptions{})
+	final, err := c.WaitForScan(ctx, scan.ID, aether365.WaitOptions{SeenAt: c.Now()})
 	if err != nil {
 		return WaitRun{}, err
 	}

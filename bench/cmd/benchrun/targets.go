@@ -184,7 +184,7 @@ func (r *report) evaluateP3() {
 
 	const conversion = "BenchmarkScanResultsConversion/results=10000/control_text=true"
 	if ms, ok := r.bench(conversion, "ms/10k-results"); ok {
-		r.add(target{ID: "E0", Name: "E (in-process Go benchmark) results → state value → msgpack, per 10,000 results",
+		r.add(target{ID: "E0", Name: "E (in-process Go benchmark) results → the state's msgpack, per 10,000 results",
 			Figure: fmt.Sprintf("%.0f ms", ms), Baseline: na, Ratio: na, Target: "reported (E1b is the target)"})
 	}
 }
