@@ -44,7 +44,8 @@ func parallelAccTest(t *testing.T, tc resource.TestCase) {
 }
 
 // accTest is parallelAccTest for a test that must run alone because it sets
-// the process environment.
+// the process environment, or that runs more than one TestCase (t.Parallel
+// may be called only once).
 func accTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	resource.Test(t, withTestProvider(tc))

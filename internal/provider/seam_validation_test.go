@@ -92,7 +92,7 @@ func TestTenantAndScanTypeValidatedAlike(t *testing.T) {
 func TestAccDotSegmentTenantFailsActionAndList(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	invalidTenant := diagnosticPattern(`Invalid Aether365 ID`, `tenant_id is "\.\."`)
-	tfresource.Test(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		TerraformVersionChecks: skipBelowActions,
 		Steps: []tfresource.TestStep{{
 			Config:      runScanActionConfigHCL(sim, "dots", `scan_type = "compliance"`+"\n    tenant_id = \"..\""),
@@ -100,7 +100,7 @@ func TestAccDotSegmentTenantFailsActionAndList(t *testing.T) {
 		}},
 	})
 	// A query runs in a configuration of its own.
-	tfresource.Test(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		TerraformVersionChecks: skipBelowActions,
 		Steps: []tfresource.TestStep{
 			{
@@ -142,13 +142,13 @@ func TestAccScanResource_importRejectsPathSegments(t *testing.T) {
 			ExpectError: diagnosticPattern(`Invalid Import ID`, `the scan ID is empty`),
 		},
 	}
-	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	parallelAccTest(t, tfresource.TestCase{Steps: steps})
 }
 
 func TestAccScanResource_importIdentityRejectsPathSegments(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	scan := sim.startCompletedScan(t, 80)
-	tfresource.Test(t, tfresource.TestCase{
+	parallelAccTest(t, tfresource.TestCase{
 		TerraformVersionChecks: skipBelowIdentity,
 		Steps: []tfresource.TestStep{
 			{
