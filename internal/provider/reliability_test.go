@@ -239,6 +239,17 @@ func sortedCopy(s []string) []string {
 	return c
 }
 
+// scanWithThreeSecondTimeout is a scan whose create timeout passes within
+// a test's patience.
+const scanWithThreeSecondTimeout = `
+resource "aether365_scan" "test" {
+  scan_type = "compliance"
+  timeouts {
+    create = "3s"
+  }
+}
+`
+
 // stepTimer measures the time from one step's PreConfig to the next one's.
 type stepTimer struct{ started time.Time }
 
@@ -261,14 +272,7 @@ func TestAccReliability_createTimeoutUnderFaults(t *testing.T) {
 	cfg := chaosSimulatorConfig(87)
 	cfg.ScanDuration = time.Hour
 	sim := newTestSimulator(t, cfg)
-	config := chaosProviderConfig(sim.URL) + `
-resource "aether365_scan" "test" {
-  scan_type = "compliance"
-  timeouts {
-    create = "3s"
-  }
-}
-`
+	config := chaosProviderConfig(sim.URL) + scanWithThreeSecondTimeout
 	var timer stepTimer
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
@@ -344,14 +348,7 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 			return rewriter
 		})
 	sim := server.Server
-	config := (&testSimulator{Server: server}).providerConfig() + `
-resource "aether365_scan" "test" {
-  scan_type = "compliance"
-  timeouts {
-    create = "3s"
-  }
-}
-`
+	config := (&testSimulator{Server: server}).providerConfig() + scanWithThreeSecondTimeout
 	var timer stepTimer
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
