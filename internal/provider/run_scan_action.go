@@ -168,6 +168,7 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	tflog.Info(waitCtx, "Starting Aether365 scan from action", map[string]any{"idempotency_key": idempotencyKey})
 
 	scan, err := a.data.startScan(waitCtx, tenant, scanType, idempotencyKey)
+	seenAt := a.data.client.Now()
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
 		if !rejectedByAPI(err) {
@@ -190,6 +191,7 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		stopKeepAlive := progress.keepAlive(waitCtx)
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
 			Tenant:      checkedTenant(tenant),
+			SeenAt:      seenAt,
 			OnPollError: warnPollError(scan.ID),
 			OnPoll:      func(_ context.Context, s *aether365.Scan) { progress.polled(s) },
 		})

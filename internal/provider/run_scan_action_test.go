@@ -21,6 +21,7 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // skipBelowActions skips tests of actions and list resources on Terraform
@@ -70,9 +71,7 @@ func (p *fakeClockProvider) Actions(context.Context) []func() action.Action {
 
 // invokeResult is what one InvokeAction call streamed back.
 type invokeResult struct {
-	progress []string
-	// at is the fake time of each progress line.
-	at          []time.Time
+	progress    []string
 	diagnostics []*tfprotov6.Diagnostic
 }
 
@@ -159,7 +158,6 @@ func invokeRunScan(t *testing.T, sim *testSimulator, clk *clock.Fake, config map
 		switch e := event.Type.(type) {
 		case tfprotov6.ProgressInvokeActionEventType:
 			result.progress = append(result.progress, e.Message)
-			result.at = append(result.at, clk.Now())
 		case tfprotov6.CompletedInvokeActionEventType:
 			result.diagnostics = append(result.diagnostics, e.Diagnostics...)
 		}
@@ -169,7 +167,7 @@ func invokeRunScan(t *testing.T, sim *testSimulator, clk *clock.Fake, config map
 
 func newFakeClockSimulator(t *testing.T, duration time.Duration, score float64) (*testSimulator, *clock.Fake) {
 	t.Helper()
-	clk := clock.NewFake(time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC))
+	clk := simtest.NewClock()
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: duration, Score: &score, Clock: clk})
 	return sim, clk
 }
@@ -211,10 +209,16 @@ func TestRunScanAction_progressStream(t *testing.T) {
 	if heartbeats < 15 {
 		t.Errorf("%d heartbeats in a 20-minute scan, want at least 15: %q", heartbeats, result.progress)
 	}
-	for i := 1; i < len(result.at); i++ {
-		if gap := result.at[i].Sub(result.at[i-1]); gap > runScanHeartbeat {
-			t.Errorf("%s between progress lines %q and %q, want at most %s", gap, result.progress[i-1], result.progress[i], runScanHeartbeat)
+	// The gaps are taken from the elapsed time each line gives, which the
+	// provider reads from the fake clock as it sends the line: a time taken
+	// as the test receives it could already include the waiter's next sleep.
+	var previous time.Duration
+	for i, line := range result.progress {
+		at := elapsedIn(t, line)
+		if gap := at - previous; gap > runScanHeartbeat {
+			t.Errorf("%s between progress lines %q and %q, want at most %s", gap, result.progress[max(i-1, 0)], line, runScanHeartbeat)
 		}
+		previous = at
 	}
 	final := result.progress[len(result.progress)-1]
 	want := regexp.MustCompile(`^Scan ` + scanID + ` completed after 20m\d+s: score 91\.5, min_score 80 passed; failed controls: \d+ critical, \d+ high, \d+ medium, \d+ low, \d+ informational\.$`)
@@ -222,6 +226,24 @@ func TestRunScanAction_progressStream(t *testing.T) {
 		t.Errorf("final line %q does not match %s", final, want)
 	}
 }
+
+// elapsedIn is the time since the start a progress line gives: "(1m30s
+// elapsed)" or "completed after 20m3s"; the start line, which gives none, is
+// at 0.
+func elapsedIn(t *testing.T, line string) time.Duration {
+	t.Helper()
+	m := progressElapsed.FindStringSubmatch(line)
+	if m == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(m[1] + m[2])
+	if err != nil {
+		t.Fatalf("progress line %q: %v", line, err)
+	}
+	return d
+}
+
+var progressElapsed = regexp.MustCompile(`\(([0-9hms.]+) elapsed\)|after ([0-9hms.]+)`)
 
 func slicesContainMatch(lines []string, re *regexp.Regexp) bool {
 	for _, l := range lines {

@@ -18,8 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
-	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
 // scanHistory is a tenant with four scans an hour apart, oldest first:
@@ -32,9 +32,8 @@ type scanHistory struct {
 
 func newScanHistory(t *testing.T) *scanHistory {
 	t.Helper()
-	start := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
-	clk := clock.NewFake(start)
-	h := &scanHistory{sim: newTestSimulator(t, simulator.Config{Clock: clk}), start: start}
+	clk := simtest.NewClock()
+	h := &scanHistory{sim: newTestSimulator(t, simulator.Config{Clock: clk}), start: simtest.Epoch}
 	client := h.sim.client(t)
 	for _, s := range []struct {
 		scanType string
@@ -139,9 +138,9 @@ list "aether365_scan" "two" {
 			querycheck.ExpectIdentity("aether365_scan.all", identityOf(oldest)),
 			querycheck.ExpectIdentity("aether365_scan.all", identityOf(newest)),
 			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
-				knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-30 06:00 UTC)")),
+				knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-28 10:00 UTC)")),
 			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
-				knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-30 07:00 UTC)")),
+				knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-28 11:00 UTC)")),
 			querycheck.ExpectLength("aether365_scan.compliance", 2),
 			querycheck.ExpectLength("aether365_scan.failed", 1),
 			querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
