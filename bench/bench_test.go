@@ -37,14 +37,14 @@ func BenchmarkP2PolitePolling(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
-			var polls, seedPolls int
+			var polls, guidePolls int
 			var late, shortLate time.Duration
 			for b.Loop() {
 				run, err := ProviderWait(ctx, longScan, hints, NewFakeClock())
 				if err != nil {
 					b.Fatal(err)
 				}
-				seed, err := SeedWait(ctx, longScan, NewFakeClock())
+				guide, err := GuideWait(ctx, longScan, NewFakeClock())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -53,14 +53,14 @@ func BenchmarkP2PolitePolling(b *testing.B) {
 					b.Fatal(err)
 				}
 				polls += run.Polls
-				seedPolls += seed.Polls
+				guidePolls += guide.Polls
 				late += run.Lateness()
 				shortLate += short.Lateness()
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(polls)/n, "polls/op")
-			b.ReportMetric(float64(seedPolls)/n, "baseline_polls/op")
-			b.ReportMetric(float64(polls)/float64(seedPolls), "polls_vs_baseline")
+			b.ReportMetric(float64(guidePolls)/n, "baseline_polls/op")
+			b.ReportMetric(float64(polls)/float64(guidePolls), "polls_vs_baseline")
 			b.ReportMetric(late.Seconds()/n, "lateness_s")
 			b.ReportMetric(shortLate.Seconds()/n, "p1_lateness_s")
 			if !hints {
@@ -85,15 +85,15 @@ func BenchmarkP3Pagination(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	var pagerTime, seedTime time.Duration
+	var pagerTime, guideTime time.Duration
 	peak, requests := 0, 0
 	b.ResetTimer()
 	for b.Loop() {
 		started := time.Now()
-		if _, err := env.SeedSequential(ctx); err != nil {
+		if _, err := env.GuideSequential(ctx); err != nil {
 			b.Fatal(err)
 		}
-		seedTime += time.Since(started)
+		guideTime += time.Since(started)
 
 		env.ResetPeak()
 		before := env.ResultRequests()
@@ -109,8 +109,8 @@ func BenchmarkP3Pagination(b *testing.B) {
 	roundTrips := pagerTime.Seconds() / n / roundTrip.Seconds()
 	limit := PageRoundTrips(pages, peak)
 	b.ReportMetric(pagerTime.Seconds()*1000/n, "pager_ms")
-	b.ReportMetric(seedTime.Seconds()*1000/n, "baseline_ms")
-	b.ReportMetric(seedTime.Seconds()/pagerTime.Seconds(), "speedup")
+	b.ReportMetric(guideTime.Seconds()*1000/n, "baseline_ms")
+	b.ReportMetric(guideTime.Seconds()/pagerTime.Seconds(), "speedup")
 	b.ReportMetric(float64(peak), "concurrency")
 	b.ReportMetric(roundTrip.Seconds()*1000, "round_trip_ms")
 	b.ReportMetric(roundTrips, "round_trips")
@@ -233,12 +233,12 @@ func TestTenMinuteScanPollCounts(t *testing.T) {
 	if bare.Polls > 28 || bare.Lateness() > longScan/4 {
 		t.Errorf("without hints: %d polls, %s late; want at most 28 polls and %s", bare.Polls, bare.Lateness(), longScan/4)
 	}
-	seed, err := SeedWait(ctx, longScan, NewFakeClock())
+	guide, err := GuideWait(ctx, longScan, NewFakeClock())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seed.Polls != 21 || seed.TimeToResult != longScan {
-		t.Errorf("seed loop: %d polls in %s; want 21 in 10m", seed.Polls, seed.TimeToResult)
+	if guide.Polls != 21 || guide.TimeToResult != longScan {
+		t.Errorf("seed loop: %d polls in %s; want 21 in 10m", guide.Polls, guide.TimeToResult)
 	}
 }
 
@@ -264,13 +264,13 @@ func TestShortScanIsSeenAsItFinishes(t *testing.T) {
 	}
 }
 
-func TestSeedWaitMatchesItsClosedForm(t *testing.T) {
+func TestGuideWaitMatchesItsClosedForm(t *testing.T) {
 	for _, d := range []time.Duration{time.Second, shortScan, 30 * time.Second, 31 * time.Second, 7 * time.Minute} {
-		run, err := SeedWait(context.Background(), d, NewFakeClock())
+		run, err := GuideWait(context.Background(), d, NewFakeClock())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := SeedTimeToResult(d); run.TimeToResult != want {
+		if want := GuideTimeToResult(d); run.TimeToResult != want {
 			t.Errorf("%s scan: the seed loop returned after %s, closed form says %s", d, run.TimeToResult, want)
 		}
 	}
@@ -286,7 +286,7 @@ func TestPageRoundTrips(t *testing.T) {
 	}
 }
 
-func TestPagerAndSeedLoopReadEverything(t *testing.T) {
+func TestPagerAndGuideLoopReadEverything(t *testing.T) {
 	ctx := context.Background()
 	env, err := NewPageEnv(ctx, 1234, 0, 0)
 	if err != nil {
@@ -301,7 +301,7 @@ func TestPagerAndSeedLoopReadEverything(t *testing.T) {
 	if n, err := env.Pager(ctx, c); err != nil || n != 1234 {
 		t.Errorf("pager: %d results, %v", n, err)
 	}
-	if n, err := env.SeedSequential(ctx); err != nil || n != 1234 {
+	if n, err := env.GuideSequential(ctx); err != nil || n != 1234 {
 		t.Errorf("seed loop: %d results, %v", n, err)
 	}
 	if got := env.ResultRequests() - before; got != 2*13 {

@@ -22,8 +22,8 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
-// SeedPollInterval is the seed's "time.sleep(30)" between status polls.
-const SeedPollInterval = 30 * time.Second
+// GuidePollInterval is the seed's "time.sleep(30)" between status polls.
+const GuidePollInterval = 30 * time.Second
 
 // NewFakeClock returns a simulated clock to share between a simulator and a
 // client, so a ten-minute scan plays out in milliseconds.
@@ -84,10 +84,10 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 	}, nil
 }
 
-// SeedWait plays the seed's "Trigger a scan and wait for results" loop with
+// GuideWait plays the seed's "Trigger a scan and wait for results" loop with
 // plain HTTP, request for request: POST the scan, then GET it; while it is
 // not completed or failed, sleep 30 s and GET again.
-func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) (WaitRun, error) {
+func GuideWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) (WaitRun, error) {
 	sim, err := newWaitSim(scanDuration, true, clk)
 	if err != nil {
 		return WaitRun{}, err
@@ -98,18 +98,18 @@ func SeedWait(ctx context.Context, scanDuration time.Duration, clk clock.Clock) 
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if err := seedRequest(ctx, http.MethodPost, sim.URL+"/tenants/me/scans", `{"scan_type": "compliance"}`, &scan); err != nil {
+	if err := guideRequest(ctx, http.MethodPost, sim.URL+"/tenants/me/scans", `{"scan_type": "compliance"}`, &scan); err != nil {
 		return WaitRun{}, err
 	}
 	id := scan.ID
 	for {
-		if err := seedRequest(ctx, http.MethodGet, sim.URL+"/scans/"+id, "", &scan); err != nil {
+		if err := guideRequest(ctx, http.MethodGet, sim.URL+"/scans/"+id, "", &scan); err != nil {
 			return WaitRun{}, err
 		}
 		if scan.Status == "completed" || scan.Status == "failed" {
 			break
 		}
-		if err := clk.Sleep(ctx, SeedPollInterval); err != nil {
+		if err := clk.Sleep(ctx, GuidePollInterval); err != nil {
 			return WaitRun{}, err
 		}
 	}
@@ -139,21 +139,21 @@ func MinHintlessPolls(d time.Duration) int {
 	return polls
 }
 
-// SeedTimeToResult is the seed's loop in closed form: it polls at 0, 30 s,
+// GuideTimeToResult is the seed's loop in closed form: it polls at 0, 30 s,
 // 60 s ... and so returns at the first multiple of 30 s at or after the scan
 // finishes.
-func SeedTimeToResult(scanDuration time.Duration) time.Duration {
-	polls := int64((scanDuration + SeedPollInterval - 1) / SeedPollInterval)
-	return time.Duration(polls) * SeedPollInterval
+func GuideTimeToResult(scanDuration time.Duration) time.Duration {
+	polls := int64((scanDuration + GuidePollInterval - 1) / GuidePollInterval)
+	return time.Duration(polls) * GuidePollInterval
 }
 
 // CurvePoint is the time to result for one scan duration.
 type CurvePoint struct {
-	ScanDuration                  time.Duration
-	Provider                      time.Duration // measured: WaitForScan on the simulator
-	ProviderNoHint                time.Duration // measured, Retry-After hints stripped
-	Seed                          time.Duration // the seed's loop, ceil(d/30 s)·30 s
-	Polls, PollsNoHint, SeedPolls int
+	ScanDuration                   time.Duration
+	Provider                       time.Duration // measured: WaitForScan on the simulator
+	ProviderNoHint                 time.Duration // measured, Retry-After hints stripped
+	Guide                          time.Duration // the seed's loop, ceil(d/30 s)·30 s
+	Polls, PollsNoHint, GuidePolls int
 }
 
 // SimulatedCurve waits for one scan of each duration on a simulated clock,
@@ -169,13 +169,13 @@ func SimulatedCurve(ctx context.Context, durations []time.Duration) ([]CurvePoin
 		if err != nil {
 			return nil, fmt.Errorf("%s scan without hints: %w", d, err)
 		}
-		seed, err := SeedWait(ctx, d, NewFakeClock())
+		guide, err := GuideWait(ctx, d, NewFakeClock())
 		if err != nil {
 			return nil, fmt.Errorf("%s scan, seed loop: %w", d, err)
 		}
 		points = append(points, CurvePoint{
-			ScanDuration: d, Provider: hinted.TimeToResult, ProviderNoHint: bare.TimeToResult, Seed: seed.TimeToResult,
-			Polls: hinted.Polls, PollsNoHint: bare.Polls, SeedPolls: seed.Polls,
+			ScanDuration: d, Provider: hinted.TimeToResult, ProviderNoHint: bare.TimeToResult, Guide: guide.TimeToResult,
+			Polls: hinted.Polls, PollsNoHint: bare.Polls, GuidePolls: guide.Polls,
 		})
 	}
 	return points, nil

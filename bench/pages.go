@@ -85,14 +85,14 @@ func (e *PageEnv) Pager(ctx context.Context, c *aether365.Client) (int, error) {
 	return len(results), nil
 }
 
-// SeedSequential reads every result the way the seed does: page 1, 2, ...
+// GuideSequential reads every result the way the seed does: page 1, 2, ...
 // one after the other, 100 per page, until page >= meta.totalPages.
-func (e *PageEnv) SeedSequential(ctx context.Context) (int, error) {
+func (e *PageEnv) GuideSequential(ctx context.Context) (int, error) {
 	var all []aether365.Result
 	for page := 1; ; page++ {
-		var p seedPage
+		var p guidePage
 		url := fmt.Sprintf("%s/scans/%s/results?page=%d&limit=100", e.sim.URL, e.ScanID, page)
-		if err := seedRequest(ctx, http.MethodGet, url, "", &p); err != nil {
+		if err := guideRequest(ctx, http.MethodGet, url, "", &p); err != nil {
 			return 0, err
 		}
 		all = append(all, p.results...)
@@ -109,9 +109,9 @@ func (e *PageEnv) SeedSequential(ctx context.Context) (int, error) {
 // RoundTrip times one request for a full page: the unit the pager's time is
 // counted in.
 func (e *PageEnv) RoundTrip(ctx context.Context) (time.Duration, error) {
-	var p seedPage
+	var p guidePage
 	started := time.Now()
-	err := seedRequest(ctx, http.MethodGet, fmt.Sprintf("%s/scans/%s/results?page=2&limit=100", e.sim.URL, e.ScanID), "", &p)
+	err := guideRequest(ctx, http.MethodGet, fmt.Sprintf("%s/scans/%s/results?page=2&limit=100", e.sim.URL, e.ScanID), "", &p)
 	return time.Since(started), err
 }
 

@@ -30,13 +30,13 @@ func (l *largeResults) curveRun(n int, withText bool) (largeRun, bool) {
 
 // targets are the pass/fail lines of the large result sets.
 func (l *largeResults) targets() []target {
-	a, seed := l.Apply, l.SeedLoop
-	speedup := seed.WallS / a.ApplyS
+	a, guide := l.Apply, l.GuideLoop
+	speedup := guide.WallS / a.ApplyS
 	perTenK := a.ConversionMS / float64(a.Results) * 10000
 	providerVsNetwork := a.ReadMS / a.NetworkMS
 	ts := []target{
 		{ID: "E1a", Name: fmt.Sprintf("E `terraform apply` as users run it (no TF_LOG; median of 3) reading %d failed results, +100 ms per request", a.Results),
-			Figure: seconds(a.ApplyS), Baseline: fmt.Sprintf("%s (seed's page-by-page loop, %d pages, same run)", seconds(seed.WallS), seed.Pages),
+			Figure: seconds(a.ApplyS), Baseline: fmt.Sprintf("%s (seed's page-by-page loop, %d pages, same run)", seconds(guide.WallS), guide.Pages),
 			Ratio: times(speedup), Target: fmt.Sprintf("≥ %g× faster", eSpeedupTarget), Met: met(speedup >= eSpeedupTarget)},
 		{ID: "E1b", Name: "E provider's conversion (last page → response sent), per 10,000 results",
 			Figure: fmt.Sprintf("%.0f ms", perTenK), Baseline: fmt.Sprintf("%.0f ms for all %d", a.ConversionMS, a.Results),
@@ -51,7 +51,7 @@ func (l *largeResults) targets() []target {
 			Figure: fmt.Sprintf("%.0f MB / %.1f MB", mb(a.TerraformRSSMiB), float64(a.StateBytes)/1e6), Baseline: na, Ratio: na, Target: "reported"},
 		{ID: "E1f", Name: fmt.Sprintf("E split of the traced apply (TF_LOG=json, %s): Terraform's own time (apply − the provider's ReadDataSource; provider start-ups included) / the provider's read", seconds(a.TracedApplyS)),
 			Figure: fmt.Sprintf("%s / %s", seconds(a.TracedApplyS-a.ReadMS/1000), seconds(a.ReadMS/1000)), Baseline: na,
-			Ratio: fmt.Sprintf("%s at most with an instant read", times(seed.WallS/(a.ApplyS-a.ReadMS/1000))), Target: "reported"},
+			Ratio: fmt.Sprintf("%s at most with an instant read", times(guide.WallS/(a.ApplyS-a.ReadMS/1000))), Target: "reported"},
 	}
 	small, okSmall := l.curveRun(10000, true)
 	large, okLarge := l.curveRun(50000, true)

@@ -37,9 +37,9 @@ var slimCounts = map[int]bool{10000: true, 50000: true}
 
 type largeResults struct {
 	// Apply is the ~12.5k failed results at +100 ms per request.
-	Apply    largeRun   `json:"apply_12k_failed_100ms"`
-	SeedLoop seedLoop   `json:"seed_page_loop_12k_failed_100ms"`
-	Curve    []largeRun `json:"curve"`
+	Apply     largeRun   `json:"apply_12k_failed_100ms"`
+	GuideLoop guideLoop  `json:"seed_page_loop_12k_failed_100ms"`
+	Curve     []largeRun `json:"curve"`
 }
 
 // largeRun is one terraform apply (and a plan after it) of the data source.
@@ -62,7 +62,7 @@ type largeRun struct {
 	StateBytes      int64   `json:"state_bytes"`
 }
 
-type seedLoop struct {
+type guideLoop struct {
 	Results int     `json:"results"`
 	Pages   int     `json:"pages"`
 	WallS   float64 `json:"wall_s"`
@@ -79,7 +79,7 @@ func (r *runner) largeResults(ctx context.Context, rep *report) error {
 		s.stop()
 		return err
 	}
-	rep.Large.SeedLoop, err = runSeedPageLoop(ctx, s.URL, simulator.DemoAPIKey)
+	rep.Large.GuideLoop, err = runGuidePageLoop(ctx, s.URL, simulator.DemoAPIKey)
 	if err == nil {
 		rep.Large.Apply, err = r.largeApply(ctx, "large-12k", s.URL, `result = "Failed"`, true, 3)
 	}
@@ -254,10 +254,10 @@ func readTimings(path string) (readMS, networkMS float64, err error) {
 	return readMS, networkMS, nil
 }
 
-// runSeedPageLoop is the seed's critical-failures script without its
+// runGuidePageLoop is the seed's critical-failures script without its
 // severity filter: the latest completed scan, then its failed results one
 // page request after the other until meta.totalPages.
-func runSeedPageLoop(ctx context.Context, url, key string) (seedLoop, error) {
+func runGuidePageLoop(ctx context.Context, url, key string) (guideLoop, error) {
 	started := time.Now()
 	var scans struct {
 		Data []struct {
@@ -265,12 +265,12 @@ func runSeedPageLoop(ctx context.Context, url, key string) (seedLoop, error) {
 		} `json:"data"`
 	}
 	if err := getJSON(ctx, url+"/tenants/me/scans?status=completed&limit=1", key, &scans); err != nil {
-		return seedLoop{}, err
+		return guideLoop{}, err
 	}
 	if len(scans.Data) == 0 {
-		return seedLoop{}, fmt.Errorf("seed loop: no completed scan")
+		return guideLoop{}, fmt.Errorf("seed loop: no completed scan")
 	}
-	loop := seedLoop{}
+	loop := guideLoop{}
 	for page := 1; ; page++ {
 		var resp struct {
 			Data []json.RawMessage `json:"data"`

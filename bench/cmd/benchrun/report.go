@@ -43,7 +43,7 @@ type p1Result struct {
 	StartupS     float64    `json:"terraform_startup_s"`
 	StartupRunsS []float64  `json:"terraform_startup_runs_s"`
 	Runs         []p1Run    `json:"runs"`
-	Seed         seedRun    `json:"seed"`
+	Guide        guideRun   `json:"seed"`
 	RealWaits    []realWait `json:"go_waiter_real_time"`
 }
 
@@ -106,10 +106,10 @@ type curvePoint struct {
 	ScanS           float64 `json:"scan_s"`
 	ProviderS       float64 `json:"provider_s"`
 	ProviderNoHintS float64 `json:"provider_without_hint_s"`
-	SeedS           float64 `json:"seed_s"`
+	GuideS          float64 `json:"seed_s"`
 	Polls           int     `json:"polls"`
 	PollsNoHint     int     `json:"polls_without_hint"`
-	SeedPolls       int     `json:"seed_polls"`
+	GuidePolls      int     `json:"seed_polls"`
 }
 
 // --- go test -bench output ---------------------------------------------------------
@@ -197,7 +197,7 @@ func (r *report) markdown() string {
 			if !slices.Contains([]float64{2, 5, 10, 30, 60, 120, 300, 600}, p.ScanS) {
 				continue
 			}
-			fmt.Fprintf(&b, "| %gs | %gs | %.1fs | %gs | %d / %d / %d |\n", p.ScanS, p.ProviderS, p.ProviderNoHintS, p.SeedS, p.Polls, p.PollsNoHint, p.SeedPolls)
+			fmt.Fprintf(&b, "| %gs | %gs | %.1fs | %gs | %d / %d / %d |\n", p.ScanS, p.ProviderS, p.ProviderNoHintS, p.GuideS, p.Polls, p.PollsNoHint, p.GuidePolls)
 		}
 	}
 	if r.Large != nil {
@@ -278,11 +278,11 @@ func (r *report) drawPanel(b *strings.Builder, p panel) {
 	// The diagonal: a result the moment the scan finishes.
 	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="2 3"/>`+"\n", p.px(0), p.py(0), p.px(p.xMax), p.py(p.xMax))
 	// The seed's staircase: polls at 0, 30, 60 ... s.
-	var seed []string
+	var guide []string
 	for k := 1.0; 30*(k-1) < p.xMax; k++ {
-		seed = append(seed, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", p.px(30*(k-1)), p.py(30*k), p.px(math.Min(30*k, p.xMax)), p.py(30*k)))
+		guide = append(guide, fmt.Sprintf("%.1f,%.1f %.1f,%.1f", p.px(30*(k-1)), p.py(30*k), p.px(math.Min(30*k, p.xMax)), p.py(30*k)))
 	}
-	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#d62728" stroke-width="2"/>`+"\n", strings.Join(seed, " "))
+	fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="#d62728" stroke-width="2"/>`+"\n", strings.Join(guide, " "))
 
 	var hinted, bare []string
 	for _, c := range r.Curve {
@@ -311,7 +311,7 @@ func (r *report) drawPanel(b *strings.Builder, p panel) {
 		x, y := p.px(r.P1.ScanS), p.py(median(apply))
 		fmt.Fprintf(b, `<path d="M%.1f %.1f L%.1f %.1f L%.1f %.1f L%.1f %.1f Z" fill="#2ca02c"/>`+"\n", x, y-6, x+6, y, x, y+6, x-6, y)
 	}
-	if s := r.P1.Seed; s.Measured {
+	if s := r.P1.Guide; s.Measured {
 		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="10" height="10" fill="#d62728"/>`+"\n", p.px(r.P1.ScanS)-5, p.py(s.TimeToResultS)-5)
 	}
 	b.WriteString("</g>\n")

@@ -31,7 +31,7 @@ const (
 	p5ClientRate  = 18
 	p5Parallelism = 10 // Terraform's default -parallelism
 	fleetKey      = "ae_live_fleet"
-	seedScript    = "internal/simulator/testdata/seed/trigger_and_wait.py"
+	guideScript   = "internal/simulator/testdata/seed/trigger_and_wait.py"
 )
 
 // curveDurations are the scan durations of the time-to-result picture.
@@ -70,7 +70,7 @@ func (r *runner) simulatedCurve(ctx context.Context, rep *report) error {
 	for _, p := range points {
 		rep.Curve = append(rep.Curve, curvePoint{
 			ScanS: p.ScanDuration.Seconds(), ProviderS: p.Provider.Seconds(), ProviderNoHintS: p.ProviderNoHint.Seconds(),
-			SeedS: p.Seed.Seconds(), Polls: p.Polls, PollsNoHint: p.PollsNoHint, SeedPolls: p.SeedPolls,
+			GuideS: p.Guide.Seconds(), Polls: p.Polls, PollsNoHint: p.PollsNoHint, GuidePolls: p.GuidePolls,
 		})
 	}
 	return nil
@@ -87,8 +87,8 @@ func (r *runner) p1(ctx context.Context, rep *report) error {
 
 	// The seed's loop sleeps 30 s and the Go-level real-time waits take up to
 	// 10 s; both mostly sleep, so they run alongside Terraform.
-	seedDone := make(chan seedRun, 1)
-	go func() { seedDone <- r.runSeed(ctx, s.URL) }()
+	guideDone := make(chan guideRun, 1)
+	go func() { guideDone <- r.runGuide(ctx, s.URL) }()
 	type realRuns struct {
 		runs []bench.WaitRun
 		err  error
@@ -126,11 +126,11 @@ output "scan" {
 		rep.P1.Runs = append(rep.P1.Runs, run)
 	}
 
-	seed := <-seedDone
-	if seed.err != nil {
-		return fmt.Errorf("the seed's Python loop: %w", seed.err)
+	guide := <-guideDone
+	if guide.err != nil {
+		return fmt.Errorf("the seed's Python loop: %w", guide.err)
 	}
-	rep.P1.Seed = seed
+	rep.P1.Guide = guide
 	realTime := <-realDone
 	if realTime.err != nil {
 		return fmt.Errorf("real-time waits: %w", realTime.err)
@@ -236,7 +236,7 @@ func scanRequests(logPath string) (post, final providerRequest, err error) {
 	return post, final, nil
 }
 
-type seedRun struct {
+type guideRun struct {
 	Measured      bool    `json:"measured"`
 	TimeToResultS float64 `json:"time_to_result_s"`
 	LatenessS     float64 `json:"lateness_s"`
@@ -244,37 +244,37 @@ type seedRun struct {
 	err           error
 }
 
-// runSeed runs the seed's "Trigger a scan and wait for results" example,
+// runGuide runs the seed's "Trigger a scan and wait for results" example,
 // verbatim but for its base URL and key, and times it from start to exit.
-func (r *runner) runSeed(ctx context.Context, url string) seedRun {
-	closedForm := bench.SeedTimeToResult(p1ScanDuration).Seconds()
+func (r *runner) runGuide(ctx context.Context, url string) guideRun {
+	closedForm := bench.GuideTimeToResult(p1ScanDuration).Seconds()
 	if !r.pythonOK {
-		return seedRun{TimeToResultS: closedForm, LatenessS: closedForm - p1ScanDuration.Seconds(),
+		return guideRun{TimeToResultS: closedForm, LatenessS: closedForm - p1ScanDuration.Seconds(),
 			Note: "closed form ceil(d/30 s)*30 s: python3 with requests not found"}
 	}
-	source, err := os.ReadFile(filepath.Join(r.opts.repoDir, seedScript))
+	source, err := os.ReadFile(filepath.Join(r.opts.repoDir, guideScript))
 	if err != nil {
-		return seedRun{err: err}
+		return guideRun{err: err}
 	}
 	script := string(source)
 	for old, replacement := range map[string]string{"https://api.aether365.io": url, "ae_live_your-api-key": simulator.DemoAPIKey} {
 		if !strings.Contains(script, old) {
-			return seedRun{err: fmt.Errorf("%s no longer contains %q", seedScript, old)}
+			return guideRun{err: fmt.Errorf("%s no longer contains %q", guideScript, old)}
 		}
 		script = strings.ReplaceAll(script, old, replacement)
 	}
 	path := filepath.Join(r.work, "trigger_and_wait.py")
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
-		return seedRun{err: err}
+		return guideRun{err: err}
 	}
 	started := time.Now()
 	out, err := r.command(ctx, 120*time.Second, r.work, nil, r.opts.python, "-u", path)
 	took := time.Since(started)
 	_ = os.WriteFile(filepath.Join(r.logs, "p1-seed.out"), []byte(out), 0o644)
 	if err != nil {
-		return seedRun{err: err}
+		return guideRun{err: err}
 	}
-	return seedRun{Measured: true, TimeToResultS: took.Seconds(), LatenessS: took.Seconds() - p1ScanDuration.Seconds(),
+	return guideRun{Measured: true, TimeToResultS: took.Seconds(), LatenessS: took.Seconds() - p1ScanDuration.Seconds(),
 		Note: "internal/simulator/testdata/seed/trigger_and_wait.py run with python3, URL and key substituted"}
 }
 

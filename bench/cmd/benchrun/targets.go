@@ -92,17 +92,17 @@ func (r *report) evaluateP1() {
 		after = append(after, run.AfterResultS)
 	}
 	applyS, worstLate := median(apply), slices.Max(late)
-	seed := r.P1.Seed
-	seedKind := "seed's Python loop, measured"
-	if !seed.Measured {
-		seedKind = "seed's loop, closed form"
+	guide := r.P1.Guide
+	guideKind := "seed's Python loop, measured"
+	if !guide.Measured {
+		guideKind = "seed's loop, closed form"
 	}
 	r.add(target{ID: "P1a", Name: "P1 time to result: `terraform apply` of one 5 s scan (median of 3)",
-		Figure: seconds(applyS), Baseline: fmt.Sprintf("%s (%s)", seconds(seed.TimeToResultS), seedKind),
-		Ratio: times(seed.TimeToResultS / applyS)}.judged(seed.TimeToResultS / applyS))
+		Figure: seconds(applyS), Baseline: fmt.Sprintf("%s (%s)", seconds(guide.TimeToResultS), guideKind),
+		Ratio: times(guide.TimeToResultS / applyS)}.judged(guide.TimeToResultS / applyS))
 	r.add(target{ID: "P1b", Name: "P1 apply returns after the scan completed (worst of 3; median " + seconds(median(late)) + ")",
-		Figure: seconds(worstLate), Baseline: seconds(seed.LatenessS),
-		Ratio: times(seed.LatenessS / math.Max(worstLate, 0.001))}.judged(worstLate))
+		Figure: seconds(worstLate), Baseline: seconds(guide.LatenessS),
+		Ratio: times(guide.LatenessS / math.Max(worstLate, 0.001))}.judged(worstLate))
 	r.add(target{ID: "P1c", Name: "P1 Terraform's own start-up: apply of a lone `terraform_data` (median of 3)",
 		Figure: seconds(r.P1.StartupS), Baseline: na, Ratio: na, Target: "reported separately"})
 	r.add(target{ID: "P1d", Name: "P1 split: apply start → POST sent / completion → poll that saw it / that poll → apply returns (medians)",
@@ -117,22 +117,22 @@ func (r *report) evaluateP2() {
 	const name = "P2 (in-process, simulated clock) status polls while waiting for a 10-minute scan, "
 	const hinted, bare = "BenchmarkP2PolitePolling/retry-after", "BenchmarkP2PolitePolling/no-hint"
 	if polls, ok := r.bench(hinted, "polls/op"); ok {
-		seedPolls, _ := r.bench(hinted, "baseline_polls/op")
+		guidePolls, _ := r.bench(hinted, "baseline_polls/op")
 		late, _ := r.bench(hinted, "p1_lateness_s")
 		r.add(target{ID: "P2a", Name: name + "with the simulator's Retry-After hints (5 s scan seen " + seconds(late) + " late)",
-			Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", seedPolls),
-			Ratio: fmt.Sprintf("%.2f× the polls", polls/seedPolls)}.judged(polls))
+			Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", guidePolls),
+			Ratio: fmt.Sprintf("%.2f× the polls", polls/guidePolls)}.judged(polls))
 	}
 	polls, ok := r.bench(bare, "polls/op")
 	if !ok {
 		return
 	}
-	seedPolls, _ := r.bench(bare, "baseline_polls/op")
+	guidePolls, _ := r.bench(bare, "baseline_polls/op")
 	late, _ := r.bench(bare, "lateness_s")
 	shortLate, _ := r.bench(bare, "p1_lateness_s")
 	row := target{ID: "P2b", Name: fmt.Sprintf(name+"hints stripped (seen %s late; 5 s scan seen %s late)", seconds(late), seconds(shortLate)),
-		Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", seedPolls),
-		Ratio: fmt.Sprintf("%.2f× the polls", polls/seedPolls)}
+		Figure: fmt.Sprintf("%.0f", polls), Baseline: fmt.Sprintf("%.0f (seed's 30 s loop)", guidePolls),
+		Ratio: fmt.Sprintf("%.2f× the polls", polls/guidePolls)}
 	worst, worstScanS := r.worstHintlessLateness()
 	row = row.judged(worst)
 	if worstScanS > 0 {
@@ -161,7 +161,7 @@ func (r *report) worstHintlessLateness() (fraction, scanS float64) {
 func (r *report) evaluateP3() {
 	const p3 = "BenchmarkP3Pagination"
 	if pager, ok := r.bench(p3, "pager_ms"); ok {
-		seedMS, _ := r.bench(p3, "baseline_ms")
+		guideMS, _ := r.bench(p3, "baseline_ms")
 		speedup, _ := r.bench(p3, "speedup")
 		conc, _ := r.bench(p3, "concurrency")
 		rts, _ := r.bench(p3, "round_trips")
@@ -169,7 +169,7 @@ func (r *report) evaluateP3() {
 		vs, _ := r.bench(p3, "vs_limit")
 		rt, _ := r.bench(p3, "round_trip_ms")
 		r.add(target{ID: "P3a", Name: fmt.Sprintf("P3 (in-process) read 10,000 results (100 per page, +25 ms per request), pager with concurrency %.0f", conc),
-			Figure: fmt.Sprintf("%.0f ms", pager), Baseline: fmt.Sprintf("%.0f ms (seed's page-by-page loop)", seedMS),
+			Figure: fmt.Sprintf("%.0f ms", pager), Baseline: fmt.Sprintf("%.0f ms (seed's page-by-page loop)", guideMS),
 			Ratio: times(speedup)}.judged(speedup))
 		r.add(target{ID: "P3b", Name: fmt.Sprintf("P3 (in-process) pager's time in round trips (one page request = %.1f ms)", rt),
 			Figure: fmt.Sprintf("%.1f", rts), Baseline: fmt.Sprintf("%.0f (limit: 1 + ceil(99/%.0f))", limit, conc),

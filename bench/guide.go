@@ -12,9 +12,9 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
-// seedRequest is what the seed's requests.get/post(...).json()["data"] does,
+// guideRequest is what the seed's requests.get/post(...).json()["data"] does,
 // with the error check the seed leaves out.
-func seedRequest(ctx context.Context, method, url, body string, data any) error {
+func guideRequest(ctx context.Context, method, url, body string, data any) error {
 	var reader io.Reader
 	if body != "" {
 		reader = strings.NewReader(body)
@@ -45,7 +45,7 @@ func seedRequest(ctx context.Context, method, url, body string, data any) error 
 	if !envelope.Success {
 		return fmt.Errorf("%s %s: %d: not a success envelope", method, url, resp.StatusCode)
 	}
-	if pages, ok := data.(*seedPage); ok {
+	if pages, ok := data.(*guidePage); ok {
 		if envelope.Meta == nil {
 			return fmt.Errorf("%s %s: no meta", method, url)
 		}
@@ -55,7 +55,7 @@ func seedRequest(ctx context.Context, method, url, body string, data any) error 
 	return json.Unmarshal(envelope.Data, data)
 }
 
-type seedPage struct {
+type guidePage struct {
 	results    []aether365.Result
 	totalPages int
 }
