@@ -47,10 +47,10 @@ type largeRun struct {
 	Results     int  `json:"results"`
 	ControlText bool `json:"include_control_text"`
 	// ApplyS is a plain terraform apply, as a user runs it (the median of
-	// three for the 12.5k apply); TracedApplyS
-	// the apply after it with TF_LOG=json and the provider under rsswrap,
-	// which the other figures come from (the trace log alone costs
-	// Terraform about a tenth more time).
+	// three for the 12.5k apply). TracedApplyS is the apply after it, with
+	// TF_LOG=json and the provider under rsswrap, which the timings and
+	// memory figures come from; the two are kept apart so that tracing
+	// never counts in what users would see.
 	ApplyS          float64 `json:"apply_s"`
 	TracedApplyS    float64 `json:"traced_apply_s"`
 	PlanS           float64 `json:"plan_s"`
