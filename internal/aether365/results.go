@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unique"
+	"sync"
 )
 
 // ListResultsOptions filters and bounds ListResults.
@@ -38,6 +38,7 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 	setIfNotEmpty(filters, "result", opts.Result)
 	setIfNotEmpty(filters, "severity", opts.Severity)
 	budget := c.newReadBudget()
+	texts := newTextSet()
 	fetch := func(ctx context.Context, page int) ([]Result, PageMeta, error) {
 		var results resultsData
 		req := apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true, budget: budget}
@@ -56,21 +57,39 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 		if err := c.checkPageShape(req, resp, len(results), pageSize); err != nil {
 			return nil, resp.Meta, err
 		}
-		for i := range results {
-			results[i].intern()
-		}
+		texts.share(results)
 		return []Result(results), resp.Meta, nil
 	}
 	return paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
 }
 
-// intern makes every field but the ID one shared copy of its text: a control's
+// textSet holds one copy of each text of a listing's results: a control's
 // title, category, severity and its long description, remediation and link
 // are the same for each of its subjects, so a listing of tens of thousands of
 // results holds each text once instead of once per result, and the copies
-// decoded from each page are garbage as soon as the page is.
-func (r *Result) intern() {
-	for _, field := range []*string{&r.ControlID, &r.Title, &r.Category, &r.Severity, &r.Result, &r.Description, &r.Remediation, &r.ReferenceURL} {
-		*field = unique.Make(*field).Value()
+// decoded from each page are garbage as soon as the page is. It lives as long
+// as the listing (unique.Make would not do: its entries go with their last
+// Handle, so a collection between pages made the later pages' texts copies).
+type textSet struct {
+	mu    sync.Mutex
+	texts map[string]string
+}
+
+func newTextSet() *textSet { return &textSet{texts: map[string]string{}} }
+
+// share makes every field of results but the ID the set's copy of its text.
+// Pages are decoded concurrently, so it locks once a page.
+func (s *textSet) share(results []Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range results {
+		r := &results[i]
+		for _, field := range []*string{&r.ControlID, &r.Title, &r.Category, &r.Severity, &r.Result, &r.Description, &r.Remediation, &r.ReferenceURL} {
+			if shared, ok := s.texts[*field]; ok {
+				*field = shared
+			} else {
+				s.texts[*field] = *field
+			}
+		}
 	}
 }
