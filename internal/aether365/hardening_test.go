@@ -170,6 +170,39 @@ func TestEchoedKeyInAnyFormIsMasked(t *testing.T) {
 	}
 }
 
+// The mask knows every character reference a browser decodes, not only the
+// ones html.EscapeString writes: legacy names without their semicolon
+// ("&amp" where a proxy cut "&amp;"), numeric references without one, any
+// case, leading zeros, Windows-1252 numbers (&#128; is €) and other names.
+// Before, "Ǩ§00&amp" followed by the error's own closing quote read back as
+// six characters of the key "Ǩ§00&\"0" (found by FuzzKeyNeverLeaks).
+func TestMaskKnowsEveryHTMLReferenceABrowserDecodes(t *testing.T) {
+	// Every run of six characters holds references, so none can be masked
+	// by the characters around them alone.
+	key := `a&<>"€©'b`
+	references := []map[rune]string{
+		{'&': "&amp", '<': "&lt", '>': "&gt", '"': "&quot", '€': "&euro;", '©': "&copy", '\'': "&#39"},
+		{'&': "&AMP;", '<': "&LT;", '>': "&GT", '"': "&QUOT;", '€': "&#128;", '©': "&COPY;", '\'': "&apos;"},
+		{'&': "&#38", '<': "&#x3c", '>': "&#X0003E;", '"': "&#0034", '€': "&#x20AC", '©': "&#169", '\'': "&#x27;"},
+	}
+	for i, refs := range references {
+		var echo strings.Builder
+		for _, r := range key {
+			if ref, ok := refs[r]; ok {
+				echo.WriteString(ref)
+				continue
+			}
+			echo.WriteRune(r)
+		}
+		for _, out := range []string{echo.String(), "<b>" + echo.String() + "</b>", echo.String()[:len(echo.String())-2] + `"`} {
+			masked := newSecretMask(key).apply(out)
+			if leak := keyPrefixLeak(masked, key); leak != "" {
+				t.Errorf("references %d: %q survives in %q (from %q)", i, leak, masked, out)
+			}
+		}
+	}
+}
+
 // A server or proxy that echoes the Authorization header back, in any part
 // of any answer, never gets the key into an error or a log line.
 func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {

@@ -1,6 +1,7 @@
 package aether365
 
 import (
+	"html"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -11,8 +12,8 @@ import (
 // goes into an error or a log line. It recognises the key however a server
 // or proxy may have escaped it: each character may appear raw, as a JSON
 // escape (\uXXXX in any case, surrogate pairs, \" \\ \/), percent-encoded
-// (each UTF-8 byte as %XX in any case) or as an HTML character reference
-// (&amp; &lt; &#60; &#x3C; ...), in any mix. It is the one masking function
+// (each UTF-8 byte as %XX in any case) or as any HTML character reference a
+// browser decodes to it (&amp; &amp &#60; &#x3C &euro; ...), in any mix. It is the one masking function
 // of the package: every message built from outside text goes through it.
 type secretMask struct {
 	key []rune
@@ -133,7 +134,11 @@ func runeForms(s string, p int, r rune) []formMatch {
 	try(matchLiteral(s, p, string(raw[:n])))
 	try(matchJSONEscape(s, p, r))
 	try(matchPercent(s, p, raw[:n]))
-	try(matchHTMLReference(s, p, r))
+	ends, cut := matchHTMLReference(s, p, r)
+	for _, end := range ends {
+		try(end, true, false)
+	}
+	try(0, false, cut)
 	return found
 }
 
@@ -202,57 +207,59 @@ func matchPercent(s string, p int, raw []byte) (int, bool, bool) {
 	return matchFold(s, p, enc.String())
 }
 
-var namedReferences = map[rune][]string{
-	'&': {"&amp;"}, '<': {"&lt;"}, '>': {"&gt;"}, '"': {"&quot;"}, '\'': {"&apos;"},
-}
-
-func matchHTMLReference(s string, p int, r rune) (int, bool, bool) {
+// matchHTMLReference finds the character references at s[p] that an HTML
+// reader (a browser, html.UnescapeString) decodes to r: named ones (&amp;
+// &AMP; &euro; ..., and the legacy names that need no semicolon, such as
+// &amp and &copy), and decimal or hex ones with or without the semicolon and
+// with any number of leading zeros. A reference cut off by a proxy still
+// decodes ("...&amp" then the message's own closing quote), so the
+// semicolon cannot be required. Rather than keep a copy of HTML's table of
+// names, it asks the html package how each span a reader could consume
+// decodes: the whole run of digits or of letters and digits, with its
+// semicolon when there is one, or for a name a legacy prefix of it.
+func matchHTMLReference(s string, p int, r rune) (ends []int, cut bool) {
 	if s[p] != '&' {
-		return 0, false, false
+		return nil, false
 	}
-	for _, name := range namedReferences[r] {
-		if end, ok, cut := matchLiteral(s, p, name); ok || cut {
-			return end, ok, cut
+	run := p + 1
+	numeric := run < len(s) && s[run] == '#'
+	if numeric {
+		run++
+		if run < len(s) && (s[run] == 'x' || s[run] == 'X') {
+			run++
 		}
 	}
-	// Numeric references: decimal or hex, leading zeros allowed.
-	rest := s[p:]
-	if len(rest) < 3 || rest[1] != '#' {
-		return 0, false, len(rest) < 3 && strings.HasPrefix("&#", rest)
+	for run < len(s) && isASCIIAlnum(s[run]) {
+		run++
 	}
-	j, base := 2, rune(10)
-	if rest[2] == 'x' || rest[2] == 'X' {
-		j, base = 3, 16
+	if run == len(s) {
+		// The text ends inside what may still have become r.
+		return nil, true
 	}
-	var v rune
-	digits := 0
-	for ; j < len(rest) && digits < 10; j++ {
-		d := digitValue(rest[j], base)
-		if d < 0 {
-			break
+	spans := []int{run}
+	if s[run] == ';' {
+		spans = append(spans, run+1)
+	}
+	if !numeric {
+		for j := p + 3; j < run && j <= p+1+longestLegacyReferenceName; j++ {
+			spans = append(spans, j)
 		}
-		v = v*base + d
-		digits++
 	}
-	switch {
-	case j == len(rest):
-		return 0, false, true
-	case digits > 0 && rest[j] == ';' && v == r:
-		return p + j + 1, true, false
+	want := string(r)
+	for _, end := range spans {
+		if html.UnescapeString(s[p:end]) == want {
+			ends = append(ends, end)
+		}
 	}
-	return 0, false, false
+	return ends, false
 }
 
-func digitValue(c byte, base rune) rune {
-	switch {
-	case c >= '0' && c <= '9':
-		return rune(c - '0')
-	case base == 16 && c >= 'a' && c <= 'f':
-		return rune(c-'a') + 10
-	case base == 16 && c >= 'A' && c <= 'F':
-		return rune(c-'A') + 10
-	}
-	return -1
+// longestLegacyReferenceName is the longest of HTML's named references that
+// a reader decodes without a semicolon ("&middot", "&frac12").
+const longestLegacyReferenceName = 6
+
+func isASCIIAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // maskedError is a transport error whose text has been masked; it still
