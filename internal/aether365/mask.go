@@ -13,8 +13,9 @@ import (
 // or proxy may have escaped it: each character may appear raw, as a JSON
 // escape (\uXXXX in any case, surrogate pairs, \" \\ \/), percent-encoded
 // (each UTF-8 byte as %XX in any case) or as any HTML character reference a
-// browser decodes to it (&amp; &amp &#60; &#x3C &euro; ...), in any mix. It is the one masking function
-// of the package: every message built from outside text goes through it.
+// browser decodes to it (&amp; &amp &#60; &#x3C &euro; ...), in any mix. It
+// is the one masking function of the package: every message built from
+// outside text goes through it.
 type secretMask struct {
 	key []rune
 }
