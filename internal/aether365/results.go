@@ -3,8 +3,6 @@ package aether365
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -29,38 +27,15 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 	if strings.TrimSpace(scanID) == "" {
 		return nil, PageMeta{}, errors.New("aether365: a scan ID is required")
 	}
-	pageSize, err := effectivePageSize(opts.PageSize, opts.MaxItems)
-	if err != nil {
-		return nil, PageMeta{}, err
-	}
-	path := "/scans/" + url.PathEscape(scanID) + "/results"
-	filters := url.Values{}
-	setIfNotEmpty(filters, "result", opts.Result)
-	setIfNotEmpty(filters, "severity", opts.Severity)
-	budget := c.newReadBudget()
 	texts := newTextSet()
-	fetch := func(ctx context.Context, page int) ([]Result, PageMeta, error) {
-		var results resultsData
-		req := apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true, budget: budget}
-		resp, err := c.do(ctx, req, &results)
-		if err != nil {
-			return nil, PageMeta{}, err
-		}
-		for i, r := range results {
-			switch {
-			case opts.Result != "" && !strings.EqualFold(r.Result, opts.Result):
-				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].result", i), "is %q, but only %q results were asked for", r.Result, opts.Result)
-			case opts.Severity != "" && !strings.EqualFold(r.Severity, opts.Severity):
-				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].severity", i), "is %q, but only %q results were asked for", r.Severity, opts.Severity)
-			}
-		}
-		if err := c.checkPageShape(req, resp, len(results), pageSize); err != nil {
-			return nil, resp.Meta, err
-		}
-		texts.share(results)
-		return []Result(results), resp.Meta, nil
-	}
-	return paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	return listAll[Result, resultsData](ctx, c, listRequest[Result]{
+		path: "/scans/" + url.PathEscape(scanID) + "/results", noun: "results", onPage: texts.share,
+		filters: []listFilter[Result]{
+			{"result", opts.Result, func(r Result) string { return r.Result }},
+			{"severity", opts.Severity, func(r Result) string { return r.Severity }},
+		},
+		maxItems: opts.MaxItems, pageSize: opts.PageSize,
+	})
 }
 
 // textSet holds one copy of each text of a listing's results: a control's

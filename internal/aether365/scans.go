@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	uuid "github.com/hashicorp/go-uuid"
@@ -132,36 +131,14 @@ func (s *oneScan) validate() error {
 
 // ListScans lists a tenant's scans, newest first: GET /tenants/{tenant}/scans.
 func (c *Client) ListScans(ctx context.Context, tenant string, opts ListScansOptions) ([]Scan, error) {
-	pageSize, err := effectivePageSize(opts.PageSize, opts.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	path := tenantPath(tenant) + "/scans"
-	filters := url.Values{}
-	setIfNotEmpty(filters, "status", opts.Status)
-	setIfNotEmpty(filters, "scan_type", opts.ScanType)
-	budget := c.newReadBudget()
-	fetch := func(ctx context.Context, page int) ([]Scan, PageMeta, error) {
-		var scans scanListData
-		req := apiRequest{method: http.MethodGet, path: path, query: pageQuery(filters, page, pageSize), list: true, budget: budget}
-		resp, err := c.do(ctx, req, &scans)
-		if err != nil {
-			return nil, PageMeta{}, err
-		}
-		for i, s := range scans {
-			switch {
-			case opts.Status != "" && !strings.EqualFold(s.Status, opts.Status):
-				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].status", i), "is %q, but only %q scans were asked for", s.Status, opts.Status)
-			case opts.ScanType != "" && !strings.EqualFold(s.ScanType, opts.ScanType):
-				return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].scan_type", i), "is %q, but only %q scans were asked for", s.ScanType, opts.ScanType)
-			}
-		}
-		if err := c.checkPageShape(req, resp, len(scans), pageSize); err != nil {
-			return nil, resp.Meta, err
-		}
-		return []Scan(scans), resp.Meta, nil
-	}
-	scans, _, err := paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: opts.MaxItems})
+	scans, _, err := listAll[Scan, scanListData](ctx, c, listRequest[Scan]{
+		path: tenantPath(tenant) + "/scans", noun: "scans",
+		filters: []listFilter[Scan]{
+			{"status", opts.Status, func(s Scan) string { return s.Status }},
+			{"scan_type", opts.ScanType, func(s Scan) string { return s.ScanType }},
+		},
+		maxItems: opts.MaxItems, pageSize: opts.PageSize,
+	})
 	return scans, err
 }
 
@@ -188,66 +165,4 @@ func tenantOrDefault(tenant string) string {
 
 func tenantPath(tenant string) string {
 	return "/tenants/" + url.PathEscape(tenantOrDefault(tenant))
-}
-
-// effectivePageSize picks the page size for a list: MaxPageSize by default,
-// no larger than MaxItems needs.
-func effectivePageSize(pageSize, maxItems int) (int, error) {
-	switch {
-	case pageSize < 0:
-		return 0, fmt.Errorf("aether365: page size %d must not be negative", pageSize)
-	case maxItems < 0:
-		return 0, fmt.Errorf("aether365: max items %d must not be negative", maxItems)
-	case pageSize == 0 || pageSize > MaxPageSize:
-		pageSize = MaxPageSize
-	}
-	if maxItems > 0 && maxItems < pageSize {
-		pageSize = maxItems
-	}
-	return pageSize, nil
-}
-
-func pageQuery(filters url.Values, page, pageSize int) url.Values {
-	q := url.Values{}
-	for k, v := range filters {
-		q[k] = v
-	}
-	q.Set("page", strconv.Itoa(page))
-	q.Set("limit", strconv.Itoa(pageSize))
-	return q
-}
-
-func setIfNotEmpty(q url.Values, key, value string) {
-	if value != "" {
-		q.Set(key, value)
-	}
-}
-
-// unrequestedItem is the error for a list answer that contradicts the
-// request itself (an item the filters exclude, more items than asked for).
-func (c *Client) unrequestedItem(req apiRequest, resp *apiResponse, field, format string, args ...any) error {
-	return &MalformedResponseError{
-		StatusCode:  resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"),
-		Method:      req.method,
-		Path:        req.path,
-		RequestID:   c.mask.apply(resp.Header.Get("X-Request-Id")),
-		Field:       field,
-		Err:         fmt.Errorf("field %q %s", field, c.mask.apply(fmt.Sprintf(format, args...))),
-	}
-}
-
-// checkPageShape rejects a page that contradicts its own meta or the page
-// size asked for, whatever meta.limit says (0 included).
-func (c *Client) checkPageShape(req apiRequest, resp *apiResponse, items, pageSize int) error {
-	meta := resp.Meta
-	switch {
-	case items > pageSize:
-		return c.unrequestedItem(req, resp, "data", "has %d items, but pages of at most %d were asked for", items, pageSize)
-	case meta.TotalPages == 0 && items > 0:
-		return c.unrequestedItem(req, resp, "meta.totalPages", "is 0, but the page has %d items", items)
-	case items > meta.Total:
-		return c.unrequestedItem(req, resp, "meta.total", "is %d, but the page has %d items", meta.Total, items)
-	}
-	return nil
 }
