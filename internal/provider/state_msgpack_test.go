@@ -20,13 +20,8 @@ import (
 func TestEncodeMsgPackRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	typ := scanResultsSchemaType(t)
-	long := strings.Repeat("x", 70_000)
-	results := make([]aether365.Result, 70_000)
-	for i := range results {
-		results[i] = aether365.Result{ID: "res_" + string(rune('a'+i%26)), ControlID: []string{"AAD-001", "EXO-002"}[i%2],
-			Title: "t", Category: "Identity", Severity: "High", Result: "Failed", Description: long[:i%300], Remediation: "=fix", ReferenceURL: ""}
-	}
-	config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, long)})
+	results := variedResults()
+	config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, strings.Repeat("x", 70_000))})
 	for _, withText := range []bool{true, false} {
 		state, diags := scanResultsState(ctx, config, scanResultsComputed{id: "q", scanID: "s", total: 123456789, withControlText: withText}, results)
 		if diags.HasError() {
@@ -64,14 +59,7 @@ func TestEncodeMsgPackRoundTrips(t *testing.T) {
 func TestEncodeScanResultsStateIsTheStateValuesEncoding(t *testing.T) {
 	ctx := context.Background()
 	typ := scanResultsSchemaType(t)
-	long := strings.Repeat("y", 70_000)
-	results := make([]aether365.Result, 70_000)
-	for i := range results {
-		results[i] = aether365.Result{ID: fmt.Sprintf("res_%d", i), ControlID: []string{"EXO-002", "AAD-001", "SPO-010"}[i%3],
-			Title: long[:i%40], Category: "Identity", Severity: []string{"High", "Low"}[i%2], Result: "Failed",
-			Description: long[:i%300], Remediation: long[:(i*7)%400], ReferenceURL: ""}
-	}
-	results[5].Remediation = long // a string of more than 65,535 bytes
+	results := variedResults()
 	config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, "scn_1")})
 	for _, n := range []int{0, 1, 15, 16, 70_000} {
 		for _, withText := range []bool{true, false} {
@@ -101,4 +89,19 @@ func TestEncodeScanResultsStateIsTheStateValuesEncoding(t *testing.T) {
 			}
 		}
 	}
+}
+
+// variedResults are 70,000 results, more than a msgpack array of 65,535
+// holds, whose texts are empty, short, long and, once, longer than 65,535
+// bytes: every length class of msgpack's strings and arrays.
+func variedResults() []aether365.Result {
+	long := strings.Repeat("y", 70_000)
+	results := make([]aether365.Result, 70_000)
+	for i := range results {
+		results[i] = aether365.Result{ID: fmt.Sprintf("res_%d", i), ControlID: []string{"EXO-002", "AAD-001", "SPO-010"}[i%3],
+			Title: long[:i%40], Category: "Identity", Severity: []string{"High", "Low"}[i%2], Result: "Failed",
+			Description: long[:i%300], Remediation: long[:(i*7)%400], ReferenceURL: ""}
+	}
+	results[5].Remediation = long
+	return results
 }
