@@ -135,10 +135,7 @@ func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.Read
 	if id := model.ScanID.ValueString(); id != "" {
 		scan = d.completedScan(ctx, path.Root("scan_id"), id, &resp.Diagnostics)
 	} else {
-		latest, ok := latestScan(ctx, d.data, model.TenantID, types.StringNull(), model.ScanType, &resp.Diagnostics)
-		if ok {
-			scan = latest
-		}
+		scan = latestScan(ctx, d.data, model.TenantID, types.StringNull(), model.ScanType, &resp.Diagnostics)
 	}
 	if scan == nil {
 		return

@@ -118,15 +118,12 @@ func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if id := model.ID.ValueString(); id != "" {
 		// With id, tenant_id cannot be set, so the provider's tenant is the
 		// one the scan must belong to, as for an import by bare ID.
-		if scan = d.data.readScanByID(ctx, path.Root("id"), id, &resp.Diagnostics); scan == nil {
-			return
-		}
+		scan = d.data.readScanByID(ctx, path.Root("id"), id, &resp.Diagnostics)
 	} else {
-		latest, ok := latestScan(ctx, d.data, model.TenantID, model.Status, model.ScanType, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		scan = latest
+		scan = latestScan(ctx, d.data, model.TenantID, model.Status, model.ScanType, &resp.Diagnostics)
+	}
+	if scan == nil {
+		return
 	}
 	model.fill(scan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)

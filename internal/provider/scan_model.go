@@ -196,8 +196,9 @@ func severityCountsValue(c aether365.SeverityCounts) types.Object {
 
 // latestScan finds the newest scan in tenant with status (default completed)
 // and, when set, scanType. Finding none is an error that says how to get one,
-// because an empty object would let a score gate pass silently.
-func latestScan(ctx context.Context, pd *providerData, tenant, status, scanType types.String, diags *diag.Diagnostics) (*aether365.Scan, bool) {
+// because an empty object would let a score gate pass silently: it returns
+// nil after adding that error, or any other.
+func latestScan(ctx context.Context, pd *providerData, tenant, status, scanType types.String, diags *diag.Diagnostics) *aether365.Scan {
 	tenantID := pd.tenantOr(tenant)
 	wantStatus := aether365.ScanStatusCompleted
 	if s := status.ValueString(); s != "" {
@@ -215,11 +216,11 @@ func latestScan(ctx context.Context, pd *providerData, tenant, status, scanType 
 		}
 		diags.AddError("No Matching Aether365 Scan",
 			fmt.Sprintf("There is no %s%s scan in tenant %q; %s.", wantStatus, kind, tenantID, advice))
-		return nil, false
+		return nil
 	}
 	if err != nil {
 		addAPIError(diags, "Finding the Latest Aether365 Scan", err)
-		return nil, false
+		return nil
 	}
-	return scan, true
+	return scan
 }

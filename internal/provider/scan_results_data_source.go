@@ -163,8 +163,8 @@ func (d *scanResultsDataSource) read(ctx context.Context, config tfsdk.Config, d
 	}
 	scanID := query.ScanID.ValueString()
 	if scanID == "" {
-		latest, ok := latestScan(ctx, d.data, query.TenantID, types.StringNull(), types.StringNull(), diags)
-		if !ok {
+		latest := latestScan(ctx, d.data, query.TenantID, types.StringNull(), types.StringNull(), diags)
+		if latest == nil {
 			return found, false
 		}
 		scanID = latest.ID
