@@ -23,7 +23,6 @@ import (
 )
 
 const (
-	defaultRunScanTimeout = 30 * time.Minute
 	// runScanHeartbeat is the longest the action stays silent while it waits,
 	// so a CI log shows the run is alive and how long it has been waiting.
 	runScanHeartbeat = 60 * time.Second
@@ -67,7 +66,7 @@ func (m runScanActionModel) failsOnScanFailure() bool {
 // already rejected a value that does not parse.
 func (m runScanActionModel) timeout() (time.Duration, error) {
 	if m.Timeout.IsNull() || m.Timeout.ValueString() == "" {
-		return defaultRunScanTimeout, nil
+		return defaultScanWait, nil
 	}
 	return parsePositiveDuration(m.Timeout.ValueString())
 }
@@ -104,7 +103,7 @@ func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 			},
 			"timeout": schema.StringAttribute{
 				MarkdownDescription: "How long to wait for the scan, as a [duration](https://pkg.go.dev/time#ParseDuration) " +
-					"such as `45m` (default `30m`; actions have no `timeouts` block). When it runs out the action fails " +
+					"such as `45m` (default `" + defaultScanWaitText + "`; actions have no `timeouts` block). When it runs out the action fails " +
 					"naming the scan, which goes on in Aether365.",
 				Optional:   true,
 				Validators: []validator.String{positiveDurationValidator{}},

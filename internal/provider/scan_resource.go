@@ -21,11 +21,6 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
-const (
-	defaultScanCreateTimeout = 30 * time.Minute
-	defaultScanUpdateTimeout = 30 * time.Minute
-)
-
 // NewScanResource returns the aether365_scan resource.
 func NewScanResource() resource.Resource {
 	return &scanResource{}
@@ -156,11 +151,11 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	descriptions := map[string]string{
 		"create": "How long creating the resource may take, as a positive [duration](https://pkg.go.dev/time#ParseDuration) " +
-			"such as `45m` (default `30m`): the request that starts the scan, its retries and the wait all count. " +
+			"such as `45m` (default `" + defaultScanWaitText + "`): the request that starts the scan, its retries and the wait all count. " +
 			"When it runs out the apply fails naming the scan and its last known status; the scan stays in state, " +
 			"tainted, and the next apply starts a new one.",
 		"update": "How long apply waits for an unfinished scan when `wait_for_completion` is switched on later, as a " +
-			"positive duration (default `30m`). When it runs out the scan stays in state with its last known " +
+			"positive duration (default `" + defaultScanWaitText + "`). When it runs out the scan stays in state with its last known " +
 			"status and the next plan waits for it again.",
 	}
 	block := timeouts.Block(ctx, timeouts.Opts{
@@ -271,7 +266,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if !ok {
 		return
 	}
-	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanCreateTimeout)
+	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanWait)
 	resp.Diagnostics.Append(diags...)
 	triggers := map[string]string{}
 	resp.Diagnostics.Append(plan.Triggers.ElementsAs(ctx, &triggers, false)...)
@@ -385,7 +380,7 @@ func (r *scanResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 
-	updateTimeout, diags := plan.Timeouts.Update(ctx, defaultScanUpdateTimeout)
+	updateTimeout, diags := plan.Timeouts.Update(ctx, defaultScanWait)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

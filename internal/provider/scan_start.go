@@ -7,13 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
+
+// defaultScanWait is how long the aether365_scan resource (its create and
+// update timeouts) and the aether365_run_scan action wait for a scan unless
+// told otherwise; defaultScanWaitText is how their descriptions spell it.
+const defaultScanWait = 30 * time.Minute
+
+var defaultScanWaitText = strconv.Itoa(int(defaultScanWait.Minutes())) + "m"
 
 // How the resource finds a scan again after Terraform was killed before it
 // could save state.
