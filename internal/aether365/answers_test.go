@@ -129,6 +129,13 @@ func TestListsContradictingTheRequestAreRejected(t *testing.T) {
 		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Result: "Failed"})
 		wantMalformedField(t, err, "data[1].result", "Passed")
 	})
+	t.Run("a High result in a severity=critical list, whatever the filter's case", func(t *testing.T) {
+		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+			writeList(w, []Result{{ID: "r1", Severity: "Critical"}, {ID: "r2", Severity: "High"}}, PageMeta{Total: 2, Page: 1, Limit: 100, TotalPages: 1})
+		})
+		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Severity: "critical"})
+		wantMalformedField(t, err, "data[1].severity", "High", "critical", "results were asked for")
+	})
 	for name, limit := range map[string]int{"meta.limit matching": 2, "meta.limit = 0": 0} {
 		t.Run("more items than the limit asked for, "+name, func(t *testing.T) {
 			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
