@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,5 +241,52 @@ func testOwnRetryIsNotAReplay(t *testing.T, reuseConnection bool) {
 	again, replayed, err := c.StartScanOrReplay(context.Background(), "", "compliance", "key-1")
 	if err != nil || !replayed || again.ID != first.ID {
 		t.Fatalf("second call with the same key: %v, replayed = %v, err = %v; want a replay of %s", again, replayed, err, first.ID)
+	}
+}
+
+// A retry can reach an earlier request's scan rather than the call's own: the
+// key was used ten minutes ago, and this call's first attempt was refused (a
+// 503, nothing created) or its answer, a replay already, was lost. The replay
+// the retry gets is of that earlier scan, and saying so keeps the resource
+// from taking a finished scan, and its old score, for the one it started.
+func TestStartScanOrReplayTellsAnEarlierScanReachedByARetry(t *testing.T) {
+	for name, failSecondCall := range map[string]func(w http.ResponseWriter, r *http.Request, sim http.Handler){
+		"refused with a 503": func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
+		},
+		"replayed, then the answer lost": func(w http.ResponseWriter, r *http.Request, sim http.Handler) {
+			sim.ServeHTTP(httptest.NewRecorder(), r)
+			hangUp(t, w)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			simClock := simtest.NewClock()
+			var posts atomic.Int32
+			server := simtest.StartBehind(t, simulator.Config{Clock: simClock, ScanDuration: time.Minute}, func(sim *simulator.Server) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && posts.Add(1) == 2 {
+						failSecondCall(w, r, sim)
+						return
+					}
+					sim.ServeHTTP(w, r)
+				})
+			})
+			c := newSimulatorClient(t, server.URL)
+			earlier, replayed, err := c.StartScanOrReplay(context.Background(), "", "compliance", "key-1")
+			if err != nil || replayed {
+				t.Fatalf("first call: replayed = %v, err = %v; want a new scan", replayed, err)
+			}
+			simClock.Advance(10 * time.Minute)
+			again, replayed, err := c.StartScanOrReplay(context.Background(), "", "compliance", "key-1")
+			if err != nil || again.ID != earlier.ID || again.Status != ScanStatusCompleted {
+				t.Fatalf("second call: %+v, err = %v; want the earlier scan %s, completed", again, err, earlier.ID)
+			}
+			if !replayed {
+				t.Errorf("the retry's replay of %s, started ten minutes before the call, was reported as the call's own scan", earlier.ID)
+			}
+			if n := posts.Load(); n != 3 {
+				t.Errorf("%d POSTs, want 3 (one, then one refused or lost and its retry)", n)
+			}
+		})
 	}
 }

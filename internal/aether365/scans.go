@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	uuid "github.com/hashicorp/go-uuid"
 )
@@ -44,9 +45,11 @@ const replayedHeader = "Idempotent-Replayed"
 
 // StartScanOrReplay is StartScan that also reports whether Aether365 answered
 // with the scan a request made before this call started (the
-// Idempotent-Replayed: true header on the first attempt) rather than a new
-// one. A replay answering a retry may be of this call's own earlier attempt,
-// whose answer was lost, so it is reported as the scan this call started.
+// Idempotent-Replayed: true header) rather than a new one. A replay answering
+// a retry may be of this call's own earlier attempt, whose answer was lost, or
+// of an earlier request with the same key that the retry reached instead:
+// it is this call's own only when the answer's Date says the scan is no older
+// than the call (see createdDuringCall).
 func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempotencyKey string) (*Scan, bool, error) {
 	if idempotencyKey == "" {
 		key, err := uuid.GenerateUUID()
@@ -59,6 +62,7 @@ func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempo
 		return nil, false, fmt.Errorf("aether365: the idempotency key must be at most %d printable characters without spaces", maxIdempotencyKeyLen)
 	}
 	var scan oneScan
+	callStarted := c.clock.Now()
 	resp, err := c.do(ctx, apiRequest{
 		method:         http.MethodPost,
 		path:           tenantPath(tenant) + "/scans",
@@ -68,8 +72,23 @@ func (c *Client) StartScanOrReplay(ctx context.Context, tenant, scanType, idempo
 	if err != nil {
 		return nil, false, err
 	}
-	replayed := resp != nil && resp.Attempts <= 1 && strings.EqualFold(resp.Header.Get(replayedHeader), "true")
+	replayed := strings.EqualFold(resp.Header.Get(replayedHeader), "true") &&
+		(resp.Attempts <= 1 || !c.createdDuringCall(&scan.Scan, resp.Header, callStarted))
 	return &scan.Scan, replayed, nil
+}
+
+// createdDuringCall tells whether scan, replayed to a retry, can have been
+// created by an earlier attempt of the call that started at callStarted: its
+// age by the server's clock (the answer's Date less created_at, both the
+// server's) is at most the time the call has taken, plus the second that
+// Date's resolution can hide. An answer with no Date counts as the call's own,
+// so that a lost answer never makes the call start a second scan.
+func (c *Client) createdDuringCall(scan *Scan, header http.Header, callStarted time.Time) bool {
+	date, err := http.ParseTime(header.Get("Date"))
+	if err != nil {
+		return true
+	}
+	return date.Sub(scan.CreatedAt) <= c.clock.Now().Sub(callStarted)+time.Second
 }
 
 // GetScan reads one scan: GET /scans/{id}. An answer about another scan is

@@ -22,13 +22,23 @@ type testSimulator struct {
 // says otherwise, with testAPIKey for tenant testTenant.
 func newTestSimulator(t *testing.T, cfg simulator.Config) *testSimulator {
 	t.Helper()
+	return newTestSimulatorBehind(t, cfg, nil)
+}
+
+// newTestSimulatorBehind is newTestSimulator with front (see simtest.Front)
+// between the provider and the simulator; nil for none.
+func newTestSimulatorBehind(t *testing.T, cfg simulator.Config, front simtest.Front) *testSimulator {
+	t.Helper()
 	if cfg.APIKeys == nil {
 		cfg.APIKeys = map[string][]string{testAPIKey: {testTenant, "fabrikam"}, "ae_live_other": {"northwind"}}
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 365
 	}
-	return &testSimulator{Server: simtest.Start(t, cfg)}
+	if front == nil {
+		return &testSimulator{Server: simtest.Start(t, cfg)}
+	}
+	return &testSimulator{Server: simtest.StartBehind(t, cfg, front)}
 }
 
 // providerConfig is the provider block a user would write for aether365-sim.

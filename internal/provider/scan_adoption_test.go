@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/aether365/terraform-provider-aether365/internal/apicode"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
@@ -85,6 +88,50 @@ func TestAccScanResource_orphanedScanIsAdopted(t *testing.T) {
 					ids := sim.ScanIDs(testTenant)
 					if len(ids) != 2 || ids[0] != orphan || s.RootModule().Resources[scanAddress].Primary.ID != ids[1] {
 						return fmt.Errorf("the server holds %v, want the replaced scan %s and its replacement in state", ids, orphan)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A finished scan started with the resource's first key, by an earlier
+// configuration with the same arguments, is not the resource's own scan when
+// the POST that reaches it is a retry (the first attempt was refused): the
+// resource starts a new scan rather than take that one and its old score.
+func TestAccScanResource_retryReachingAnEarlierFinishedScanStartsANewOne(t *testing.T) {
+	simClock := simtest.NewClock()
+	var refuseNextPost atomic.Bool
+	sim := newTestSimulatorBehind(t, simulator.Config{Clock: simClock}, func(sim *simulator.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && refuseNextPost.CompareAndSwap(true, false) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = fmt.Fprintf(w, `{"success":false,"error":{"code":%q,"message":"try again"}}`, apicode.ServiceUnavailable)
+				return
+			}
+			sim.ServeHTTP(w, r)
+		})
+	})
+	var earlier string
+	parallelAccTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					earlier = orphanScan(t, sim, "me", "compliance")
+					simClock.Advance(10 * time.Minute)
+					refuseNextPost.Store(true)
+				},
+				Config: scanConfig(sim, "scan_type = \"compliance\""),
+				Check: func(s *terraform.State) error {
+					ids := sim.ScanIDs(testTenant)
+					id := s.RootModule().Resources[scanAddress].Primary.ID
+					if id == earlier || len(ids) != 2 || !slices.Contains(ids, id) {
+						return fmt.Errorf("state holds scan %s and the server %v; want a new scan besides the earlier %s", id, ids, earlier)
+					}
+					if refuseNextPost.Load() {
+						return errors.New("no POST was refused: the test proved nothing")
 					}
 					return nil
 				},

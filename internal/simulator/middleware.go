@@ -63,13 +63,42 @@ func (s *Server) withExchange(next http.Handler) http.Handler {
 			stats.ByRoute[ex.route.route.statsKey()]++
 		})
 
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+		next.ServeHTTP(&datedWriter{ResponseWriter: w, clock: s.clock}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 
 		if ex.reset {
 			resetConnection(w)
 		}
 	})
 }
+
+// datedWriter gives the answer a Date from the clock that stamps created_at,
+// read as the answer is written, as an origin server dates its answers by its
+// own clock: the client ages a replayed scan by it.
+type datedWriter struct {
+	http.ResponseWriter
+	clock   clock.Clock
+	stamped bool
+}
+
+func (d *datedWriter) stamp() {
+	if !d.stamped {
+		d.stamped = true
+		d.Header().Set("Date", d.clock.Now().UTC().Format(http.TimeFormat))
+	}
+}
+
+func (d *datedWriter) WriteHeader(status int) {
+	d.stamp()
+	d.ResponseWriter.WriteHeader(status)
+}
+
+func (d *datedWriter) Write(b []byte) (int, error) {
+	d.stamp()
+	return d.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection underneath.
+func (d *datedWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // withRecover is a last resort: a handler bug must still produce an
 // envelope. http.ErrAbortHandler keeps its meaning (abort the response).
