@@ -87,7 +87,7 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 					"(and `scan_type`, if set).",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 			},
 			"baseline_scan_id": schema.StringAttribute{
 				MarkdownDescription: "Completed scan to compare with, for example the scan of the last release. " +
@@ -95,14 +95,14 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 					"the read fails rather than reporting no change.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant whose newest completed scan to judge when `scan_id` is omitted. Defaults to " +
 					"the provider's `tenant_id`. After reading, the scan's tenant.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128), stringvalidator.ConflictsWith(path.MatchRoot("scan_id"))},
+				Validators: []validator.String{idValidator(), stringvalidator.ConflictsWith(path.MatchRoot("scan_id"))},
 			},
 			"scan_type": schema.StringAttribute{
 				MarkdownDescription: "When `scan_id` is omitted: judge the newest completed scan of this kind, for " +

@@ -72,14 +72,14 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					"`tenant_id`; after reading, the scan actually read. The scan must be `completed`.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+				Validators: []validator.String{idValidator()},
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Tenant whose latest completed scan to read when `scan_id` is omitted. " +
 					"Defaults to the provider's `tenant_id`.",
 				Optional: true,
 				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 128),
+					idValidator(),
 					stringvalidator.ConflictsWith(path.MatchRoot("scan_id")),
 				},
 			},

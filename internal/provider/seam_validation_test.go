@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -161,4 +163,29 @@ func TestAccScanResource_importIdentityRejectsPathSegments(t *testing.T) {
 			},
 		},
 	})
+}
+
+// Every scan and tenant ID a data source takes is checked at plan as the
+// resource's are, before it becomes a path: "a/b" or ".." would otherwise
+// reach the API and come back as a confusing 403 or 404 at read.
+func TestAccDataSourceIDsAreCheckedAtPlan(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	var steps []tfresource.TestStep
+	for _, tt := range []struct{ dataSource, attr, value string }{
+		{"aether365_scan_results", "scan_id", "scn/../x"},
+		{"aether365_scan_results", "tenant_id", "a/b"},
+		{"aether365_scan_comparison", "scan_id", ".."},
+		{"aether365_scan_comparison", "baseline_scan_id", "a/b"},
+		{"aether365_scan_comparison", "tenant_id", "demo?x=1"},
+	} {
+		steps = append(steps, tfresource.TestStep{
+			Config:      sim.providerConfig() + fmt.Sprintf("data %q \"bad\" {\n  %s = %q\n}\n", tt.dataSource, tt.attr, tt.value),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Invalid Aether365 ID.*%s is %s`, tt.attr, regexp.QuoteMeta(strconv.Quote(tt.value)))),
+		})
+	}
+	parallelAccTest(t, tfresource.TestCase{Steps: steps})
+	if requests := sim.Stats().Requests; requests != 0 {
+		t.Errorf("%d requests reached the simulator; the IDs should have been refused before any read", requests)
+	}
 }
