@@ -239,6 +239,16 @@ func settingsFrom(config providerModel, diags *diag.Diagnostics) (providerSettin
 				"under Settings > API Keys.")
 		return providerSettings{}, false
 	}
+	if s.baseURL == "" {
+		// Set but empty: falling back to the default would send the key to
+		// the production API when the author meant another (often a variable
+		// left empty for aether365-sim).
+		diags.AddAttributeError(path.Root("base_url"), "Empty Aether365 Base URL",
+			"base_url is set but empty, so the provider cannot tell which API to call with the key. Set the API's "+
+				"URL (for example http://127.0.0.1:8365 for aether365-sim), or remove base_url to use "+envBaseURL+
+				" or "+aether365.DefaultBaseURL+".")
+		return providerSettings{}, false
+	}
 	invalid := func(ok bool, name, env, want string) {
 		if !ok {
 			diags.AddAttributeError(path.Root(name), "Invalid "+env, env+" must be "+want)

@@ -93,6 +93,11 @@ data "aether365_scans" "all" {}
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"northwind\"\n}\n", sim.URL, testAPIKey) + dataSource,
 				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*tenant_id`),
 			},
+			// An empty base_url would silently send the key to the production API.
+			{
+				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = \" \"\n  api_key = %q\n}\n", testAPIKey) + dataSource,
+				ExpectError: regexp.MustCompile(`(?s)Empty Aether365 Base URL.*base_url is set but empty`),
+			},
 			// An empty tenant would silently mean "me" while state says "".
 			{
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"\"\n}\n", sim.URL, testAPIKey) + dataSource,
