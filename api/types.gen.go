@@ -290,13 +290,13 @@ func (e ThreatSourceStatus) Valid() bool {
 type Connection struct {
 	ConnectedAt time.Time `json:"connectedAt"`
 
-	// Id Example: conn_abc123
-	Id        string `json:"id"`
+	// ID Example: conn_abc123
+	ID        string `json:"id"`
 	IsPrimary bool   `json:"isPrimary"`
 	Label     string `json:"label"`
 
-	// MsTenantId The Microsoft 365 tenant's GUID.
-	MsTenantId string `json:"msTenantId"`
+	// MsTenantID The Microsoft 365 tenant's GUID.
+	MsTenantID string `json:"msTenantId"`
 }
 
 // ConnectionEnvelope defines model for ConnectionEnvelope.
@@ -332,7 +332,7 @@ type ErrorDetail struct {
 	// Details More about the error; {} when there is nothing more.
 	Details   map[string]interface{} `json:"details"`
 	Message   string                 `json:"message"`
-	RequestId *string                `json:"request_id,omitempty"`
+	RequestID *string                `json:"request_id,omitempty"`
 }
 
 // ErrorEnvelope defines model for ErrorEnvelope.
@@ -356,7 +356,7 @@ type NotificationSettings struct {
 	EmailOnFail     bool    `json:"emailOnFail"`
 	TeamsOnComplete bool    `json:"teamsOnComplete"`
 	TeamsOnFail     bool    `json:"teamsOnFail"`
-	TeamsWebhookUrl *string `json:"teamsWebhookUrl"`
+	TeamsWebhookURL *string `json:"teamsWebhookUrl"`
 }
 
 // NotificationSettingsEnvelope defines model for NotificationSettingsEnvelope.
@@ -371,7 +371,7 @@ type NotificationSettingsPatch struct {
 	EmailOnFail     *bool   `json:"emailOnFail,omitempty"`
 	TeamsOnComplete *bool   `json:"teamsOnComplete,omitempty"`
 	TeamsOnFail     *bool   `json:"teamsOnFail,omitempty"`
-	TeamsWebhookUrl *string `json:"teamsWebhookUrl,omitempty"`
+	TeamsWebhookURL *string `json:"teamsWebhookUrl,omitempty"`
 }
 
 // NullEnvelope defines model for NullEnvelope.
@@ -396,7 +396,7 @@ type PlanTier string
 // Policies defines model for Policies.
 type Policies struct {
 	AiPilotConnected bool         `json:"aiPilotConnected"`
-	MsTenantId       *string      `json:"msTenantId,omitempty"`
+	MsTenantID       *string      `json:"msTenantId,omitempty"`
 	Policies         *[]PolicyRow `json:"policies,omitempty"`
 }
 
@@ -420,22 +420,22 @@ type PolicyRow struct {
 // Result defines model for Result.
 type Result struct {
 	Framework Framework `json:"framework"`
-	HelpUrl   string    `json:"help_url"`
+	HelpURL   string    `json:"help_url"`
 
-	// Id Example: result_001
-	Id string `json:"id"`
+	// ID Example: result_001
+	ID string `json:"id"`
 
 	// RemediationSteps Steps to fix, several lines.
 	RemediationSteps string      `json:"remediation_steps"`
 	Result           ResultValue `json:"result"`
-	ScanId           string      `json:"scan_id"`
+	ScanID           string      `json:"scan_id"`
 	Severity         Severity    `json:"severity"`
 
 	// SourceTool Which engine produced the result, for example compliance.
 	SourceTool string `json:"source_tool"`
 
-	// TestId CIS.M365.{section}.{subsection}.{item} for CIS checks, AE.nnnn for Aether365's own.
-	TestId string `json:"test_id"`
+	// TestID CIS.M365.{section}.{subsection}.{item} for CIS checks, AE.nnnn for Aether365's own.
+	TestID string `json:"test_id"`
 	Title  string `json:"title"`
 }
 
@@ -457,7 +457,7 @@ type ResultValue string
 
 // RiskyUser defines model for RiskyUser.
 type RiskyUser struct {
-	Id                string `json:"id"`
+	ID                string `json:"id"`
 	RiskLevel         string `json:"riskLevel"`
 	UserPrincipalName string `json:"userPrincipalName"`
 }
@@ -467,8 +467,8 @@ type Scan struct {
 	CompletedAt *time.Time `json:"completed_at"`
 	FailCount   *int       `json:"fail_count"`
 
-	// Id Example: scan_abc123
-	Id        string   `json:"id"`
+	// ID Example: scan_abc123
+	ID        string   `json:"id"`
 	PassCount *int     `json:"pass_count"`
 	ScanType  ScanType `json:"scan_type"`
 
@@ -481,8 +481,8 @@ type Scan struct {
 	// more than 30 minutes fails on the server.
 	Status ScanStatus `json:"status"`
 
-	// TenantId The Aether365 account (t_...), not the Microsoft 365 tenant GUID.
-	TenantId string `json:"tenant_id"`
+	// TenantID The Aether365 account (t_...), not the Microsoft 365 tenant GUID.
+	TenantID string `json:"tenant_id"`
 }
 
 // ScanEnvelope defines model for ScanEnvelope.
@@ -519,8 +519,8 @@ type ScheduledScan struct {
 	Frequency Frequency `json:"frequency"`
 	Hour      int       `json:"hour"`
 
-	// Id plan for the automatic plan schedule, else for example sched_abc123.
-	Id              string     `json:"id"`
+	// ID plan for the automatic plan schedule, else for example sched_abc123.
+	ID              string     `json:"id"`
 	IsPlanSchedule  bool       `json:"isPlanSchedule"`
 	LastTriggeredAt *time.Time `json:"lastTriggeredAt"`
 	Minute          int        `json:"minute"`
@@ -587,8 +587,8 @@ type Tenant struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	Email       string    `json:"email"`
 
-	// Id Example: t_abc123
-	Id        string    `json:"id"`
+	// ID Example: t_abc123
+	ID        string    `json:"id"`
 	PlanTier  PlanTier  `json:"planTier"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
@@ -617,7 +617,7 @@ type ThreatSources struct {
 // Threats defines model for Threats.
 type Threats struct {
 	AiPilotConnected bool                      `json:"aiPilotConnected"`
-	MsTenantId       *string                   `json:"msTenantId,omitempty"`
+	MsTenantID       *string                   `json:"msTenantId,omitempty"`
 	RiskDetections   *[]map[string]interface{} `json:"riskDetections,omitempty"`
 	RiskyUsers       *[]RiskyUser              `json:"riskyUsers,omitempty"`
 	SecurityAlerts   *[]map[string]interface{} `json:"securityAlerts,omitempty"`
@@ -630,17 +630,17 @@ type ThreatsEnvelope struct {
 	Success Succeeded `json:"success"`
 }
 
-// ConnectionIdQuery defines model for ConnectionIdQuery.
-type ConnectionIdQuery = string
+// ConnectionIDQuery defines model for ConnectionIdQuery.
+type ConnectionIDQuery = string
 
 // Page defines model for Page.
 type Page = int
 
-// ScanId defines model for ScanId.
-type ScanId = string
+// ScanID defines model for ScanId.
+type ScanID = string
 
-// TenantId defines model for TenantId.
-type TenantId = string
+// TenantID defines model for TenantId.
+type TenantID = string
 
 // Error defines model for Error.
 type Error = ErrorEnvelope
@@ -659,14 +659,14 @@ type ListResultsParams struct {
 
 // GetPoliciesParams defines parameters for GetPolicies.
 type GetPoliciesParams struct {
-	// ConnectionId The connection (conn_...) to work on; the active connection when absent.
-	ConnectionId *ConnectionIdQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
+	// ConnectionID The connection (conn_...) to work on; the active connection when absent.
+	ConnectionID *ConnectionIDQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
 }
 
 // GetThreatsParams defines parameters for GetThreats.
 type GetThreatsParams struct {
-	// ConnectionId The connection (conn_...) to work on; the active connection when absent.
-	ConnectionId *ConnectionIdQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
+	// ConnectionID The connection (conn_...) to work on; the active connection when absent.
+	ConnectionID *ConnectionIDQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
 }
 
 // ListScansParams defines parameters for ListScans.
@@ -679,14 +679,14 @@ type ListScansParams struct {
 	Status   *ScanStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 	ScanType *ScanType         `form:"scan_type,omitempty" json:"scan_type,omitempty"`
 
-	// ConnectionId The connection (conn_...) to work on; the active connection when absent.
-	ConnectionId *ConnectionIdQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
+	// ConnectionID The connection (conn_...) to work on; the active connection when absent.
+	ConnectionID *ConnectionIDQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
 }
 
 // StartScanParams defines parameters for StartScan.
 type StartScanParams struct {
-	// ConnectionId The connection (conn_...) to work on; the active connection when absent.
-	ConnectionId *ConnectionIdQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
+	// ConnectionID The connection (conn_...) to work on; the active connection when absent.
+	ConnectionID *ConnectionIDQuery `form:"connectionId,omitempty" json:"connectionId,omitempty"`
 
 	// IdempotencyKey Replays the first answer to a retried trigger.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`

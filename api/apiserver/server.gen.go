@@ -18,13 +18,13 @@ import (
 type ServerInterface interface {
 	// GetScan Read one scan.
 	// (GET /scans/{scanId})
-	GetScan(w http.ResponseWriter, r *http.Request, scanId ScanId)
+	GetScan(w http.ResponseWriter, r *http.Request, scanID ScanID)
 	// ListResults List a completed scan's results.
 	// (GET /scans/{scanId}/results)
-	ListResults(w http.ResponseWriter, r *http.Request, scanId ScanId, params ListResultsParams)
+	ListResults(w http.ResponseWriter, r *http.Request, scanID ScanID, params ListResultsParams)
 	// GetResult Read one result of a scan by its test ID.
 	// (GET /scans/{scanId}/results/{testId})
-	GetResult(w http.ResponseWriter, r *http.Request, scanId ScanId, testId string)
+	GetResult(w http.ResponseWriter, r *http.Request, scanID ScanID, testID string)
 	// GetTenant Read the account.
 	// (GET /tenants/me)
 	GetTenant(w http.ResponseWriter, r *http.Request)
@@ -36,7 +36,7 @@ type ServerInterface interface {
 	ListConnections(w http.ResponseWriter, r *http.Request)
 	// ActivateConnection Make a connection the active (primary) tenant.
 	// (POST /tenants/me/connections/{connectionId}/activate)
-	ActivateConnection(w http.ResponseWriter, r *http.Request, connectionId string)
+	ActivateConnection(w http.ResponseWriter, r *http.Request, connectionID string)
 	// GetNotificationSettings Read the notification settings.
 	// (GET /tenants/me/notifications)
 	GetNotificationSettings(w http.ResponseWriter, r *http.Request)
@@ -54,19 +54,19 @@ type ServerInterface interface {
 	CreateScheduledScan(w http.ResponseWriter, r *http.Request)
 	// DeleteScheduledScan Delete a custom schedule.
 	// (DELETE /tenants/me/scheduled-scans/{scheduleId})
-	DeleteScheduledScan(w http.ResponseWriter, r *http.Request, scheduleId string)
+	DeleteScheduledScan(w http.ResponseWriter, r *http.Request, scheduleID string)
 	// UpdateScheduledScan Change a custom schedule.
 	// (PATCH /tenants/me/scheduled-scans/{scheduleId})
-	UpdateScheduledScan(w http.ResponseWriter, r *http.Request, scheduleId string)
+	UpdateScheduledScan(w http.ResponseWriter, r *http.Request, scheduleID string)
 	// GetThreats Read identity-risk signals of an AI Pilot connection.
 	// (GET /tenants/me/threats)
 	GetThreats(w http.ResponseWriter, r *http.Request, params GetThreatsParams)
 	// ListScans List the account's scans.
 	// (GET /tenants/{tenantId}/scans)
-	ListScans(w http.ResponseWriter, r *http.Request, tenantId TenantId, params ListScansParams)
+	ListScans(w http.ResponseWriter, r *http.Request, tenantID TenantID, params ListScansParams)
 	// StartScan Trigger a scan.
 	// (POST /tenants/{tenantId}/scans)
-	StartScan(w http.ResponseWriter, r *http.Request, tenantId TenantId, params StartScanParams)
+	StartScan(w http.ResponseWriter, r *http.Request, tenantID TenantID, params StartScanParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -85,16 +85,16 @@ func (siw *ServerInterfaceWrapper) GetScan(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "scanId" -------------
-	var scanId ScanId
+	var scanID ScanID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scanId", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetScan(w, r, scanId)
+		siw.Handler.GetScan(w, r, scanID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -111,9 +111,9 @@ func (siw *ServerInterfaceWrapper) ListResults(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "scanId" -------------
-	var scanId ScanId
+	var scanID ScanID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scanId", Err: err})
 		return
@@ -188,7 +188,7 @@ func (siw *ServerInterfaceWrapper) ListResults(w http.ResponseWriter, r *http.Re
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListResults(w, r, scanId, params)
+		siw.Handler.ListResults(w, r, scanID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -205,25 +205,25 @@ func (siw *ServerInterfaceWrapper) GetResult(w http.ResponseWriter, r *http.Requ
 	_ = err
 
 	// ------------- Path parameter "scanId" -------------
-	var scanId ScanId
+	var scanID ScanID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "scanId", r.PathValue("scanId"), &scanID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scanId", Err: err})
 		return
 	}
 
 	// ------------- Path parameter "testId" -------------
-	var testId string
+	var testID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "testId", r.PathValue("testId"), &testId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "testId", r.PathValue("testId"), &testID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "testId", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetResult(w, r, scanId, testId)
+		siw.Handler.GetResult(w, r, scanID, testID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -282,16 +282,16 @@ func (siw *ServerInterfaceWrapper) ActivateConnection(w http.ResponseWriter, r *
 	_ = err
 
 	// ------------- Path parameter "connectionId" -------------
-	var connectionId string
+	var connectionID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "connectionId", r.PathValue("connectionId"), &connectionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "connectionId", r.PathValue("connectionId"), &connectionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "connectionId", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ActivateConnection(w, r, connectionId)
+		siw.Handler.ActivateConnection(w, r, connectionID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -340,7 +340,7 @@ func (siw *ServerInterfaceWrapper) GetPolicies(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "connectionId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -397,16 +397,16 @@ func (siw *ServerInterfaceWrapper) DeleteScheduledScan(w http.ResponseWriter, r 
 	_ = err
 
 	// ------------- Path parameter "scheduleId" -------------
-	var scheduleId string
+	var scheduleID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "scheduleId", r.PathValue("scheduleId"), &scheduleId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "scheduleId", r.PathValue("scheduleId"), &scheduleID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scheduleId", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.DeleteScheduledScan(w, r, scheduleId)
+		siw.Handler.DeleteScheduledScan(w, r, scheduleID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -423,16 +423,16 @@ func (siw *ServerInterfaceWrapper) UpdateScheduledScan(w http.ResponseWriter, r 
 	_ = err
 
 	// ------------- Path parameter "scheduleId" -------------
-	var scheduleId string
+	var scheduleID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "scheduleId", r.PathValue("scheduleId"), &scheduleId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "scheduleId", r.PathValue("scheduleId"), &scheduleID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scheduleId", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateScheduledScan(w, r, scheduleId)
+		siw.Handler.UpdateScheduledScan(w, r, scheduleID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -453,7 +453,7 @@ func (siw *ServerInterfaceWrapper) GetThreats(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "connectionId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -482,9 +482,9 @@ func (siw *ServerInterfaceWrapper) ListScans(w http.ResponseWriter, r *http.Requ
 	_ = err
 
 	// ------------- Path parameter "tenantId" -------------
-	var tenantId TenantId
+	var tenantID TenantID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", r.PathValue("tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", r.PathValue("tenantId"), &tenantID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
 		return
@@ -547,7 +547,7 @@ func (siw *ServerInterfaceWrapper) ListScans(w http.ResponseWriter, r *http.Requ
 
 	// ------------- Optional query parameter "connectionId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -559,7 +559,7 @@ func (siw *ServerInterfaceWrapper) ListScans(w http.ResponseWriter, r *http.Requ
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListScans(w, r, tenantId, params)
+		siw.Handler.ListScans(w, r, tenantID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -576,9 +576,9 @@ func (siw *ServerInterfaceWrapper) StartScan(w http.ResponseWriter, r *http.Requ
 	_ = err
 
 	// ------------- Path parameter "tenantId" -------------
-	var tenantId TenantId
+	var tenantID TenantID
 
-	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", r.PathValue("tenantId"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "tenantId", r.PathValue("tenantId"), &tenantID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tenantId", Err: err})
 		return
@@ -589,7 +589,7 @@ func (siw *ServerInterfaceWrapper) StartScan(w http.ResponseWriter, r *http.Requ
 
 	// ------------- Optional query parameter "connectionId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "connectionId", r.URL.Query(), &params.ConnectionID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -622,7 +622,7 @@ func (siw *ServerInterfaceWrapper) StartScan(w http.ResponseWriter, r *http.Requ
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.StartScan(w, r, tenantId, params)
+		siw.Handler.StartScan(w, r, tenantID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
