@@ -15,6 +15,7 @@ const (
 	ErrorCodeAuthMissingToken           ErrorCode = "AUTH_MISSING_TOKEN"
 	ErrorCodeCannotRemoveLastConnection ErrorCode = "CANNOT_REMOVE_LAST_CONNECTION"
 	ErrorCodeConnectionNotFound         ErrorCode = "CONNECTION_NOT_FOUND"
+	ErrorCodeIdempotencyKeyReused       ErrorCode = "IDEMPOTENCY_KEY_REUSED"
 	ErrorCodeInternalError              ErrorCode = "INTERNAL_ERROR"
 	ErrorCodeMethodNotAllowed           ErrorCode = "METHOD_NOT_ALLOWED"
 	ErrorCodeNotFound                   ErrorCode = "NOT_FOUND"
@@ -48,6 +49,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeCannotRemoveLastConnection:
 		return true
 	case ErrorCodeConnectionNotFound:
+		return true
+	case ErrorCodeIdempotencyKeyReused:
 		return true
 	case ErrorCodeInternalError:
 		return true
@@ -367,10 +370,12 @@ type NotificationSettingsEnvelope struct {
 
 // NotificationSettingsPatch defines model for NotificationSettingsPatch.
 type NotificationSettingsPatch struct {
-	EmailOnComplete *bool   `json:"emailOnComplete,omitempty"`
-	EmailOnFail     *bool   `json:"emailOnFail,omitempty"`
-	TeamsOnComplete *bool   `json:"teamsOnComplete,omitempty"`
-	TeamsOnFail     *bool   `json:"teamsOnFail,omitempty"`
+	EmailOnComplete *bool `json:"emailOnComplete,omitempty"`
+	EmailOnFail     *bool `json:"emailOnFail,omitempty"`
+	TeamsOnComplete *bool `json:"teamsOnComplete,omitempty"`
+	TeamsOnFail     *bool `json:"teamsOnFail,omitempty"`
+
+	// TeamsWebhookURL null removes the webhook.
 	TeamsWebhookURL *string `json:"teamsWebhookUrl,omitempty"`
 }
 
@@ -386,7 +391,7 @@ type PageMeta struct {
 	Page  int `json:"page"`
 	Total int `json:"total"`
 
-	// TotalPages Only in the REST API Automation guide's examples.
+	// TotalPages ceil(total / limit); 0 when there is nothing. Only in the REST API Automation guide's examples.
 	TotalPages *int `json:"totalPages,omitempty"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -40,25 +41,26 @@ type options struct {
 // message ever quotes a key: a rejected entry is named by where it came
 // from (the flag's position, the file's line, the variable's entry).
 type apiKeys struct {
-	keys map[string][]string
+	keys map[string]string
 }
 
-// add parses one KEY[=TENANT,...] entry; where names it in errors.
+// add parses one KEY[=ACCOUNT] entry; where names it in errors.
 func (k *apiKeys) add(where, entry string) error {
-	key, tenantList, hasTenants := strings.Cut(entry, "=")
-	tenants := []string{simulator.DemoTenant}
-	if hasTenants {
-		tenants = strings.Split(tenantList, ",")
+	key, account, hasAccount := strings.Cut(entry, "=")
+	if !hasAccount {
+		account = simulator.DemoTenant
 	}
 	switch {
 	case key == "":
-		return fmt.Errorf("invalid %s: want KEY or KEY=TENANT[,TENANT...], got an empty key", where)
-	case slices.Contains(tenants, ""):
-		return fmt.Errorf("invalid %s: want KEY=TENANT[,TENANT...] with no empty tenant", where)
-	case k.keys[key] != nil:
+		return fmt.Errorf("invalid %s: want KEY or KEY=ACCOUNT, got an empty key", where)
+	case account == "":
+		return fmt.Errorf("invalid %s: want KEY=ACCOUNT with an account ID such as t_contoso", where)
+	case strings.Contains(account, ","):
+		return fmt.Errorf("invalid %s: a key belongs to one account (KEY=ACCOUNT); give an account's Microsoft 365 tenants with --connections ACCOUNT=conn_a,conn_b", where)
+	case k.keys[key] != "":
 		return fmt.Errorf("invalid %s: the same key was given before", where)
 	}
-	k.keys[key] = tenants
+	k.keys[key] = account
 	return nil
 }
 
@@ -149,7 +151,7 @@ func (v durationValue) Set(value string) error {
 // that knows them.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	opts := options{}
-	keys := &apiKeys{keys: map[string][]string{}}
+	keys := &apiKeys{keys: map[string]string{}}
 	keyFlag := &apiKeyFlag{keys: keys}
 	var keyFile string
 	flags := flag.NewFlagSet("aether365-sim", flag.ContinueOnError)
@@ -160,10 +162,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	}
 
 	flags.StringVar(&opts.listenAddress, "listen", defaultListenAddress, "`ADDR` (host:port) to listen on; port 0 picks a free port")
-	flags.Var(keyFlag, "api-key", "accept API `KEY[=TENANT,...]`; repeatable; the first tenant is the key's \"me\" (default tenant "+
-		simulator.DemoTenant+"); without any key (here, in --api-key-file or in "+apiKeysEnv+"), the demo key "+simulator.DemoAPIKey+" is accepted")
-	flags.StringVar(&keyFile, "api-key-file", "", "read API keys from `FILE`, one KEY[=TENANT,...] a line; blank lines and lines starting with # are skipped. "+
+	flags.Var(keyFlag, "api-key", "accept API `KEY[=ACCOUNT]`, a key of the Aether365 account ACCOUNT (\"me\" in paths; default "+
+		simulator.DemoTenant+"); repeatable; without any key (here, in --api-key-file or in "+apiKeysEnv+"), the demo key "+simulator.DemoAPIKey+" is accepted")
+	flags.StringVar(&keyFile, "api-key-file", "", "read API keys from `FILE`, one KEY[=ACCOUNT] a line; blank lines and lines starting with # are skipped. "+
 		apiKeysEnv+" holds more, separated by ; or newlines. Unlike --api-key, neither shows the keys in ps")
+	defineAccountFlags(flags, &opts.config)
 	defineScanFlags(flags, &opts.config)
 	defineFaultFlags(flags, &opts.config)
 	flags.Func("seed", "seed `N` for ids, results, scores and injected errors: same seed, same data (default: random, printed at start)", func(value string) error {
@@ -218,10 +221,55 @@ func collectKeys(keys *apiKeys, flagProblem error, keyFile string, getenv func(s
 	return keys.addEnv(getenv(apiKeysEnv))
 }
 
+// defineAccountFlags defines the profile and the flags that shape accounts.
+func defineAccountFlags(flags *flag.FlagSet, config *simulator.Config) {
+	flags.StringVar(&config.Profile, "profile", simulator.ProfilePublished, "`P`: "+simulator.ProfilePublished+
+		" serves only what the published API documents; "+simulator.ProfileAssumed+
+		" adds our assumptions (Retry-After, X-Request-Id, Location, Idempotency-Key replays, --rate-limit)")
+	flags.Func("connections", "`ACCOUNT=CONN,...`: the account's connected Microsoft 365 tenants, the first one primary (repeatable; "+
+		"ACCOUNT= for none, so scans answer 400 TENANT_NOT_CONNECTED); an account not given has one, "+simulator.DefaultConnection, func(value string) error {
+		account, list, found := strings.Cut(value, "=")
+		if !found || account == "" {
+			return errors.New("want ACCOUNT=CONN[,CONN...], such as t_contoso=conn_contoso,conn_fabrikam")
+		}
+		if config.Connections == nil {
+			config.Connections = map[string][]string{}
+		}
+		if _, given := config.Connections[account]; given {
+			return fmt.Errorf("the connections of %s were given before", account)
+		}
+		connections := []string{}
+		if list != "" {
+			connections = strings.Split(list, ",")
+		}
+		if slices.Contains(connections, "") {
+			return errors.New("want ACCOUNT=CONN[,CONN...] with no empty connection")
+		}
+		config.Connections[account] = connections
+		return nil
+	})
+	flags.Func("plan-tier", "every account's plan `TIER`: free, pro or enterprise (default enterprise); sets the plan schedule's frequency", func(value string) error {
+		config.PlanTier = api.PlanTier(value)
+		return nil
+	})
+	flags.StringVar(&config.AIPilotConnection, "ai-pilot-connection", "", "connection `ID` with AI Pilot (write) consent, for /tenants/me/policies and /threats; default none")
+	flags.Func("entitlements", "add-ons `E1,E2` every account has: "+simulator.EntitlementPolicyManagement+", "+simulator.EntitlementThreatAlerts+
+		" (without them policies and threats answer 403 AUTH_INSUFFICIENT_SCOPE)", func(value string) error {
+		config.Entitlements = nil
+		for _, entitlement := range strings.Split(value, ",") {
+			if entitlement = strings.TrimSpace(entitlement); entitlement != "" {
+				config.Entitlements = append(config.Entitlements, entitlement)
+			}
+		}
+		return nil
+	})
+	flags.BoolVar(&config.OmitTotalPages, "omit-total-pages", false, "serve list meta as the reference's examples, {total, page, limit}, without the seed's totalPages")
+}
+
 // defineScanFlags defines the flags that shape scans and their results.
 func defineScanFlags(flags *flag.FlagSet, config *simulator.Config) {
 	config.ScanDuration = 5 * time.Second
-	flags.Var(durationValue{&config.ScanDuration}, "scan-duration", "time `D` from creating a scan to its completion (queued for the first tenth), such as 5s or 2m")
+	flags.Var(durationValue{&config.ScanDuration}, "scan-duration", "time `D` a scan is in_progress before it ends, such as 5s or 2m; a scan longer than 30m fails at 30m, as the service's timeout")
 	config.ResultsPerScan = simulator.DefaultResultsPerScan
 	flags.Func("results", fmt.Sprintf("`N` results per completed scan, 1 to %d (default %d)", simulator.MaxResultsPerScan, simulator.DefaultResultsPerScan),
 		func(value string) error {
@@ -242,7 +290,7 @@ func defineScanFlags(flags *flag.FlagSet, config *simulator.Config) {
 		config.Score = &score
 		return nil
 	})
-	flags.Func("score-sequence", "scores `S1,S2,...` of each tenant's scans in turn, the last repeating (e.g. 88,71: a baseline, then a regression "+
+	flags.Func("score-sequence", "scores `S1,S2,...` of each account's scans in turn, the last repeating (e.g. 88,71: a baseline, then a regression "+
 		"whose failures include the baseline's)", func(value string) error {
 		var scores []float64
 		for _, field := range strings.Split(value, ",") {
@@ -255,7 +303,8 @@ func defineScanFlags(flags *flag.FlagSet, config *simulator.Config) {
 		config.ScoreSequence = scores
 		return nil
 	})
-	flags.StringVar(&config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed or failed")
+	flags.StringVar(&config.ScanOutcome, "scan-outcome", simulator.OutcomeCompleted, "how scans end: completed, failed or cancelled")
+	flags.IntVar(&config.ScanQuota, "scan-quota", 0, "scans (API and scheduled) each account may create, `N`; beyond it 429 SCAN_PLAN_LIMIT_REACHED; 0 = unlimited")
 }
 
 // defineFaultFlags defines the flags that slow requests down or fail them.
@@ -265,7 +314,7 @@ func defineFaultFlags(flags *flag.FlagSet, config *simulator.Config) {
 	flags.Float64Var(&config.ResetRate, "reset-rate", 0, "fraction `F` (0-1) of requests processed and then answered by resetting the connection")
 	flags.Float64Var(&config.MalformedRate, "malformed-rate", 0, "fraction `F` (0-1) of requests processed and then answered with a broken body "+
 		"(in turn: a proxy's HTML 502, truncated JSON, an empty 200, success:false with 200); the three rates add up to at most 1")
-	flags.Float64Var(&config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED")
+	flags.Float64Var(&config.RateLimit, "rate-limit", 0, "requests per second allowed per API key (`N`); 0 = unlimited; beyond it 429 RATE_LIMITED; needs --profile assumed (the published API documents no rate limit)")
 }
 
 // flagOf names a simulator.Config field by the flag that sets it.
@@ -273,6 +322,20 @@ func flagOf(field string) string {
 	switch field {
 	case "APIKeys":
 		return "API key"
+	case "Profile":
+		return "--profile"
+	case "Connections":
+		return "--connections"
+	case "PlanTier":
+		return "--plan-tier"
+	case "ScanQuota":
+		return "--scan-quota"
+	case "AIPilotConnection":
+		return "--ai-pilot-connection"
+	case "Entitlements":
+		return "--entitlements"
+	case "OmitTotalPages":
+		return "--omit-total-pages"
 	case "ScanDuration":
 		return "--scan-duration"
 	case "ResultsPerScan":

@@ -93,7 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if opts.usingDemoKey {
-		fmt.Fprintf(stderr, "aether365-sim: no --api-key given; use the demo key %s (tenant %s)\n", simulator.DemoAPIKey, simulator.DemoTenant)
+		fmt.Fprintf(stderr, "aether365-sim: no --api-key given; use the demo key %s (account %s)\n", simulator.DemoAPIKey, simulator.DemoTenant)
+	}
+	if sim.Profile() == simulator.ProfileAssumed {
+		fmt.Fprintln(stderr, "aether365-sim: profile assumed: serving our assumptions (Retry-After, X-Request-Id, Location, Idempotency-Key) besides the published API")
 	}
 	if !opts.seedGiven {
 		fmt.Fprintf(stderr, "aether365-sim: seed %d (pass --seed %d to get the same IDs and data again)\n", opts.config.Seed, opts.config.Seed)

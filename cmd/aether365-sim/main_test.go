@@ -40,6 +40,7 @@ func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
 
 	req, _ := http.NewRequest("POST", baseURL+"/tenants/me/scans", strings.NewReader(`{"scan_type": "compliance"}`))
 	req.Header.Set("Authorization", "Bearer "+simulator.DemoAPIKey)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,9 @@ func TestProcessServesLogsAndStopsOnSIGINT(t *testing.T) {
 		t.Errorf("stderr does not tell the newcomer the demo key:\n%s", log)
 	}
 	requestLine := regexp.MustCompile(`(?m)^time=\S+Z msg=request method=POST path=/tenants/me/scans status=201 duration=\S+ request_id=req_[0-9a-f]+ api_key=\*\*\*$`)
+	if resp.Header.Get("X-Request-Id") != "" || resp.Header.Get("Location") != "" {
+		t.Errorf("the default profile is the published one, without X-Request-Id or Location: %v", resp.Header)
+	}
 	if !requestLine.MatchString(log) {
 		t.Errorf("stderr lacks the request line (method, path, status, duration):\n%s", log)
 	}
@@ -105,9 +109,20 @@ func TestRunRejectsBadFlagsWithExitCode2(t *testing.T) {
 		{"--api-key", ""},
 		{"--api-key", "ae_live_x="},
 		{"--api-key", "ae_live_x=a,,b"},
+		{"--api-key", "ae_live_x=t_a,t_b"},
 		{"--api-key", "ae_live_x=me"},
 		{"--api-key", "ae_live_x=a/b"},
 		{"--api-key", "ae_live_x=a", "--api-key", "ae_live_x=b"},
+		{"--rate-limit", "5"},
+		{"--profile", "strict"},
+		{"--plan-tier", "gold"},
+		{"--scan-quota", "-1"},
+		{"--scan-quota", "many"},
+		{"--entitlements", "everything"},
+		{"--ai-pilot-connection", "conn_nowhere"},
+		{"--connections", "t_demo"},
+		{"--connections", "t_other=conn_a"},
+		{"--scan-outcome", "aborted"},
 		{"--no-such-flag"},
 		{"positional"},
 	} {
@@ -139,33 +154,29 @@ func TestHelpExitsZero(t *testing.T) {
 func TestParseFlags(t *testing.T) {
 	opts, err := parseFlags([]string{
 		"--listen", "0.0.0.0:9000",
-		"--api-key", "ae_live_one=contoso,fabrikam",
+		"--api-key", "ae_live_one=t_contoso",
 		"--api-key", "ae_live_two",
-		"-api-key=ae_live_three=tailspin",
-		"--scan-duration", "10m", "--results", "10000", "--score", "87.5", "--scan-outcome", "failed",
-		"--latency", "250ms", "--error-rate", "0.1", "--rate-limit", "5", "--seed", "42",
+		"-api-key=ae_live_three=t_tailspin",
+		"--scan-duration", "10m", "--results", "10000", "--score", "87.5", "--scan-outcome", "cancelled",
+		"--latency", "250ms", "--error-rate", "0.1", "--rate-limit", "5", "--profile", "assumed", "--seed", "42",
 		"--reset-rate", "0.05", "--malformed-rate", "0.2",
 	}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{
-		"ae_live_one":   {"contoso", "fabrikam"},
-		"ae_live_two":   {simulator.DemoTenant},
-		"ae_live_three": {"tailspin"},
-	}
+	want := map[string]string{"ae_live_one": "t_contoso", "ae_live_two": simulator.DemoTenant, "ae_live_three": "t_tailspin"}
 	if len(opts.config.APIKeys) != len(want) {
 		t.Errorf("APIKeys = %v", opts.config.APIKeys)
 	}
-	for key, tenants := range want {
-		if got := opts.config.APIKeys[key]; strings.Join(got, ",") != strings.Join(tenants, ",") {
-			t.Errorf("APIKeys[%s] = %v, want %v", key, got, tenants)
+	for key, account := range want {
+		if got := opts.config.APIKeys[key]; got != account {
+			t.Errorf("APIKeys[%s] = %v, want %v", key, got, account)
 		}
 	}
 	c := opts.config
 	if opts.listenAddress != "0.0.0.0:9000" || opts.usingDemoKey || c.ScanDuration != 10*time.Minute || c.ResultsPerScan != 10000 ||
-		c.Score == nil || *c.Score != 87.5 || c.ScanOutcome != simulator.OutcomeFailed || c.Latency != 250*time.Millisecond ||
-		c.ErrorRate != 0.1 || c.RateLimit != 5 || c.Seed != 42 || c.ResetRate != 0.05 || c.MalformedRate != 0.2 {
+		c.Score == nil || *c.Score != 87.5 || c.ScanOutcome != simulator.OutcomeCancelled || c.Latency != 250*time.Millisecond ||
+		c.ErrorRate != 0.1 || c.RateLimit != 5 || c.Profile != simulator.ProfileAssumed || c.Seed != 42 || c.ResetRate != 0.05 || c.MalformedRate != 0.2 {
 		t.Errorf("parsed %+v", opts)
 	}
 	if _, err := simulator.New(c); err != nil {
@@ -179,7 +190,8 @@ func TestParseFlags(t *testing.T) {
 	d := defaults.config
 	if defaults.listenAddress != "127.0.0.1:8365" || !defaults.usingDemoKey || d.APIKeys != nil || d.ScanDuration != 5*time.Second ||
 		d.ResultsPerScan != 150 || d.Score != nil || d.ScanOutcome != simulator.OutcomeCompleted || d.Latency != 0 || d.ErrorRate != 0 || d.RateLimit != 0 || defaults.seedGiven ||
-		d.ResetRate != 0 || d.MalformedRate != 0 || d.ScoreSequence != nil || defaults.showVersion {
+		d.ResetRate != 0 || d.MalformedRate != 0 || d.ScoreSequence != nil || defaults.showVersion || d.Profile != simulator.ProfilePublished ||
+		d.ScanQuota != 0 || d.PlanTier != "" || d.Entitlements != nil || d.AIPilotConnection != "" || d.OmitTotalPages {
 		t.Errorf("defaults %+v", defaults)
 	}
 }
@@ -238,7 +250,7 @@ func TestProcessInjectsResetsAndMalformedAnswers(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if bytes.HasPrefix(body, []byte(`{"success":true,"data":[`)) && bytes.HasSuffix(body, []byte("}\n")) {
+		if bytes.HasPrefix(body, []byte(`{"data":[`)) && bytes.HasSuffix(body, []byte(`"success":true}`+"\n")) {
 			t.Errorf("a well-formed answer with every request faulted: %s", body)
 		}
 		malformed++

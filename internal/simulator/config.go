@@ -4,17 +4,43 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 )
 
 // DemoAPIKey and DemoTenant are the credentials a simulator started without
 // any API key accepts, so a newcomer can try the seed's examples at once.
+// DemoTenant is an Aether365 account ID, like the reference's t_abc123.
 const (
 	DemoAPIKey = "ae_live_demo"
-	DemoTenant = "demo"
+	DemoTenant = "t_demo"
+)
+
+// DefaultConnection is the one Microsoft 365 connection of an account that
+// Config.Connections does not list.
+const DefaultConnection = "conn_primary"
+
+// Profiles (Config.Profile): what the simulator serves besides the published
+// API. See doc.go for what the assumed profile adds.
+const (
+	// ProfilePublished serves only what the published reference documents,
+	// and the choices api/aether365.openapi.yaml makes where it is silent.
+	ProfilePublished = "published"
+	// ProfileAssumed adds what the document marks x-aether365-profile:
+	// assumed: Retry-After hints, request IDs, Location, Idempotency-Key
+	// replays and a request rate limit.
+	ProfileAssumed = "assumed"
+)
+
+// Entitlements (Config.Entitlements): the add-ons the policies and threats
+// endpoints need; without them they answer 403 AUTH_INSUFFICIENT_SCOPE.
+const (
+	EntitlementPolicyManagement = "policy_management"
+	EntitlementThreatAlerts     = "threat_alerts"
 )
 
 // Defaults and limits of Config.
@@ -26,23 +52,58 @@ const (
 	// thresholds of the guides (75 and 80), so a first try is green.
 	DefaultScoreMin = 85.0
 	DefaultScoreMax = 96.0
+	// ScanTimeout is when the service gives up on a scan: a scan that would
+	// take longer fails at this point, as published.
+	ScanTimeout = 30 * time.Minute
+	// DefaultPlanTier is the plan of every account unless Config.PlanTier
+	// says otherwise.
+	DefaultPlanTier = api.PlanTierEnterprise
 )
 
 // Scan outcomes a simulator can be told to produce.
 const (
 	OutcomeCompleted = "completed"
 	OutcomeFailed    = "failed"
+	OutcomeCancelled = "cancelled"
 )
 
 // Config describes the simulated API. The zero value is a working simulator
-// with the demo key, instant scans and 150 results per scan.
+// of the published API with the demo key, one connection, instant scans and
+// 150 results per scan.
 type Config struct {
-	// APIKeys maps each accepted key to the tenant IDs it may see; the first
-	// tenant is the key's "me". nil or empty means {DemoAPIKey: {DemoTenant}}.
-	APIKeys map[string][]string
-	// ScanDuration is how long a scan takes from creation to completion
-	// (queued for its first tenth, running for the rest). 0 completes a scan
-	// at once, so the POST response already says completed.
+	// Profile is ProfilePublished (the default when empty) or ProfileAssumed.
+	Profile string
+	// APIKeys maps each accepted key to the Aether365 account (t_...) it
+	// belongs to; one account per key, as published. nil or empty means
+	// {DemoAPIKey: DemoTenant}.
+	APIKeys map[string]string
+	// Connections maps accounts to the IDs of their connected Microsoft 365
+	// tenants (conn_...); the first is the primary (active) one. An account
+	// not listed has one connection, DefaultConnection; an account listed
+	// with no connection cannot scan (400 TENANT_NOT_CONNECTED).
+	Connections map[string][]string
+	// PlanTier is every account's plan: api.PlanTierFree, Pro or Enterprise
+	// (DefaultPlanTier when empty). It sets the plan schedule's frequency.
+	PlanTier api.PlanTier
+	// ScanQuota is how many scans (API and scheduled) each account may
+	// create; beyond it POST answers 429 SCAN_PLAN_LIMIT_REACHED. 0 means
+	// unlimited.
+	ScanQuota int
+	// AIPilotConnection is the ID of a connection with AI Pilot (write)
+	// consent, in every account that has a connection of that ID; "" means
+	// none, and the policies and threats endpoints answer
+	// {"aiPilotConnected": false}.
+	AIPilotConnection string
+	// Entitlements lists the add-ons every account has:
+	// EntitlementPolicyManagement, EntitlementThreatAlerts.
+	Entitlements []string
+	// OmitTotalPages serves list meta exactly as the reference's examples,
+	// {total, page, limit}, without the seed's totalPages.
+	OmitTotalPages bool
+	// ScanDuration is how long a scan takes from creation to its end; it is
+	// in_progress meanwhile. 0 ends a scan at once, so the POST response
+	// already shows its final status. A scan longer than ScanTimeout fails
+	// at ScanTimeout.
 	ScanDuration time.Duration
 	// ResultsPerScan is the number of results of a completed scan; 0 means
 	// DefaultResultsPerScan, at most MaxResultsPerScan.
@@ -51,15 +112,16 @@ type Config struct {
 	// generated to match it. nil derives a score per scan from Seed, between
 	// DefaultScoreMin and DefaultScoreMax.
 	Score *float64
-	// ScoreSequence, when not empty, scores each tenant's scans in turn: the
-	// n-th scan of a tenant created to complete scores ScoreSequence[n-1],
+	// ScoreSequence, when not empty, scores each account's scans in turn: the
+	// n-th scan of an account created to complete scores ScoreSequence[n-1],
 	// the last score repeating. A lower score fails a superset of the
-	// results a higher one fails (same seed, tenant and scan type; with 150
-	// results or more and scores of 2 and above), so a baseline and a
-	// regressed scan differ by new failures. Failed scans do not use up a
-	// score. It cannot be combined with Score.
+	// results a higher one fails (same seed, connection and scan type; with
+	// 150 results or more and scores of 2 and above), so a baseline and a
+	// regressed scan differ by new failures. Scans that do not complete do
+	// not use up a score. It cannot be combined with Score.
 	ScoreSequence []float64
-	// ScanOutcome is OutcomeCompleted (the default when empty) or OutcomeFailed.
+	// ScanOutcome is OutcomeCompleted (the default when empty),
+	// OutcomeFailed or OutcomeCancelled.
 	ScanOutcome string
 	// Latency is added to every response, in real time (a client deadline
 	// shorter than it sees a timeout).
@@ -70,7 +132,7 @@ type Config struct {
 	// ResetRate is the fraction (0..1) of requests that are processed as
 	// usual (a POST creates its scan) and then answered by closing the
 	// connection: the client sees a connection reset and never learns the
-	// outcome. This is what makes the Idempotency-Key matter.
+	// outcome.
 	ResetRate float64
 	// MalformedRate is the fraction (0..1) of requests that are processed as
 	// usual and then answered with a broken body, in turn: a proxy's HTML 502
@@ -78,7 +140,8 @@ type Config struct {
 	// envelope (success: false) with 200.
 	MalformedRate float64
 	// RateLimit is the number of requests per second each API key may make
-	// (token bucket, burst max(1, RateLimit)); 0 means unlimited.
+	// (token bucket, burst max(1, RateLimit)); 0 means unlimited. The
+	// published API documents no rate limit, so it needs ProfileAssumed.
 	RateLimit float64
 	// Seed makes ids, results, derived scores and injected errors repeatable:
 	// the same seed and the same requests give the same data. cmd/aether365-sim
@@ -133,8 +196,27 @@ func invalid(field, format string, args ...any) *ConfigError {
 
 // validate reports the first invalid field with what would be accepted.
 func (c *Config) validate() error {
-	if err := validateAPIKeys(c.APIKeys); err != nil {
+	switch c.Profile {
+	case "", ProfilePublished, ProfileAssumed:
+	default:
+		return invalid("Profile", "must be %s or %s, got %q", ProfilePublished, ProfileAssumed, c.Profile)
+	}
+	if err := validateAccounts(c.APIKeys, c.Connections); err != nil {
 		return err
+	}
+	if c.PlanTier != "" && !c.PlanTier.Valid() {
+		return invalid("PlanTier", "must be %s, %s or %s, got %q", api.PlanTierFree, api.PlanTierPro, api.PlanTierEnterprise, c.PlanTier)
+	}
+	if c.ScanQuota < 0 {
+		return invalid("ScanQuota", "must not be negative (0 means unlimited), got %d", c.ScanQuota)
+	}
+	if err := validateAIPilotConnection(c.AIPilotConnection, c.APIKeys, c.Connections); err != nil {
+		return err
+	}
+	for _, entitlement := range c.Entitlements {
+		if entitlement != EntitlementPolicyManagement && entitlement != EntitlementThreatAlerts {
+			return invalid("Entitlements", "must hold %s or %s, got %q", EntitlementPolicyManagement, EntitlementThreatAlerts, entitlement)
+		}
 	}
 	if c.ScanDuration < 0 {
 		return invalid("ScanDuration", "must not be negative, got %s", c.ScanDuration)
@@ -177,28 +259,73 @@ func (c *Config) validate() error {
 	if math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) || c.RateLimit < 0 {
 		return invalid("RateLimit", "must be a non-negative number of requests per second, got %v", c.RateLimit)
 	}
+	if c.RateLimit > 0 && c.Profile != ProfileAssumed {
+		return &ConfigError{Fields: []string{"RateLimit", "Profile"}, joiner: " needs ",
+			Problem: ProfileAssumed + ": the published API documents no request rate limit (its only 429 is the scan quota)"}
+	}
 	if f := c.RequestLogFormat; f != "" && f != LogFormatText && f != LogFormatJSON {
 		return invalid("RequestLogFormat", "must be %s or %s, got %q", LogFormatText, LogFormatJSON, f)
 	}
 	return nil
 }
 
-func validateAPIKeys(apiKeys map[string][]string) error {
-	for key, tenants := range apiKeys {
+func validateAccounts(apiKeys map[string]string, connections map[string][]string) error {
+	accounts := map[string]bool{}
+	for key, account := range apiKeys {
 		if key == "" || strings.ContainsAny(key, " \t\r\n") {
 			return invalid("APIKeys", "must be non-empty and contain no whitespace")
 		}
-		if len(tenants) == 0 {
-			return invalid("APIKeys", "%s has no tenant", maskKey(key))
+		if !validID(account) {
+			return invalid("APIKeys", "%s: account ID %q must be 1-128 letters, digits, '.', '-' or '_' and not %q",
+				maskKey(key), account, tenantMe)
 		}
-		for _, tenant := range tenants {
-			if !validTenantID(tenant) {
-				return invalid("APIKeys", "%s: tenant ID %q must be 1-128 letters, digits, '.', '-' or '_' and not %q",
-					maskKey(key), tenant, tenantMe)
+		accounts[account] = true
+	}
+	if len(apiKeys) == 0 {
+		accounts[DemoTenant] = true
+	}
+	for _, account := range sortedKeys(connections) {
+		if !accounts[account] {
+			return invalid("Connections", "lists account %q, which no API key belongs to", account)
+		}
+		seen := map[string]bool{}
+		for _, id := range connections[account] {
+			if !validID(id) {
+				return invalid("Connections", "%s: connection ID %q must be 1-128 letters, digits, '.', '-' or '_' and not %q", account, id, tenantMe)
 			}
+			if seen[id] {
+				return invalid("Connections", "%s: connection %s is listed twice", account, id)
+			}
+			seen[id] = true
 		}
 	}
 	return nil
+}
+
+func validateAIPilotConnection(id string, apiKeys map[string]string, connections map[string][]string) error {
+	if id == "" {
+		return nil
+	}
+	if !validID(id) {
+		return invalid("AIPilotConnection", "must be a connection ID, got %q", id)
+	}
+	accounts := map[string]bool{}
+	for _, account := range apiKeys {
+		accounts[account] = true
+	}
+	if len(apiKeys) == 0 {
+		accounts[DemoTenant] = true
+	}
+	for account := range accounts {
+		ids, listed := connections[account]
+		if !listed {
+			ids = []string{DefaultConnection}
+		}
+		if slices.Contains(ids, id) {
+			return nil
+		}
+	}
+	return invalid("AIPilotConnection", "names connection %q, which no account has (an account not given connections has %s)", id, DefaultConnection)
 }
 
 func validateScore(score float64) error {
@@ -210,26 +337,26 @@ func validateScore(score float64) error {
 
 func validateOutcome(outcome string) error {
 	switch outcome {
-	case "", OutcomeCompleted, OutcomeFailed:
+	case "", OutcomeCompleted, OutcomeFailed, OutcomeCancelled:
 		return nil
 	}
-	return invalid("ScanOutcome", "must be %q or %q, got %q", OutcomeCompleted, OutcomeFailed, outcome)
+	return invalid("ScanOutcome", "must be %q, %q or %q, got %q", OutcomeCompleted, OutcomeFailed, OutcomeCancelled, outcome)
 }
 
-// validTenantID keeps tenant IDs printable and path-safe; "me" is reserved
-// because it names the key's own tenant in paths.
-func validTenantID(tenant string) bool {
-	if tenant == "" || len(tenant) > 128 || tenant == tenantMe {
+// validID keeps account and connection IDs printable and path-safe; "me"
+// is reserved because it names the key's own account in paths.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 || id == tenantMe {
 		return false
 	}
-	for _, r := range tenant {
+	for _, r := range id {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 		default:
 			return false
 		}
 	}
-	return true
+	return id != "." && id != ".."
 }
 
 // maskKey names a key in messages and logs without giving away any of its

@@ -1,108 +1,187 @@
 // Package simulator is the Aether365 REST API as an http.Handler, so the
 // client, the provider's acceptance tests and the seed's automation examples
-// (../shared/seed, "REST API Automation") run without an Aether365 account.
-// cmd/aether365-sim serves it on a port; tests mount it in httptest.
-// It follows the team's wire contract, ../contract/API.md from the project root.
+// ("REST API Automation") run without an Aether365 account.
+// cmd/aether365-sim serves it on a port; tests mount it with simtest.
 //
-// # Endpoints
+// # The document
 //
-//	POST /tenants/{tenant}/scans          body {"scan_type": "compliance"} -> 201, data = scan
-//	GET  /scans/{id}                      -> 200, data = scan
-//	GET  /tenants/{tenant}/scans          ?status= &scan_type= &page= &limit= -> 200, data = [scan], newest first
-//	GET  /scans/{id}/results              ?result= &severity= &page= &limit= -> 200, data = [result]
+// The simulator is built on api/aether365.openapi.yaml, the project's one
+// description of the wire, transcribed from the published reference
+// (../shared/api/published-api.md). Its routes and parameter binding are the
+// generated apiserver (an unexported type implements
+// apiserver.ServerInterface), every body is a type of package api, and
+// kin-openapi checks both directions against the document:
 //
-// # From the seed
+//   - Every request, once authenticated, is routed by the document (404
+//     NOT_FOUND for a path it does not have, 405 METHOD_NOT_ALLOWED with
+//     Allow for a method it does not have there) and validated: a request
+//     that does not match is 400 VALIDATION_ERROR whose message says in
+//     plain words which parameter or field is wrong and what is allowed,
+//     such as `query parameter limit must be an integer from 1 to 200, got
+//     "500"`. A body over 64 KiB is 413 PAYLOAD_TOO_LARGE.
+//   - Every answer is validated before it is written. One that does not
+//     conform (a simulator bug, or drift between the code and the document)
+//     is replaced by 500 INTERNAL_ERROR "the simulator's answer does not
+//     conform to api/aether365.openapi.yaml: <reason>", counted in
+//     Stats.NonConformingAnswers and kept in NonConformingAnswers;
+//     simtest.Start fails the test that met one. Validation costs about 4
+//     ms on a page of 200 results (BenchmarkResultsPage) and is always on.
+//     In the published profile, an answer that carries anything the document
+//     marks x-aether365-profile: assumed (a header, a field) does not
+//     conform either.
 //
-// Only these facts come from the seed document; everything else is an
-// assumption listed below.
+// # Profiles
 //
-//   - The base URL has no version prefix; keys are sent as
-//     "Authorization: Bearer ae_live_...".
-//   - The four paths above, the tenant alias "me", and the body
-//     {"scan_type": "compliance"}.
-//   - Responses are an envelope: {"success": true, "data": ..., "meta": ...}
-//     or {"success": false, "error": {"code": "SNAKE_CASE", "message": "..."}}.
-//   - Scans have id, status (ending "completed" or "failed") and score (a
-//     percentage compared with 80 and 75); results have id and title.
-//   - Filters status=completed, result=Failed, severity=Critical; list
-//     pagination with page and limit (up to 100) and meta {total, page,
-//     limit, totalPages}; status=completed&limit=1 gives the latest scan.
+// Config.Profile (--profile) picks what is served besides the reference:
 //
-// # Our assumptions
+//   - ProfilePublished, the default, serves the published API and, where
+//     the reference is silent, the choices the document marks
+//     x-aether365-assumption (listed below).
+//   - ProfileAssumed adds what the document marks x-aether365-profile:
+//     assumed, each our assumption, none published: Retry-After on GET
+//     /scans/{id} while a scan is in progress (whole seconds until it should
+//     end, at least 1) and on 429 and 503; X-Request-Id on every answer
+//     (req_ + 16 hex) repeated as error.request_id; Location: /scans/{id} on
+//     POST; Idempotency-Key on POST (at most 255 characters, per API key:
+//     the same key with the same connection and scan type answers the same
+//     scan again, 201 with Idempotent-Replayed: true, even while it runs;
+//     with another connection or scan type 422 IDEMPOTENCY_KEY_REUSED; a key
+//     whose scan was forgotten is free again); and a request rate limit
+//     (Config.RateLimit, per key, 429 RATE_LIMITED with Retry-After), which
+//     the published profile refuses as a ConfigError.
 //
-//   - Statuses are queued, running, completed and failed.
-//   - Scan types are compliance (the seed's), identity, email,
-//     collaboration and full. identity evaluates the Identity (Entra ID)
-//     controls, email the Exchange Online and Defender for Office 365 ones,
-//     collaboration the SharePoint and OneDrive and Teams ones; compliance and
-//     full evaluate the whole catalogue. scan_type in a POST body must be
-//     spelled exactly (lower case); any other value is 400 VALIDATION_ERROR
-//     naming the valid ones. Unknown body fields are ignored.
-//   - Objects: scan {id "scn_" + 24 hex, tenant_id, scan_type, status, score,
-//     created_at, started_at, completed_at, failure_reason, summary} and
-//     result {id "res_" + 24 hex, control_id, title, category, severity,
-//     result, description, remediation, reference_url}. Timestamps are
-//     RFC 3339 UTC to the second; fields not reached yet are null.
-//   - Result values Passed, Failed, Warning, Skipped, Error; severities
-//     Critical, High, Medium, Low, Informational. Filter values match
-//     case-insensitively; an empty filter is no filter; an unknown value is
-//     400 naming the valid values. A query parameter given twice is 400.
-//   - page ≥ 1 (default 1), limit 1..100 (default 20); anything else,
-//     including an empty value, is 400.
-//     A page past the end is 200 with data []. totalPages = ceil(total/limit),
-//     0 when there is nothing. Lists are newest first: created_at descending,
-//     then id descending (scan ids count up in creation order, so this is
-//     creation order even within one second).
-//   - Score = round(100 * passed / (passed + failed + warning), 1 decimal);
-//     skipped and errored results do not count. It is null until the scan
-//     completes and stays null when it fails. summary counts results by
-//     outcome, and failed results by severity.
-//   - Results exist only for a completed scan; for a queued, running or
-//     failed scan they are 409 SCAN_NOT_COMPLETED.
-//   - A tenant the key may not see is 403 FORBIDDEN; a scan of such a tenant
-//     is 404 NOT_FOUND, exactly like a scan that does not exist.
-//   - Idempotency-Key (≤ 255 characters) on POST, scoped per API key: the
-//     same key with the same tenant and scan type returns the same scan again
-//     (201, Idempotent-Replayed: true); with another tenant or scan type it
-//     is 422 IDEMPOTENCY_KEY_REUSED. The comparison is on the parsed request,
-//     not its bytes. A key whose scan was forgotten is free again.
-//   - GET /scans/{id} of a queued or running scan sends Retry-After: the
-//     whole seconds until it should finish, at least 1.
-//   - Every response is JSON with an X-Request-Id header (req_ + 16 hex);
-//     error envelopes repeat it as error.request_id. POST answers carry
-//     Location: /scans/{id}.
-//   - Bodies are capped at 64 KiB (413 PAYLOAD_TOO_LARGE); query names and
-//     values at 256 bytes (400). Unknown paths are 404 NOT_FOUND and known
-//     paths with another method 405 METHOD_NOT_ALLOWED with Allow, both as
-//     envelopes. 429 RATE_LIMITED and 503 SERVICE_UNAVAILABLE carry
-//     Retry-After.
-//   - Failure reasons read like "Microsoft Graph returned 403 for the
-//     tenant's audit log; re-consent the Aether365 app".
+// # Published behaviour
+//
+//   - Accounts and connections: an API key belongs to one account (t_...,
+//     Config.APIKeys); an account has Microsoft 365 connections (conn_...,
+//     Config.Connections; one, DefaultConnection, when not listed), the
+//     first primary. Connections have id, msTenantId (a GUID from the seed,
+//     the account and the id), label (the id without conn_), connectedAt
+//     and isPrimary; POST /tenants/me/connections/{id}/activate makes one
+//     primary.
+//   - Authentication: no Authorization header is 401 AUTH_MISSING_TOKEN, a
+//     malformed one or an unknown key 401 AUTH_INVALID_TOKEN. The messages
+//     never echo the header.
+//   - Scans: POST /tenants/{tenantId}/scans with {"scan_type": "compliance"}
+//     or "exposure" answers 201 with the scan. A scan is in_progress from
+//     creation until it ends completed, failed or cancelled; a scan that
+//     would take longer than 30 minutes fails at 30 minutes (ScanTimeout).
+//     One scan runs at a time per connection: a POST while one is in
+//     progress is 409 SCAN_ALREADY_RUNNING naming it. An account with no
+//     connection is 400 TENANT_NOT_CONNECTED. Scans created beyond
+//     Config.ScanQuota (API and scheduled, per account) are 429
+//     SCAN_PLAN_LIMIT_REACHED, the plan's quota until the next billing
+//     period, without Retry-After. Another account's or an unknown scan is
+//     404 SCAN_NOT_FOUND. Objects: scan {id scan_ + 24 hex, tenant_id (the
+//     account), scan_type, status, started_at, completed_at, pass_count,
+//     fail_count, skip_count, score}; times are UTC to the second.
+//   - Results: GET /scans/{id}/results with page, limit (default 50, at
+//     most 200), result (passed, failed, skipped), severity (critical,
+//     high, medium, low) and framework (cis, eidsca, cisa, nis2); results
+//     {id result_ + 24 hex, scan_id, test_id, title, result, severity,
+//     framework, help_url, remediation_steps ("1. ...\n2. ..."),
+//     source_tool (the scan type)}. GET /scans/{id}/results/{testId} reads
+//     one by test ID. Score = passed / (passed + failed) x 100 to one
+//     decimal; skipped results do not count.
+//   - Lists of scans: page, limit (default 20, at most 100), status
+//     (in_progress, completed, failed), scan_type. meta is {total, page,
+//     limit}, plus the seed's totalPages (ceil(total/limit)) in both
+//     profiles, because the REST API Automation page's scripts loop on it;
+//     Config.OmitTotalPages (--omit-total-pages) serves meta exactly as the
+//     reference's examples. A page past the end is data [].
+//   - Errors: {"success": false, "error": {"code", "message", "details"}},
+//     details always an object; codes are api.ErrorCode's. A tenantId in a
+//     path that is neither "me" nor the key's own account is 403
+//     TENANT_ACCESS_DENIED.
+//   - Account endpoints: GET/PATCH /tenants/me (companyName derived from the
+//     e-mail, admin@<account>.com, until set; planTier Config.PlanTier,
+//     enterprise by default); GET/PATCH /tenants/me/notifications (e-mail on
+//     complete and on failure on, Teams off, no webhook; only sent fields
+//     change, teamsWebhookUrl null removes the webhook, which no message or
+//     log repeats); GET/POST /tenants/me/scheduled-scans with the plan
+//     schedule ("plan", isPlanSchedule, free monthly on the 1st, pro weekly
+//     on Mondays, enterprise daily, 02:00 UTC) first, which cannot be
+//     changed or deleted (403 PLAN_SCHEDULE_READ_ONLY); GET
+//     /tenants/me/policies and /threats, which need Config.Entitlements
+//     (403 AUTH_INSUFFICIENT_SCOPE) and an AI Pilot connection
+//     (Config.AIPilotConnection; {"aiPilotConnected": false} without one).
+//   - Only the Date header besides Content-Type and Content-Length: HTTP's
+//     own, stamped from Config.Clock.
+//
+// # Our assumptions, in both profiles
+//
+// Where the reference is silent or cut, the document marks its choice with
+// x-aether365-assumption, and the simulator follows it:
+//
+//   - Lists are newest first (the seed reads status=completed&limit=1 as the
+//     latest scan); results are in catalogue order, stable between pages.
+//   - A POST without connectionId scans the primary connection; connectionId
+//     names another (404 CONNECTION_NOT_FOUND if the account has none of
+//     that ID) and filters the list of scans. The checks of a POST come in
+//     this order: connection (404, 400 TENANT_NOT_CONNECTED), quota (429),
+//     running scan (409).
+//   - A scan's completed_at, counts and score are null until it ends; the
+//     counts and score stay null for a failed or cancelled scan. cancelled
+//     is a final status (the audit trail's scan.cancelled); the list filter
+//     cannot select it, as published.
+//   - The results of a scan that is not completed are 409
+//     SCAN_NOT_COMPLETED, by list or by test ID. A large scan evaluates a
+//     check once per object (the title names it), so a test ID repeats; GET
+//     .../results/{testId} answers the first result with that test ID; an
+//     unknown test ID is 404 RESULT_NOT_FOUND.
+//   - Filter values (result, severity, framework, status, scan_type) match
+//     whatever their case (the seed sends result=Failed&severity=Critical).
+//   - Query strictness (SILENT in the reference): a malformed query string,
+//     and a parameter of the operation given twice or empty, are 400 naming
+//     it; parameters the operation does not have are ignored. A request body
+//     without Content-Type is read as JSON; another type is 400.
+//   - error.details of a 400 VALIDATION_ERROR names what is wrong:
+//     {"parameter": name} for a path, query or header parameter, {"field":
+//     name} for a field of the body; any other error sends {}.
+//   - Unknown paths are 404 NOT_FOUND, known paths with another method 405
+//     METHOD_NOT_ALLOWED with Allow, unknown schedules 404
+//     SCHEDULED_SCAN_NOT_FOUND, bodies over 64 KiB 413 PAYLOAD_TOO_LARGE.
+//   - Scheduled scans: custom ones get sched_ + 16 hex; dayOfWeek is
+//     required for weekly schedules and only for them, dayOfMonth for
+//     monthly ones, and timezone must be an IANA name (time.LoadLocation,
+//     "Local" excluded), each else 400 naming the field; PATCH changes the
+//     sent fields and the result must follow the same rules; DELETE answers
+//     data null; lastTriggeredAt is null until StartScheduledScan (the plan
+//     schedule) or SetScheduledScanLastTriggered sets it.
+//   - teamsWebhookUrl must be an absolute https URL.
+//   - Policies: security_defaults and nine other settings {key, title,
+//     current, secure, compliant} and the summary row
+//     conditional_access_summary; threats: risky users, a detection for
+//     each unless the tenant lacks Entra ID P2 (sources.riskDetections
+//     notLicensed), security alerts. All derived from the seed per
+//     connection.
+//   - 503 SERVICE_UNAVAILABLE (ErrorRate) is the published code; the
+//     published profile sends it without Retry-After.
 //
 // # Order of checks
 //
-// Latency (Config.Latency), then an injected fault (see below), then the
-// rate limit (Config.RateLimit, per API key; requests without a known key
-// share one bucket), then authentication (401), then the query guards, then
-// routing (404/405), then the endpoint: tenant or scan visibility
-// (403/404), parameters (400), state (409).
+// Routing by the document (for Stats.ByRoute), latency (Config.Latency), an
+// injected fault (see below), answer validation around everything after it,
+// the rate limit (assumed profile; per API key, requests without a known key
+// share one bucket), authentication (401), routing (404/405), request
+// validation (400/413), then the operation: tenant (403), scan or
+// connection (404), state (409, 429).
 //
 // # Fault injection
 //
 // One seeded draw per request (Config.Seed) picks at most one fault, so each
 // rate is the fraction of all requests that get that fault and the three add
 // up to at most 1. The same seed and the same sequence of requests fault the
-// same requests. Stats counts each kind.
+// same requests. Stats counts each kind. Faulted answers are not validated:
+// they are broken on purpose.
 //
-//   - ErrorRate (--error-rate): 503 SERVICE_UNAVAILABLE with Retry-After: 1,
-//     before anything else is checked; the request is not processed.
-//     Stats.InjectedErrors.
+//   - ErrorRate (--error-rate): 503 SERVICE_UNAVAILABLE before anything else
+//     is checked (Retry-After: 1 in the assumed profile only); the request is
+//     not processed. Stats.InjectedErrors.
 //   - ResetRate (--reset-rate): the request is processed in full (a POST
-//     creates its scan, or replays it for a known Idempotency-Key), then the
-//     connection is closed without an answer (SO_LINGER 0, so a TCP reset).
-//     The client cannot tell whether its POST took effect; only a retry with
-//     the same Idempotency-Key gets the scan without starting a second one.
-//     Stats.InjectedResets.
+//     creates its scan), then the connection is closed without an answer
+//     (SO_LINGER 0, so a TCP reset). The client cannot tell whether its POST
+//     took effect. Stats.InjectedResets.
 //   - MalformedRate (--malformed-rate): the request is processed in full,
 //     then its answer is replaced by, in turn: a reverse proxy's HTML page
 //     with 502; the real JSON cut in half, with 200 and a matching
@@ -111,53 +190,59 @@
 //
 // The request log (Config.RequestLog) has one logfmt line per request:
 // time, msg=request, method, path (escaped, never the query), status,
-// duration, request_id, api_key (masked: at most 4 characters, none of a key
-// shorter than 16) when one was sent, and fault last. It marks faulted lines
-// with a trailing "fault=error",
-// "fault=reset" or "fault=malformed-html|malformed-truncated|malformed-empty|
+// duration, request_id (the log's own in the published profile, which sends
+// none), api_key (masked: at most 4 characters, none of a key shorter than
+// 16) when one was sent, and fault last: "fault=error", "fault=reset" or
+// "fault=malformed-html|malformed-truncated|malformed-empty|
 // malformed-error-with-200"; a reset line shows the status the request was
-// processed with before its answer was dropped. 429 lines (the rate limit)
-// carry no fault= mark: they are the limit working, not an injected fault.
-// With RequestLogFormat LogFormatJSON (--log-format json) each line is a JSON
-// object with the same fields instead (RequestLogEntry), the duration in
-// nanoseconds.
+// processed with before its answer was dropped. 429 lines carry no fault=
+// mark. With RequestLogFormat LogFormatJSON (--log-format json) each line is
+// a JSON object with the same fields instead (RequestLogEntry), the duration
+// in nanoseconds.
 //
 // # Scan timing
 //
 // A scan's status is computed from Config.Clock on every read; no goroutine
-// runs it. With d = ScanDuration, a scan created at t is queued until
-// t + d/10 (started_at), running until t + d (completed_at), then completed
-// or failed per ScanOutcome. With d = 0 the POST response already shows the
-// final status. Knobs changed with SetScore, SetScanOutcome, SetScanDuration
-// SetScoreSequence and SetResultsPerScan apply to scans created afterwards.
+// runs it. With d = ScanDuration, a scan created at t is in_progress until
+// t + min(d, ScanTimeout), then ends per ScanOutcome (failed if d exceeds
+// ScanTimeout); started_at is t. With d = 0 the POST response already shows
+// the final status. Knobs changed with SetScore, SetScanOutcome,
+// SetScanDuration, SetScoreSequence and SetResultsPerScan apply to scans
+// created afterwards; SetScanQuota applies at once. StartScheduledScan
+// starts a scan as the plan schedule would, with the POST's rules.
 //
 // # Generated data
 //
-// Results come from a catalogue of about 50 Microsoft 365 controls (AAD-,
-// EXO-, SPO-, TMS-, MDO-, PUR-) in catalogue order. A scan with more results
-// than its catalogue slice repeats the controls on simulated objects, named
-// in the title ("... (user-0042)"), keeping control_id. Every id and derived
+// Results come from a catalogue of 55 checks, CIS benchmark ones
+// (CIS.M365.{section}.{subsection}.{item}, framework cis) and Aether365's
+// own (AE.nnnn, frameworks eidsca, cisa and nis2), in catalogue order;
+// exposure scans evaluate the checks an outsider can reach (sign-in, mail
+// authentication and forwarding, sharing, meetings). A scan with more
+// results than its checks repeats them on simulated objects, named in the
+// title ("... (user-0042)"), keeping the test ID. Every id and derived
 // score is a function of Seed and the scan's creation index (0, 1, 2...
-// across all tenants), so two simulators with the same seed that get the
+// across all accounts), so two simulators with the same seed that get the
 // same requests serve the same data. A completed scan's outcomes are
 // generated once, on first read, and kept (one byte per result).
 //
-// Which results fail depends on Seed, the tenant and the scan type, not on
-// the scan: each tenant has a fixed order of weakest results, and a scan's
-// failures are the first ones down that order, then its warnings and
-// unscored results. So a lower score fails everything a higher one fails
-// (with 150 results or more and scores of 2 and above), and results matched
-// by control_id and title across two scans show new and resolved failures
+// Which results fail depends on Seed, the account, the connection and the
+// scan type, not on the scan: each connection has a fixed order of weakest
+// results, and a scan's failures are the first ones down that order, then
+// its skipped results (2-5% when the score allows). The number of failures
+// follows the score, so a lower score fails everything a higher one fails:
+// always with 1,000 results or more, and with the default 150 when the
+// scores are at least 5 points apart (between 10 and 99). Results matched
+// by test_id and title across two scans then show new and resolved failures
 // that follow the change of score.
 //
-// The target score is Config.Score; else the tenant's next score of
-// Config.ScoreSequence (its n-th scan created to complete gets the n-th, the
-// last repeating; failed scans do not use one up); else derived per scan,
-// DefaultScoreMin to DefaultScoreMax (85.0 to 96.0), so that a first gate
-// at the guides' thresholds (75, 80) passes.
-// Outcome counts are chosen so the computed score equals the target rounded
-// to one decimal when the number of results allows it (always with 1,000 or
-// more; with 150, targets within 0.6 of 0 or 100 cannot be hit and the
-// nearest possible score is used). The reported score is always computed from
-// the results, so score, summary and results agree.
+// The target score is Config.Score; else the account's next score of
+// Config.ScoreSequence (its n-th scan created to complete gets the n-th,
+// the last repeating; scans that fail or are cancelled do not use one up);
+// else derived per scan, DefaultScoreMin to DefaultScoreMax (85.0 to
+// 96.0), so that a first gate at the guides' thresholds (75, 80) passes.
+// The computed score equals the target rounded to one decimal with 1,000
+// results or more; with fewer it may be a tenth off (with 150, about one
+// target in ten, such as 67.0; within 0.6 of 0 or 100 the nearest possible
+// score). The reported score is always computed from the results, so score,
+// counts and results agree.
 package simulator

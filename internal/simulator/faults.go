@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // fault is what Config.ErrorRate, ResetRate and MalformedRate do to one
@@ -107,7 +107,7 @@ func (s *Server) withFaults(next http.Handler) http.Handler {
 		case faultError:
 			s.count(func(stats *Stats) { stats.InjectedErrors++ })
 			ex.fault = logFaultError
-			writeError(w, ex.requestID, &apiError{Status: http.StatusServiceUnavailable, Code: apicode.ServiceUnavailable,
+			writeError(w, ex, &apiError{Status: http.StatusServiceUnavailable, Code: api.ErrorCodeServiceUnavailable,
 				Message: "the service is temporarily unavailable (simulated by --error-rate); retry later", RetryAfterSeconds: 1})
 		case faultReset:
 			processed := newBufferedResponse(w.Header())
@@ -119,7 +119,7 @@ func (s *Server) withFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(processed, r)
 			kind := s.nextMalformedKind()
 			ex.fault = kind.logName()
-			writeMalformed(w, kind, processed, ex.requestID)
+			writeMalformed(w, kind, processed, ex)
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -177,7 +177,7 @@ func resetConnection(w http.ResponseWriter) {
 
 // writeMalformed answers with a broken version of processed, the answer the
 // request really got.
-func writeMalformed(w http.ResponseWriter, kind malformedKind, processed *bufferedResponse, requestID string) {
+func writeMalformed(w http.ResponseWriter, kind malformedKind, processed *bufferedResponse, ex *exchange) {
 	var (
 		status      = http.StatusOK
 		contentType = "application/json; charset=utf-8"
@@ -194,8 +194,12 @@ func writeMalformed(w http.ResponseWriter, kind malformedKind, processed *buffer
 		body = body[:len(body)/2]
 	case malformedEmpty:
 	case malformedErrorWithOK:
-		body = []byte(`{"success":false,"error":{"code":"` + apicode.ServiceUnavailable +
-			`","message":"upstream request timeout","request_id":"` + requestID + `"}}` + "\n")
+		requestID := ""
+		if ex.assumed {
+			requestID = `,"request_id":"` + ex.requestID + `"`
+		}
+		body = []byte(`{"success":false,"error":{"code":"` + string(api.ErrorCodeServiceUnavailable) +
+			`","message":"upstream request timeout","details":{}` + requestID + `}}` + "\n")
 	}
 	header := w.Header()
 	header.Set("Content-Type", contentType)

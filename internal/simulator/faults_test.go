@@ -9,13 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
-
-func nan() float64 {
-	zero := 0.0
-	return zero / zero
-}
 
 // serveOrAbort runs the handler on a recorder and reports whether it aborted
 // (a reset, which a recorder cannot hijack).
@@ -48,7 +43,7 @@ func faultPattern(t *testing.T, cfg Config, n int) string {
 			out.WriteByte('R')
 		case recorder.Code == http.StatusServiceUnavailable && strings.Contains(recorder.Body.String(), "--error-rate"):
 			out.WriteByte('E')
-		case recorder.Code == http.StatusOK && json.Valid(recorder.Body.Bytes()) && strings.Contains(recorder.Body.String(), `"success":true`):
+		case recorder.Code == http.StatusOK && json.Valid(recorder.Body.Bytes()) && strings.HasSuffix(recorder.Body.String(), `"success":true}`+"\n"):
 			out.WriteByte('.')
 		default:
 			out.WriteByte('M')
@@ -90,12 +85,13 @@ func TestFaultsAreSeededAndEachRateIsItsShare(t *testing.T) {
 
 func TestMalformedAnswersTakeTurns(t *testing.T) {
 	var log bytes.Buffer
-	sim, _ := newTestServer(t, Config{MalformedRate: 1, RequestLog: &log})
+	sim, _ := newTestServer(t, Config{Profile: ProfileAssumed, MalformedRate: 1, RequestLog: &log})
 	wantKinds := []string{"malformed-html", "malformed-truncated", "malformed-empty", "malformed-error-with-200"}
 	for i := range 8 {
 		var r *http.Request
 		if i%2 == 0 {
 			r = httptest.NewRequest("POST", "/tenants/me/scans", strings.NewReader(`{"scan_type":"compliance"}`))
+			r.Header.Set("Content-Type", "application/json")
 		} else {
 			r = httptest.NewRequest("GET", "/tenants/me/scans", nil)
 		}
@@ -115,7 +111,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 				t.Errorf("answer %d: %d %q %q, want a proxy's HTML 502", i, recorder.Code, recorder.Header().Get("Content-Type"), body)
 			}
 		case "malformed-truncated":
-			if recorder.Code != http.StatusOK || json.Valid(body) || !bytes.HasPrefix(body, []byte(`{"success":true,"data":`)) {
+			if recorder.Code != http.StatusOK || json.Valid(body) || !bytes.HasPrefix(body, []byte(`{"data":`)) {
 				t.Errorf("answer %d: %d %q, want the real JSON cut short with 200", i, recorder.Code, body)
 			}
 		case "malformed-empty":
@@ -125,7 +121,7 @@ func TestMalformedAnswersTakeTurns(t *testing.T) {
 		case "malformed-error-with-200":
 			var env testEnvelope
 			if recorder.Code != http.StatusOK || json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success ||
-				env.Error == nil || env.Error.Code != apicode.ServiceUnavailable {
+				env.Error == nil || env.Error.Code != api.ErrorCodeServiceUnavailable || env.Error.Details == nil {
 				t.Errorf("answer %d: %d %q, want success:false with 200", i, recorder.Code, body)
 			}
 		}

@@ -11,52 +11,56 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
-func postWithKey(t *testing.T, h http.Handler, apiKey, path, body, idempotencyKey string) response {
+func postWithKey(t *testing.T, sim *Server, apiKey, path, body, idempotencyKey string) response {
 	t.Helper()
-	return call(t, h, request{method: "POST", path: path, key: apiKey, body: body,
+	return call(t, sim, request{method: "POST", path: path, key: apiKey, body: body,
 		headers: map[string]string{"Idempotency-Key": idempotencyKey}})
 }
 
+// Idempotency-Key replays are the assumed profile's (divergence 11); the
+// published profile ignores the header.
 func TestIdempotentReplay(t *testing.T) {
-	sim, _ := newTestServer(t, Config{APIKeys: multiTenantKeys()})
+	cfg := multiAccountConfig()
+	cfg.Profile = ProfileAssumed
+	sim, _ := newTestServer(t, cfg)
 	first := postWithKey(t, sim, keyMSP, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
 	expectStatus(t, first, http.StatusCreated, "")
 	if first.Header.Get("Idempotent-Replayed") != "" {
 		t.Error("the first request is not a replay")
 	}
-	original := decode[scanView](t, first)
+	original := decode[api.Scan](t, first)
 
-	// Same request, differently spelled: same tenant (me = tenant-a), same type.
+	// Same request, differently spelled: same connection (the primary), same type.
 	for _, replay := range []struct{ path, body string }{
 		{"/tenants/me/scans", `{"scan_type":"compliance"}`},
-		{"/tenants/tenant-a/scans", `{ "scan_type" : "compliance", "note": "ignored" }`},
+		{"/tenants/" + accountMS + "/scans?connectionId=conn_contoso", `{ "scan_type" : "compliance", "note": "ignored" }`},
 	} {
 		resp := postWithKey(t, sim, keyMSP, replay.path, replay.body, "run-42")
 		expectStatus(t, resp, http.StatusCreated, "")
-		if resp.Header.Get("Idempotent-Replayed") != "true" || decode[scanView](t, resp).ID != original.ID {
+		if resp.Header.Get("Idempotent-Replayed") != "true" || decode[api.Scan](t, resp).ID != original.ID {
 			t.Errorf("replay of %s %s: header %q, body %s", replay.path, replay.body, resp.Header.Get("Idempotent-Replayed"), resp.Body)
 		}
 	}
-	if got := sim.ScanCount("tenant-a"); got != 1 {
+	if got := sim.ScanCount(accountMS); got != 1 {
 		t.Errorf("ScanCount = %d after replays, want 1", got)
 	}
 
 	// Same key, another request: 422.
 	for _, reuse := range []struct{ path, body string }{
-		{"/tenants/me/scans", `{"scan_type":"identity"}`},
-		{"/tenants/tenant-b/scans", `{"scan_type":"compliance"}`},
+		{"/tenants/me/scans", `{"scan_type":"exposure"}`},
+		{"/tenants/me/scans?connectionId=conn_fabrikam", `{"scan_type":"compliance"}`},
 	} {
-		expectStatus(t, postWithKey(t, sim, keyMSP, reuse.path, reuse.body, "run-42"), http.StatusUnprocessableEntity, apicode.IdempotencyKeyReused)
+		expectStatus(t, postWithKey(t, sim, keyMSP, reuse.path, reuse.body, "run-42"), http.StatusUnprocessableEntity, api.ErrorCodeIdempotencyKeyReused)
 	}
 
 	// Keys are scoped per API key: key A's "run-42" is a new scan.
 	other := postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
 	expectStatus(t, other, http.StatusCreated, "")
-	if other.Header.Get("Idempotent-Replayed") != "" || decode[scanView](t, other).ID == original.ID {
+	if other.Header.Get("Idempotent-Replayed") != "" || decode[api.Scan](t, other).ID == original.ID {
 		t.Errorf("another API key replayed the MSP key's scan: %s", other.Body)
 	}
 
@@ -74,18 +78,37 @@ func TestIdempotentReplay(t *testing.T) {
 	sim.ForgetScan(original.ID)
 	fresh := postWithKey(t, sim, keyMSP, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
 	expectStatus(t, fresh, http.StatusCreated, "")
-	if fresh.Header.Get("Idempotent-Replayed") != "" || decode[scanView](t, fresh).ID == original.ID {
+	if fresh.Header.Get("Idempotent-Replayed") != "" || decode[api.Scan](t, fresh).ID == original.ID {
 		t.Errorf("key of a forgotten scan: %s", fresh.Body)
 	}
 
-	expectStatus(t, postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 256)),
-		http.StatusBadRequest, apicode.Validation)
+	resp := postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 256))
+	expectStatus(t, resp, http.StatusBadRequest, api.ErrorCodeValidationError)
+	if !strings.Contains(resp.Env.Error.Message, "header Idempotency-Key must be a string of at most 255 characters") {
+		t.Errorf("message %q", resp.Env.Error.Message)
+	}
 	expectStatus(t, postWithKey(t, sim, keyA, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 255)),
 		http.StatusCreated, "")
+
+	// The published profile knows no Idempotency-Key: a retried POST is a
+	// new request, and a long key is not even read.
+	published, _ := newTestServer(t, Config{})
+	for range 2 {
+		resp := postWithKey(t, published, DemoAPIKey, "/tenants/me/scans", `{"scan_type":"compliance"}`, "run-42")
+		expectStatus(t, resp, http.StatusCreated, "")
+		if resp.Header.Get("Idempotent-Replayed") != "" {
+			t.Error("the published profile replayed")
+		}
+	}
+	expectStatus(t, postWithKey(t, published, DemoAPIKey, "/tenants/me/scans", `{"scan_type":"compliance"}`, strings.Repeat("k", 300)),
+		http.StatusCreated, "")
+	if got := published.ScanCount(DemoTenant); got != 3 {
+		t.Errorf("published profile: %d scans, want 3", got)
+	}
 }
 
 func TestConcurrentIdempotentPostsCreateOneScan(t *testing.T) {
-	sim, _ := newTestServer(t, Config{})
+	sim, _ := newTestServer(t, Config{Profile: ProfileAssumed})
 	const clients = 32
 	responses := make([]response, clients)
 	start := make(chan struct{})
@@ -105,7 +128,7 @@ func TestConcurrentIdempotentPostsCreateOneScan(t *testing.T) {
 		if resp.Header.Get("Idempotent-Replayed") == "" {
 			fresh++
 		}
-		if id := decode[scanView](t, resp).ID; id != decode[scanView](t, responses[0]).ID {
+		if id := decode[api.Scan](t, resp).ID; id != decode[api.Scan](t, responses[0]).ID {
 			t.Fatalf("concurrent duplicates got different scans: %s", id)
 		}
 	}
@@ -118,7 +141,7 @@ func TestConcurrentIdempotentPostsCreateOneScan(t *testing.T) {
 // effect, and retrying with the same Idempotency-Key replays the scan.
 func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 	var log syncbuffer.Buffer
-	sim, _ := newTestServer(t, Config{ResetRate: 0.5, Seed: 4, RequestLog: &log})
+	sim, _ := newTestServer(t, Config{Profile: ProfileAssumed, ResetRate: 0.5, Seed: 4, RequestLog: &log})
 	server := serveHTTP(t, sim)
 	// No keep-alive: each attempt on its own connection, so Go's transport
 	// never replays a request on its own and every reset reaches us.
@@ -181,7 +204,7 @@ func TestResetAfterProcessingAndIdempotentRetry(t *testing.T) {
 // Every fault at once, from many goroutines: each caller that retries with
 // its own Idempotency-Key ends with exactly one scan.
 func TestFaultsUnderConcurrencyKeepExactlyOnce(t *testing.T) {
-	sim, _ := newTestServer(t, Config{ErrorRate: 0.2, ResetRate: 0.2, MalformedRate: 0.2, Seed: 9})
+	sim, _ := newTestServer(t, Config{Profile: ProfileAssumed, ErrorRate: 0.2, ResetRate: 0.2, MalformedRate: 0.2, Seed: 9})
 	server := serveHTTP(t, sim)
 	client := server.Client()
 
@@ -235,7 +258,7 @@ func postUntilAnswered(client *http.Client, baseURL, key string) (string, error)
 		}
 		var env struct {
 			Success bool     `json:"success"`
-			Data    scanView `json:"data"`
+			Data    api.Scan `json:"data"`
 		}
 		if json.Unmarshal(body, &env) != nil || !env.Success || env.Data.ID == "" {
 			continue
@@ -253,6 +276,7 @@ func postScan(client *http.Client, baseURL, idempotencyKey string) (*http.Respon
 		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+DemoAPIKey)
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	resp, err := client.Do(req)
 	if err != nil {

@@ -2,10 +2,12 @@ package simulator
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 )
 
@@ -13,9 +15,14 @@ import (
 // going and what a layer decided about its answer. withExchange creates it;
 // the other layers read it from the request's context.
 type exchange struct {
+	// requestID names the request in the log, and in the assumed profile
+	// in X-Request-Id and error.request_id.
 	requestID string
 	started   time.Time
-	route     match
+	// assumed is set in the assumed profile.
+	assumed bool
+	// route is the operation of the document the request is for.
+	route route
 	// escapedPath is what the request log shows: never the query string.
 	escapedPath string
 	// presentedKey is the bearer token as sent, "" when there is none or it
@@ -45,22 +52,25 @@ func exchangeOf(r *http.Request) *exchange {
 	return &exchange{requestID: newRequestID(), started: time.Now()}
 }
 
-// withExchange gives the request its ID (the X-Request-Id header), routes
-// it, counts it, and drops the connection at the very end when a reset was
-// injected, so that whoever sees the reset also finds it in the log.
+// withExchange gives the request its ID, routes it by the document, counts
+// it, and drops the connection at the very end when a reset was injected, so
+// that whoever sees the reset also finds it in the log.
 func (s *Server) withExchange(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := &exchange{
 			requestID:   newRequestID(),
 			started:     time.Now(),
+			assumed:     s.assumed,
 			escapedPath: r.URL.EscapedPath(),
 		}
-		ex.route = matchRoute(r.Method, ex.escapedPath)
+		ex.route = s.contract.find(r)
 		ex.presentedKey, ex.authErr = bearerToken(r.Header.Get("Authorization"))
-		w.Header().Set("X-Request-Id", ex.requestID)
+		if s.assumed {
+			w.Header().Set("X-Request-Id", ex.requestID)
+		}
 		s.count(func(stats *Stats) {
 			stats.Requests++
-			stats.ByRoute[ex.route.route.statsKey()]++
+			stats.ByRoute[ex.route.statsKey()]++
 		})
 
 		next.ServeHTTP(&datedWriter{ResponseWriter: w, clock: s.clock}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
@@ -71,9 +81,9 @@ func (s *Server) withExchange(next http.Handler) http.Handler {
 	})
 }
 
-// datedWriter gives the answer a Date from the clock that stamps created_at,
-// read as the answer is written, as an origin server dates its answers by its
-// own clock: the client ages a replayed scan by it.
+// datedWriter gives the answer a Date from the simulator's clock, read as
+// the answer is written, as an origin server dates its answers by its own
+// clock: the client ages a replayed scan by it.
 type datedWriter struct {
 	http.ResponseWriter
 	clock   clock.Clock
@@ -114,7 +124,7 @@ func withRecover(next http.Handler) http.Handler {
 				panic(recovered)
 			}
 			if !recorder.wroteHeader {
-				writeError(recorder, exchangeOf(r).requestID, &apiError{Status: http.StatusInternalServerError, Code: apicode.Internal,
+				writeError(recorder, exchangeOf(r), &apiError{Status: http.StatusInternalServerError, Code: api.ErrorCodeInternalError,
 					Message: "the simulator hit an unexpected error; this is a simulator bug"})
 			}
 		}()
@@ -131,8 +141,76 @@ func (s *Server) withLatency(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := (clock.Real{}).Sleep(r.Context(), s.latency); err != nil {
-			writeError(w, exchangeOf(r).requestID, &apiError{Status: http.StatusServiceUnavailable, Code: apicode.ServiceUnavailable,
+			writeError(w, exchangeOf(r), &apiError{Status: http.StatusServiceUnavailable, Code: api.ErrorCodeServiceUnavailable,
 				Message: "the request was cancelled while the simulator delayed it", RetryAfterSeconds: 1})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withConformance validates every answer below it against the document
+// before it is written: one that does not conform is replaced by 500
+// INTERNAL_ERROR, counted in Stats.NonConformingAnswers and kept for
+// NonConformingAnswers, so drift between the code and the document fails
+// whatever test meets it. Injected faults sit above this layer: their
+// broken answers are meant.
+func (s *Server) withConformance(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.validateAnswers {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ex := exchangeOf(r)
+		before := w.Header().Clone()
+		answer := newBufferedResponse(w.Header())
+		next.ServeHTTP(answer, r)
+		status, body := answer.answeredStatus(), answer.body.Bytes()
+		if s.breakAnswer != nil {
+			body = s.breakAnswer(answer.header, body)
+		}
+		if err := s.contract.checkAnswer(r.Context(), r, ex.route, status, answer.header, body, !s.assumed); err != nil {
+			reason := firstLine(err.Error())
+			s.recordNonConforming(fmt.Sprintf("%s %s %d: %s", r.Method, ex.escapedPath, status, reason))
+			replaceHeader(w.Header(), before)
+			writeError(w, ex, &apiError{Status: http.StatusInternalServerError, Code: api.ErrorCodeInternalError,
+				Message: "the simulator's answer does not conform to api/aether365.openapi.yaml: " + reason})
+			return
+		}
+		replaceHeader(w.Header(), answer.header)
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
+}
+
+func replaceHeader(dst, src http.Header) {
+	clear(dst)
+	maps.Copy(dst, src)
+}
+
+// withRequestValidation answers what the document does not route (404
+// NOT_FOUND, 405 METHOD_NOT_ALLOWED with Allow) and what it does not accept
+// (400 VALIDATION_ERROR, 413 PAYLOAD_TOO_LARGE), so the operations behind it
+// see only valid requests.
+func (s *Server) withRequestValidation(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ex := exchangeOf(r)
+		found := ex.route
+		if found.operation == nil {
+			if found.allow != "" {
+				writeError(w, ex, &apiError{Status: http.StatusMethodNotAllowed, Code: api.ErrorCodeMethodNotAllowed,
+					Message: fmt.Sprintf("method %s is not allowed here; use %s", quoteForMessage(r.Method), found.allow), Allow: found.allow})
+				return
+			}
+			writeError(w, ex, notFoundError(api.ErrorCodeNotFound, "no such endpoint; see the API reference for the available endpoints"))
+			return
+		}
+		if r.Body == nil {
+			r.Body = http.NoBody // a handler-level caller may leave it nil; a server never does
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if apiErr := s.contract.validateRequest(r, found, !s.assumed); apiErr != nil {
+			writeError(w, ex, apiErr)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -2,20 +2,20 @@ package simulator
 
 import (
 	"maps"
-	"net/http"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // failureSet is the failing results of a scan, matched across scans by
-// control and subject (control_id and title), as the provider compares them.
-func failureSet(results []resultView) map[string]bool {
+// check and subject (test_id and title), as the provider compares them.
+func failureSet(results []api.Result) map[string]bool {
 	failed := map[string]bool{}
 	for _, r := range results {
-		if r.Result == "Failed" {
-			failed[r.ControlID+"\x00"+r.Title] = true
+		if r.Result == api.ResultValueFailed {
+			failed[r.TestID+"\x00"+r.Title] = true
 		}
 	}
 	return failed
@@ -23,29 +23,30 @@ func failureSet(results []resultView) map[string]bool {
 
 func TestScoreSequenceGivesABaselineAndARegression(t *testing.T) {
 	t.Parallel()
-	sim, _ := newTestServer(t, Config{APIKeys: multiTenantKeys(), ScoreSequence: []float64{88, 71}, ResultsPerScan: 230, Seed: 365})
-	scoresOf := func(key string, n int) []scanView {
-		var scans []scanView
+	cfg := multiAccountConfig()
+	cfg.ScoreSequence, cfg.ResultsPerScan, cfg.Seed = []float64{88, 71}, 230, 365
+	sim, _ := newTestServer(t, cfg)
+	scans := func(key string, n int) []api.Scan {
+		var created []api.Scan
 		for range n {
-			scans = append(scans, createScan(t, sim, key, "compliance"))
+			created = append(created, createScan(t, sim, key, "compliance"))
 		}
-		return scans
+		return created
 	}
-	// Each tenant has its own sequence: tenant-a's scans do not use up
-	// tenant-b's, and the last score repeats.
-	a := scoresOf(keyA, 3)
-	b := scoresOf(keyB, 1)
+	// Each account has its own sequence: account A's scans do not use up
+	// account B's, and the last score repeats.
+	a := scans(keyA, 3)
+	b := scans(keyB, 1)
 	for i, want := range []float64{88, 71, 71} {
 		if *a[i].Score != want {
-			t.Errorf("tenant-a scan %d scored %v, want %v", i+1, *a[i].Score, want)
+			t.Errorf("account A scan %d scored %v, want %v", i+1, *a[i].Score, want)
 		}
 	}
 	if *b[0].Score != 88 {
-		t.Errorf("tenant-b's first scan scored %v, want 88", *b[0].Score)
+		t.Errorf("account B's first scan scored %v, want 88", *b[0].Score)
 	}
-
-	baseline := failureSet(allResultsAs(t, sim, keyA, a[0].ID))
-	regressed := failureSet(allResultsAs(t, sim, keyA, a[1].ID))
+	baseline := failureSet(allResultsAs(t, sim, keyA, a[0].ID, ""))
+	regressed := failureSet(allResultsAs(t, sim, keyA, a[1].ID, ""))
 	if len(regressed) <= len(baseline) {
 		t.Fatalf("71%% scan fails %d results, the 88%% one %d: want more failures at the lower score", len(regressed), len(baseline))
 	}
@@ -54,38 +55,53 @@ func TestScoreSequenceGivesABaselineAndARegression(t *testing.T) {
 			t.Errorf("%q fails at 88%% but passes at 71%%: new failures would be noise", failure)
 		}
 	}
-	if a[1].Summary.FailedBySeverity == a[0].Summary.FailedBySeverity {
-		t.Error("the regression changed no severity count")
+	if *a[1].FailCount <= *a[0].FailCount {
+		t.Error("the regression did not raise fail_count")
 	}
 	// The same score, the same failures: an unchanged posture shows no change.
-	if repeat := failureSet(allResultsAs(t, sim, keyA, a[2].ID)); !maps.Equal(repeat, regressed) {
-		t.Error("two 71% scans of one tenant fail different results")
+	if repeat := failureSet(allResultsAs(t, sim, keyA, a[2].ID, "")); !maps.Equal(repeat, regressed) {
+		t.Error("two 71% scans of one connection fail different results")
 	}
 }
 
-// With the default 150 results or more, and scores of 2 and above, a lower
-// score fails everything a higher one fails (fewer results leave too few
-// ways to hit a score to keep every failure).
+// A lower score fails everything a higher one fails: with 1,000 results or
+// more between any two scores, with fewer when the scores are far enough
+// apart (5 points with 150 results), between 10 and 99 (see planOutcomes).
 func TestFailuresAreNestedAcrossScores(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{150, 230, 1000} {
-		for _, tenant := range []string{"contoso", "fabrikam"} {
-			p := posture{seed: 7, tenant: tenant, scanType: "compliance"}
-			var previous map[int]bool
-			for tenths := 1000; tenths >= 20; tenths-- {
-				generated := generateResults(p, n, float64(tenths)/10)
-				failed := map[int]bool{}
-				for position, o := range generated.outcomes {
-					if o == outcomeFailed {
-						failed[position] = true
+	for _, tc := range []struct{ n, lowest, highest, gap int }{
+		{150, 100, 990, 50}, {230, 100, 990, 30}, {1000, 20, 1000, 1},
+	} {
+		for _, connection := range []string{"conn_contoso", "conn_fabrikam"} {
+			for _, scanType := range []api.ScanType{api.ScanTypeCompliance, api.ScanTypeExposure} {
+				p := posture{seed: 7, account: "t_msp", connection: connection, scanType: scanType}
+				failed := map[int]map[int]bool{}
+				for tenths := tc.lowest; tenths <= tc.highest; tenths++ {
+					failed[tenths] = map[int]bool{}
+					for position, o := range generateResults(p, tc.n, float64(tenths)/10).outcomes {
+						if o == outcomeFailed {
+							failed[tenths][position] = true
+						}
 					}
 				}
-				for position := range previous {
-					if !failed[position] {
-						t.Fatalf("n=%d %s: position %d fails above %v%% and passes at it", n, tenant, position, float64(tenths)/10)
+				for higher := tc.highest; higher >= tc.lowest; higher-- {
+					// The failures are a prefix of one order, so counts
+					// settle every pair; sets are checked at the gap.
+					if lower := higher - tc.gap; lower >= tc.lowest {
+						for position := range failed[higher] {
+							if !failed[lower][position] {
+								t.Fatalf("n=%d %s %s: position %d fails at %v%% and passes at %v%%", tc.n, connection, scanType, position,
+									float64(higher)/10, float64(lower)/10)
+							}
+						}
+					}
+					for lower := higher - tc.gap; lower >= tc.lowest; lower-- {
+						if len(failed[lower]) < len(failed[higher]) {
+							t.Fatalf("n=%d %s %s: %d failures at %v%%, %d at %v%%", tc.n, connection, scanType,
+								len(failed[higher]), float64(higher)/10, len(failed[lower]), float64(lower)/10)
+						}
 					}
 				}
-				previous = failed
 			}
 		}
 	}
@@ -102,13 +118,15 @@ func TestSetScoreSequenceAndSetScoreReplaceEachOther(t *testing.T) {
 	if scan := createScan(t, sim, DemoAPIKey, "compliance"); *scan.Score != 77 {
 		t.Errorf("after SetScore(77): %v", *scan.Score)
 	}
-	// A failed scan does not use up a score of the sequence.
+	// Scans that do not complete do not use up a score of the sequence.
 	sim.SetScoreSequence(95, 70)
-	sim.SetScanOutcome(OutcomeFailed)
-	createScan(t, sim, DemoAPIKey, "compliance")
+	for _, outcome := range []string{OutcomeFailed, OutcomeCancelled} {
+		sim.SetScanOutcome(outcome)
+		createScan(t, sim, DemoAPIKey, "compliance")
+	}
 	sim.SetScanOutcome(OutcomeCompleted)
 	if scan := createScan(t, sim, DemoAPIKey, "compliance"); *scan.Score != 70 {
-		t.Errorf("the tenant's 4th completed scan scored %v, want the sequence's last, 70", *scan.Score)
+		t.Errorf("the account's 4th completed scan scored %v, want the sequence's last, 70", *scan.Score)
 	}
 	func() {
 		defer func() {
@@ -121,23 +139,15 @@ func TestSetScoreSequenceAndSetScoreReplaceEachOther(t *testing.T) {
 }
 
 func TestDelayedScansKeepTheirSequenceScore(t *testing.T) {
-	sim, fake := newTestServer(t, Config{ScoreSequence: []float64{92, 64}, ScanDuration: time.Minute})
-	first, second := createScan(t, sim, DemoAPIKey, "compliance"), createScan(t, sim, DemoAPIKey, "compliance")
+	cfg := multiAccountConfig()
+	cfg.ScoreSequence, cfg.ScanDuration = []float64{92, 64}, time.Minute
+	sim, fake := newTestServer(t, cfg)
+	first := createScan(t, sim, keyMSP, "compliance")
+	resp := call(t, sim, request{method: "POST", path: "/tenants/me/scans?connectionId=conn_adatum", key: keyMSP, body: `{"scan_type":"compliance"}`})
+	expectStatus(t, resp, 201, "")
+	second := decode[api.Scan](t, resp)
 	fake.Advance(time.Minute)
-	if got := []float64{*getScan(t, sim, DemoAPIKey, first.ID).Score, *getScan(t, sim, DemoAPIKey, second.ID).Score}; !slices.Equal(got, []float64{92, 64}) {
+	if got := []float64{*getScan(t, sim, keyMSP, first.ID).Score, *getScan(t, sim, keyMSP, second.ID).Score}; !slices.Equal(got, []float64{92, 64}) {
 		t.Errorf("scores %v, want [92 64]", got)
-	}
-}
-
-func allResultsAs(t *testing.T, sim *Server, key, id string) []resultView {
-	t.Helper()
-	var results []resultView
-	for page := 1; ; page++ {
-		resp := call(t, sim, request{method: "GET", path: "/scans/" + id + "/results?limit=100&page=" + strconv.Itoa(page), key: key})
-		expectStatus(t, resp, http.StatusOK, "")
-		results = append(results, decode[[]resultView](t, resp)...)
-		if page >= resp.Env.Meta.TotalPages {
-			return results
-		}
 	}
 }

@@ -6,12 +6,12 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // newRateLimiters returns one token bucket per key and one shared by every
 // unknown or missing key, or nils when perSecond is 0 (no limit).
-func newRateLimiters(perSecond float64, apiKeys map[string][]string) (map[string]*rate.Limiter, *rate.Limiter) {
+func newRateLimiters(perSecond float64, apiKeys map[string]string) (map[string]*rate.Limiter, *rate.Limiter) {
 	if perSecond <= 0 {
 		return nil, nil
 	}
@@ -23,9 +23,10 @@ func newRateLimiters(perSecond float64, apiKeys map[string][]string) (map[string
 	return limiters, rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
-// withRateLimit answers 429 when the presented key's bucket is empty. It
-// runs before authentication, as a gateway would, so unknown keys share the
-// anonymous bucket.
+// withRateLimit answers 429 RATE_LIMITED when the presented key's bucket is
+// empty; only the assumed profile has a rate limit. It runs before
+// authentication, as a gateway would, so unknown keys share the anonymous
+// bucket.
 func (s *Server) withRateLimit(next http.Handler) http.Handler {
 	if s.limiters == nil {
 		return next
@@ -34,7 +35,7 @@ func (s *Server) withRateLimit(next http.Handler) http.Handler {
 		ex := exchangeOf(r)
 		if apiErr := s.takeToken(ex.presentedKey); apiErr != nil {
 			s.count(func(stats *Stats) { stats.RateLimited++ })
-			writeError(w, ex.requestID, apiErr)
+			writeError(w, ex, apiErr)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -57,6 +58,6 @@ func (s *Server) takeToken(presentedKey string) *apiError {
 	}
 	reservation.CancelAt(now)
 	seconds := int(math.Ceil(delay.Seconds()))
-	return &apiError{Status: http.StatusTooManyRequests, Code: apicode.RateLimited,
+	return &apiError{Status: http.StatusTooManyRequests, Code: api.ErrorCodeRateLimited,
 		Message: "too many requests for this API key; retry after the Retry-After delay", RetryAfterSeconds: max(seconds, 1)}
 }

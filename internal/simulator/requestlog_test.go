@@ -66,7 +66,7 @@ func parseLogfmt(t testing.TB, line string) map[string]string {
 func TestRequestLogIsStructured(t *testing.T) {
 	var log bytes.Buffer
 	longKey := "ae_live_" + strings.Repeat("s3cr3t", 4)
-	sim, _ := newTestServer(t, Config{RequestLog: &log, APIKeys: map[string][]string{longKey: {"contoso"}}})
+	sim, _ := newTestServer(t, Config{RequestLog: &log, APIKeys: map[string]string{longKey: "t_contoso"}})
 	scan := createScan(t, sim, longKey, "compliance")
 	brew := httptest.NewRequest("GET", "/scans/"+scan.ID, nil)
 	brew.Method = "BREW\nTEA" // no client sends it, but the log must stay one line a request
@@ -103,7 +103,7 @@ func TestRequestLogIsStructured(t *testing.T) {
 func TestRequestLogInJSONHasTheSameFields(t *testing.T) {
 	var log bytes.Buffer
 	longKey := "ae_live_" + strings.Repeat("s3cr3t", 4)
-	sim, _ := newTestServer(t, Config{RequestLog: &log, RequestLogFormat: LogFormatJSON, APIKeys: map[string][]string{longKey: {"contoso"}}})
+	sim, _ := newTestServer(t, Config{RequestLog: &log, RequestLogFormat: LogFormatJSON, APIKeys: map[string]string{longKey: "t_contoso"}})
 	scan := createScan(t, sim, longKey, "compliance")
 	call(t, sim, request{method: "GET", path: "/scans/" + scan.ID})
 

@@ -14,12 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
 // The seed's examples, run unchanged but for base URL and key (see
-// testdata/seed/README.md). Scans take no time (ScanDuration 0) so the
-// scripts' 30-second poll sleeps are never reached.
+// testdata/seed/README.md), against both profiles. Scans take no time
+// (ScanDuration 0) so the scripts' 30-second poll sleeps are never reached.
 
 const (
 	seedBaseURL     = "https://api.aether365.io"
@@ -31,14 +32,31 @@ const (
 	scriptTimeout   = time.Minute
 )
 
-// seedServer serves a simulator over real HTTP, as the scripts need.
+// seedServer serves a simulator over real HTTP, as the scripts need; the
+// test fails if any answer did not conform to the document.
 func seedServer(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
 	sim, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		for _, reason := range sim.NonConformingAnswers() {
+			t.Errorf("an answer did not conform to the document: %s", reason)
+		}
+	})
 	return sim, serveHTTP(t, sim).URL
+}
+
+// forEachProfile runs a seed example against both profiles: the seed's
+// scripts must work with the published API as with our assumptions.
+func forEachProfile(t *testing.T, run func(t *testing.T, profile string)) {
+	for _, profile := range profiles {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			run(t, profile)
+		})
+	}
 }
 
 // seedScript returns a seed example with the base URL and key replaced.
@@ -137,18 +155,21 @@ func TestSeedPythonTriggerAndWait(t *testing.T) {
 		wantExit int
 		wantOut  []string
 	}{
-		{"passes", Config{Score: ptr(87.5)}, 0, []string{"Scan started: scn_", "Score: 87.5%", "Security check passed"}},
+		{"passes", Config{Score: ptr(87.5)}, 0, []string{"Scan started: scan_", "Score: 87.5%", "Security check passed"}},
 		{"below threshold", Config{Score: ptr(70.0)}, 1, []string{"Score: 70", "is below threshold (80%). Failing pipeline."}},
-		{"scan fails", Config{ScanOutcome: OutcomeFailed}, 1, []string{"Scan started: scn_", "Scan failed"}},
+		{"scan fails", Config{ScanOutcome: OutcomeFailed}, 1, []string{"Scan started: scan_", "Scan failed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			sim, url := seedServer(t, tc.cfg)
-			out, code := runPython(t, seedScript(t, "trigger_and_wait.py", url, seedPythonKey, DemoAPIKey))
-			if code != tc.wantExit {
-				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantExit, out)
-			}
-			checkOutputAndOneScan(t, sim, out, tc.wantOut, "the script")
+			forEachProfile(t, func(t *testing.T, profile string) {
+				cfg := tc.cfg
+				cfg.Profile = profile
+				sim, url := seedServer(t, cfg)
+				out, code := runPython(t, seedScript(t, "trigger_and_wait.py", url, seedPythonKey, DemoAPIKey))
+				if code != tc.wantExit {
+					t.Fatalf("exit %d, want %d:\n%s", code, tc.wantExit, out)
+				}
+				checkOutputAndOneScan(t, sim, out, tc.wantOut, "the script")
+			})
 		})
 	}
 }
@@ -156,36 +177,37 @@ func TestSeedPythonTriggerAndWait(t *testing.T) {
 func TestSeedPythonCriticalFailures(t *testing.T) {
 	requirePythonRequests(t)
 	t.Run("no completed scan", func(t *testing.T) {
-		t.Parallel()
-		_, url := seedServer(t, Config{})
-		out, code := runPython(t, seedScript(t, "critical_failures.py", url, seedPythonKey, DemoAPIKey))
-		if code != 0 || !strings.Contains(out, "No completed scans found") {
-			t.Fatalf("exit %d:\n%s", code, out)
-		}
+		forEachProfile(t, func(t *testing.T, profile string) {
+			_, url := seedServer(t, Config{Profile: profile})
+			out, code := runPython(t, seedScript(t, "critical_failures.py", url, seedPythonKey, DemoAPIKey))
+			if code != 0 || !strings.Contains(out, "No completed scans found") {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+		})
 	})
 	t.Run("pages through the latest scan", func(t *testing.T) {
-		t.Parallel()
-		// Enough results for several pages of critical failures.
-		sim, url := seedServer(t, Config{Score: ptr(60.0), ResultsPerScan: 10000})
-		createScan(t, sim, DemoAPIKey, "identity") // older, must be ignored
-		latest := createScan(t, sim, DemoAPIKey, "compliance")
-		want := allResults(t, sim, latest.ID, "&result=Failed&severity=Critical")
-		if len(want) <= 100 {
-			t.Fatalf("only %d critical failures; the test needs more than one page", len(want))
-		}
-
-		out, code := runPython(t, seedScript(t, "critical_failures.py", url, seedPythonKey, DemoAPIKey))
-		if code != 0 {
-			t.Fatalf("exit %d:\n%s", code, out)
-		}
-		if !strings.Contains(out, "Critical failures: "+strconv.Itoa(len(want))+"\n") {
-			t.Fatalf("want %d critical failures:\n%.500s", len(want), out)
-		}
-		for _, r := range want {
-			if !strings.Contains(out, "  ["+r.ID+"] "+r.Title+"\n") {
-				t.Fatalf("output lacks %s %q", r.ID, r.Title)
+		forEachProfile(t, func(t *testing.T, profile string) {
+			// Enough results for several pages of critical failures.
+			sim, url := seedServer(t, Config{Profile: profile, Score: ptr(60.0), ResultsPerScan: 10000})
+			createScan(t, sim, DemoAPIKey, "exposure") // older, must be ignored
+			latest := createScan(t, sim, DemoAPIKey, "compliance")
+			want := allResults(t, sim, latest.ID, "&result=failed&severity=critical")
+			if len(want) <= 100 {
+				t.Fatalf("only %d critical failures; the test needs more than one page", len(want))
 			}
-		}
+			out, code := runPython(t, seedScript(t, "critical_failures.py", url, seedPythonKey, DemoAPIKey))
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			if !strings.Contains(out, "Critical failures: "+strconv.Itoa(len(want))+"\n") {
+				t.Fatalf("want %d critical failures:\n%.500s", len(want), out)
+			}
+			for _, r := range want {
+				if !strings.Contains(out, "  ["+r.ID+"] "+r.Title+"\n") {
+					t.Fatalf("output lacks %s %q", r.ID, r.Title)
+				}
+			}
+		})
 	})
 }
 
@@ -294,66 +316,69 @@ func TestSeedGitHubActionsWorkflow(t *testing.T) {
 		{"scan fails", Config{ScanOutcome: OutcomeFailed}, "Wait for completion", []string{"Status: failed", "Scan failed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			sim, url := seedServer(t, tc.cfg)
-			out, failedStep := runWorkflow(t, url)
-			if failedStep != tc.failedStep {
-				t.Fatalf("failed step %q, want %q:\n%s", failedStep, tc.failedStep, out)
-			}
-			checkOutputAndOneScan(t, sim, out, tc.wantOut, "the workflow")
+			forEachProfile(t, func(t *testing.T, profile string) {
+				cfg := tc.cfg
+				cfg.Profile = profile
+				sim, url := seedServer(t, cfg)
+				out, failedStep := runWorkflow(t, url)
+				if failedStep != tc.failedStep {
+					t.Fatalf("failed step %q, want %q:\n%s", failedStep, tc.failedStep, out)
+				}
+				checkOutputAndOneScan(t, sim, out, tc.wantOut, "the workflow")
+			})
 		})
 	}
 }
 
 func TestSeedPaginationCurl(t *testing.T) {
 	requireTools(t, "bash", "curl")
-	sim, url := seedServer(t, Config{})
-	scan := createScan(t, sim, DemoAPIKey, "compliance")
-	script := seedScript(t, "pagination.sh", url, "{scanId}", scan.ID, "<token>", DemoAPIKey)
-	combined, out, code := runScriptSeparately(t, t.TempDir(), nil, "bash", "--noprofile", "--norc", "-c", script)
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, combined)
-	}
-	var page struct {
-		Success bool
-		Data    []resultView
-		Meta    pageMeta
-	}
-	if err := json.Unmarshal([]byte(out), &page); err != nil {
-		t.Fatalf("not an envelope: %v\n%.500s", err, out)
-	}
-	if !page.Success || len(page.Data) != 50 || page.Meta != (pageMeta{Total: 150, Page: 2, Limit: 50, TotalPages: 3}) {
-		t.Errorf("page 2 of 50: %d results, meta %+v", len(page.Data), page.Meta)
-	}
+	forEachProfile(t, func(t *testing.T, profile string) {
+		sim, url := seedServer(t, Config{Profile: profile})
+		scan := createScan(t, sim, DemoAPIKey, "compliance")
+		script := seedScript(t, "pagination.sh", url, "{scanId}", scan.ID, "<token>", DemoAPIKey)
+		combined, out, code := runScriptSeparately(t, t.TempDir(), nil, "bash", "--noprofile", "--norc", "-c", script)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, combined)
+		}
+		var page api.ResultListEnvelope
+		if err := json.Unmarshal([]byte(out), &page); err != nil {
+			t.Fatalf("not an envelope: %v\n%.500s", err, out)
+		}
+		if !page.Success || len(page.Data) != 50 || jsonOf(t, page.Meta) != `{"limit":50,"page":2,"total":150,"totalPages":3}` {
+			t.Errorf("page 2 of 50: %d results, meta %s", len(page.Data), jsonOf(t, page.Meta))
+		}
+	})
 }
 
 func TestSeedPowerShellExport(t *testing.T) {
 	requireTools(t, "pwsh")
-	sim, url := seedServer(t, Config{ResultsPerScan: 230})
-	createScan(t, sim, DemoAPIKey, "compliance")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "export.ps1")
-	if err := os.WriteFile(path, []byte(seedScript(t, "export_csv.ps1", url)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, code := runScript(t, dir, []string{"AETHER365_API_KEY=" + DemoAPIKey}, "pwsh", "-NoProfile", "-NonInteractive", "-File", path)
-	if code != 0 || !strings.Contains(out, "Exported 230 results") {
-		t.Fatalf("exit %d:\n%s", code, out)
-	}
-	csvFiles, _ := filepath.Glob(filepath.Join(dir, "scan_*.csv"))
-	if len(csvFiles) != 1 {
-		t.Fatalf("CSV files: %v", csvFiles)
-	}
-	csv, err := os.ReadFile(csvFiles[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lines := strings.Count(strings.TrimSpace(string(csv)), "\n") + 1; lines != 231 {
-		t.Errorf("CSV has %d lines, want a header and 230 rows", lines)
-	}
-	if !regexp.MustCompile(`"res_[0-9a-f]{24}"`).Match(csv) {
-		t.Errorf("CSV lacks result ids:\n%.300s", csv)
-	}
+	forEachProfile(t, func(t *testing.T, profile string) {
+		sim, url := seedServer(t, Config{Profile: profile, ResultsPerScan: 230})
+		createScan(t, sim, DemoAPIKey, "compliance")
+		dir := t.TempDir()
+		path := filepath.Join(dir, "export.ps1")
+		if err := os.WriteFile(path, []byte(seedScript(t, "export_csv.ps1", url)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, code := runScript(t, dir, []string{"AETHER365_API_KEY=" + DemoAPIKey}, "pwsh", "-NoProfile", "-NonInteractive", "-File", path)
+		if code != 0 || !strings.Contains(out, "Exported 230 results") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		csvFiles, _ := filepath.Glob(filepath.Join(dir, "scan_*.csv"))
+		if len(csvFiles) != 1 {
+			t.Fatalf("CSV files: %v", csvFiles)
+		}
+		csv, err := os.ReadFile(csvFiles[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Count(strings.TrimSpace(string(csv)), "\n") + 1; lines != 231 {
+			t.Errorf("CSV has %d lines, want a header and 230 rows", lines)
+		}
+		if !regexp.MustCompile(`"result_[0-9a-f]{24}"`).Match(csv) {
+			t.Errorf("CSV lacks result ids:\n%.300s", csv)
+		}
+	})
 }
 
 // checkOutputAndOneScan checks that a seed example printed every line of

@@ -11,210 +11,176 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 )
 
-func TestNewValidatesConfig(t *testing.T) {
-	for name, cfg := range map[string]Config{
-		"error rate above 1":      {ErrorRate: 1.5},
-		"negative error rate":     {ErrorRate: -0.1},
-		"negative rate limit":     {RateLimit: -1},
-		"outcome misspelt":        {ScanOutcome: "complete"},
-		"negative duration":       {ScanDuration: -time.Second},
-		"negative latency":        {Latency: -time.Second},
-		"too many results":        {ResultsPerScan: MaxResultsPerScan + 1},
-		"negative results":        {ResultsPerScan: -1},
-		"score above 100":         {Score: ptr(100.1)},
-		"key without tenant":      {APIKeys: map[string][]string{"ae_live_x": nil}},
-		"tenant named me":         {APIKeys: map[string][]string{"ae_live_x": {"me"}}},
-		"tenant with a slash":     {APIKeys: map[string][]string{"ae_live_x": {"a/b"}}},
-		"key with whitespace":     {APIKeys: map[string][]string{"ae live": {"demo"}}},
-		"empty key":               {APIKeys: map[string][]string{"": {"demo"}}},
-		"empty tenant":            {APIKeys: map[string][]string{"ae_live_x": {""}}},
-		"tenant of 129 chars":     {APIKeys: map[string][]string{"ae_live_x": {strings.Repeat("t", 129)}}},
-		"secret never printed":    {APIKeys: map[string][]string{"ae_live_supersecret": {}}},
-		"reset rate above 1":      {ResetRate: 1.01},
-		"negative reset rate":     {ResetRate: -0.5},
-		"NaN reset rate":          {ResetRate: nan()},
-		"malformed rate above 1":  {MalformedRate: 2},
-		"negative malformed rate": {MalformedRate: -0.01},
-		"NaN malformed rate":      {MalformedRate: nan()},
-		"rates add up past 1":     {ErrorRate: 0.5, ResetRate: 0.3, MalformedRate: 0.3},
-	} {
-		_, err := New(cfg)
-		if err == nil {
-			t.Errorf("%s: New accepted %+v", name, cfg)
-			continue
-		}
-		if strings.Contains(err.Error(), "supersecret") {
-			t.Errorf("%s: error %q prints the key", name, err)
-		}
-	}
-	for _, cfg := range []Config{
-		{}, // the zero Config
-		{ResetRate: 1},
-		{MalformedRate: 1},
-		{ErrorRate: 0.3, ResetRate: 0.1, MalformedRate: 0.1},
-		{ErrorRate: 0.7, ResetRate: 0.2, MalformedRate: 0.1},
-	} {
-		if _, err := New(cfg); err != nil {
-			t.Errorf("New(%+v): %v", cfg, err)
-		}
-	}
-}
-
 func TestAuthentication(t *testing.T) {
-	sim, _ := newTestServer(t, Config{})
-	for name, header := range map[string]string{
-		"missing":       "",
-		"basic scheme":  "Basic " + DemoAPIKey,
-		"no token":      "Bearer",
-		"empty token":   "Bearer   ",
-		"unknown key":   "Bearer ae_live_unknown",
-		"two tokens":    "Bearer " + DemoAPIKey + " extra",
-		"key alone":     DemoAPIKey,
-		"case of key":   "Bearer AE_LIVE_DEMO",
-		"key with junk": "Bearer " + DemoAPIKey + "x",
-	} {
-		headers := map[string]string{}
-		if header != "" {
-			headers["Authorization"] = header
+	for _, profile := range profiles {
+		sim, _ := newTestServer(t, Config{Profile: profile})
+		for name, tc := range map[string]struct {
+			header string
+			code   api.ErrorCode
+		}{
+			"missing":       {"", api.ErrorCodeAuthMissingToken},
+			"basic scheme":  {"Basic " + DemoAPIKey, api.ErrorCodeAuthInvalidToken},
+			"no token":      {"Bearer", api.ErrorCodeAuthInvalidToken},
+			"empty token":   {"Bearer   ", api.ErrorCodeAuthInvalidToken},
+			"unknown key":   {"Bearer ae_live_unknown", api.ErrorCodeAuthInvalidToken},
+			"two tokens":    {"Bearer " + DemoAPIKey + " extra", api.ErrorCodeAuthInvalidToken},
+			"key alone":     {DemoAPIKey, api.ErrorCodeAuthInvalidToken},
+			"case of key":   {"Bearer AE_LIVE_DEMO", api.ErrorCodeAuthInvalidToken},
+			"key with junk": {"Bearer " + DemoAPIKey + "x", api.ErrorCodeAuthInvalidToken},
+		} {
+			headers := map[string]string{}
+			if tc.header != "" {
+				headers["Authorization"] = tc.header
+			}
+			resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: headers})
+			expectStatus(t, resp, http.StatusUnauthorized, tc.code)
+			if strings.Contains(string(resp.Body), "ae_live") || strings.Contains(string(resp.Body), "AE_LIVE") {
+				t.Errorf("%s: the 401 echoes the key: %s", name, resp.Body)
+			}
 		}
-		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: headers})
-		expectStatus(t, resp, http.StatusUnauthorized, apicode.Unauthorized)
-		if strings.Contains(string(resp.Body), "ae_live") || strings.Contains(string(resp.Body), "AE_LIVE") {
-			t.Errorf("%s: the 401 echoes the key: %s", name, resp.Body)
-		}
+		// The scheme is case-insensitive (RFC 9110).
+		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: map[string]string{"Authorization": "bearer " + DemoAPIKey}})
+		expectStatus(t, resp, http.StatusOK, "")
+		// Authentication comes before routing: no endpoint map for strangers.
+		expectStatus(t, call(t, sim, request{method: "GET", path: "/no/such/path"}), http.StatusUnauthorized, api.ErrorCodeAuthMissingToken)
 	}
-	// The scheme is case-insensitive (RFC 9110).
-	resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", headers: map[string]string{"Authorization": "bearer " + DemoAPIKey}})
-	expectStatus(t, resp, http.StatusOK, "")
-	// Authentication comes before routing: no endpoint map for strangers.
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/no/such/path"}), http.StatusUnauthorized, apicode.Unauthorized)
 }
 
-func TestTenantIsolation(t *testing.T) {
-	sim, _ := newTestServer(t, Config{APIKeys: multiTenantKeys()})
+// One account per key; another account's ID in the path is 403
+// TENANT_ACCESS_DENIED, another account's scan 404 SCAN_NOT_FOUND exactly
+// like a scan that does not exist (divergence 9 of published-api.md §8).
+func TestAccountIsolation(t *testing.T) {
+	sim, _ := newTestServer(t, multiAccountConfig())
 	scanA := createScan(t, sim, keyA, "compliance")
 	scanB := createScan(t, sim, keyB, "compliance")
-	if scanA.TenantID != "tenant-a" || scanB.TenantID != "tenant-b" {
+	if scanA.TenantID != accountA || scanB.TenantID != accountB {
 		t.Fatalf("me resolved to %s and %s", scanA.TenantID, scanB.TenantID)
 	}
-
-	// Key B cannot see tenant A's scan, its results, or tenant A itself.
-	for _, path := range []string{"/scans/" + scanA.ID, "/scans/" + scanA.ID + "/results"} {
+	for _, path := range []string{"/scans/" + scanA.ID, "/scans/" + scanA.ID + "/results", "/scans/" + scanA.ID + "/results/CIS.M365.1.1.1"} {
 		resp := call(t, sim, request{method: "GET", path: path, key: keyB})
-		expectStatus(t, resp, http.StatusNotFound, apicode.NotFound)
-		unknown := call(t, sim, request{method: "GET", path: strings.Replace(path, scanA.ID, "scn_000000000000000000000000", 1), key: keyB})
-		if resp.Env.Error.Message == "" || strings.ReplaceAll(resp.Env.Error.Message, scanA.ID, "X") != strings.ReplaceAll(unknown.Env.Error.Message, "scn_000000000000000000000000", "X") {
-			t.Errorf("another tenant's scan must look exactly like a missing one: %q vs %q", resp.Env.Error.Message, unknown.Env.Error.Message)
+		expectStatus(t, resp, http.StatusNotFound, api.ErrorCodeScanNotFound)
+		unknown := call(t, sim, request{method: "GET", path: strings.Replace(path, scanA.ID, "scan_000000000000000000000000", 1), key: keyB})
+		if strings.ReplaceAll(resp.Env.Error.Message, scanA.ID, "X") != strings.ReplaceAll(unknown.Env.Error.Message, "scan_000000000000000000000000", "X") {
+			t.Errorf("another account's scan must look exactly like a missing one: %q vs %q", resp.Env.Error.Message, unknown.Env.Error.Message)
 		}
 	}
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/tenant-a/scans", key: keyB}), http.StatusForbidden, apicode.Forbidden)
-	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/tenant-a/scans", key: keyB, body: `{"scan_type":"compliance"}`}),
-		http.StatusForbidden, apicode.Forbidden)
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/nobody/scans", key: keyB}), http.StatusForbidden, apicode.Forbidden)
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/tenant-b/scans", key: keyB}), http.StatusOK, "")
-
-	// The MSP key sees both tenants; its "me" is its first one.
-	getScan(t, sim, keyMSP, scanA.ID)
-	getScan(t, sim, keyMSP, scanB.ID)
-	if mine := createScan(t, sim, keyMSP, "identity"); mine.TenantID != "tenant-a" {
-		t.Errorf("MSP me = %s, want tenant-a", mine.TenantID)
+	for _, req := range []request{
+		{method: "GET", path: "/tenants/" + accountA + "/scans"},
+		{method: "POST", path: "/tenants/" + accountA + "/scans", body: `{"scan_type":"compliance"}`},
+		{method: "GET", path: "/tenants/t_nobody/scans"},
+		{method: "GET", path: "/tenants/T_B/scans"},
+	} {
+		req.key = keyB
+		expectStatus(t, call(t, sim, req), http.StatusForbidden, api.ErrorCodeTenantAccessDenied)
 	}
-	resp := call(t, sim, request{method: "POST", path: "/tenants/tenant-b/scans", key: keyMSP, body: `{"scan_type":"email"}`})
+	// The key's own account ID works like "me", as the reference's t_abc123.
+	own := call(t, sim, request{method: "GET", path: "/tenants/" + accountB + "/scans", key: keyB})
+	expectStatus(t, own, http.StatusOK, "")
+	if scans := decode[[]api.Scan](t, own); len(scans) != 1 || scans[0].ID != scanB.ID {
+		t.Errorf("account B's list = %+v", scans)
+	}
+	resp := call(t, sim, request{method: "POST", path: "/tenants/" + accountB + "/scans", key: keyB, body: `{"scan_type":"exposure"}`})
 	expectStatus(t, resp, http.StatusCreated, "")
-	if got := decode[scanView](t, resp); got.TenantID != "tenant-b" {
-		t.Errorf("scan for tenant-b landed in %s", got.TenantID)
-	}
-	if a, b := sim.ScanCount("tenant-a"), sim.ScanCount("tenant-b"); a != 2 || b != 2 {
-		t.Errorf("ScanCount a=%d b=%d, want 2 and 2", a, b)
-	}
-	// Lists never mix tenants.
-	list := decode[[]scanView](t, call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: keyB}))
-	for _, scan := range list {
-		if scan.TenantID != "tenant-b" {
-			t.Errorf("key B's list holds %+v", scan)
-		}
+	if a, b := sim.ScanCount(accountA), sim.ScanCount(accountB); a != 1 || b != 2 {
+		t.Errorf("ScanCount a=%d b=%d, want 1 and 2", a, b)
 	}
 }
 
 func TestRoutingAnswersEnvelopes(t *testing.T) {
 	sim, _ := newTestServer(t, Config{})
 	scan := createScan(t, sim, DemoAPIKey, "compliance")
+	unrouted := 0
 	for _, tc := range []struct {
 		method, path string
 		status       int
+		code         api.ErrorCode
 		allow        string
 	}{
-		{"GET", "/", 404, ""},
-		{"GET", "/scans", 404, ""},
-		{"GET", "/scans/", 404, ""},
-		{"GET", "/scans/" + scan.ID + "/", 404, ""},
-		{"GET", "/scans/" + scan.ID + "/results/extra", 404, ""},
-		{"GET", "/tenants/me/scans/extra", 404, ""},
-		{"GET", "/tenants//scans", 404, ""},
-		{"GET", "/Scans/" + scan.ID, 404, ""},
-		{"GET", "/v1/scans/" + scan.ID, 404, ""},
-		{"GET", "/scans/a%2Fb", 404, ""},
-		{"GET", "/scans/no-such-scan", 404, ""},
-		{"DELETE", "/scans/" + scan.ID, 405, "GET"},
-		{"POST", "/scans/" + scan.ID, 405, "GET"},
-		{"HEAD", "/scans/" + scan.ID, 405, "GET"},
-		{"POST", "/scans/" + scan.ID + "/results", 405, "GET"},
-		{"PUT", "/tenants/me/scans", 405, "GET, POST"},
-		{"PATCH", "/tenants/demo/scans", 405, "GET, POST"},
-		{"OPTIONS", "/tenants/me/scans", 405, "GET, POST"},
+		{"GET", "/", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans/", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans/" + scan.ID + "/", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans/" + scan.ID + "/results/a/extra", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/tenants/me/scans/extra", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/tenants//scans", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/tenants/../scans", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/tenants/%2e%2e/scans", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/Scans/" + scan.ID, 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/v1/scans/" + scan.ID, 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/tenants", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans/a%2Fb", 404, api.ErrorCodeNotFound, ""},
+		{"GET", "/scans/no-such-scan", 404, api.ErrorCodeScanNotFound, ""},
+		{"DELETE", "/scans/" + scan.ID, 405, api.ErrorCodeMethodNotAllowed, "GET"},
+		{"POST", "/scans/" + scan.ID, 405, api.ErrorCodeMethodNotAllowed, "GET"},
+		{"HEAD", "/scans/" + scan.ID, 405, api.ErrorCodeMethodNotAllowed, "GET"},
+		{"POST", "/scans/" + scan.ID + "/results", 405, api.ErrorCodeMethodNotAllowed, "GET"},
+		{"PUT", "/tenants/me/scans", 405, api.ErrorCodeMethodNotAllowed, "GET, POST"},
+		{"PATCH", "/tenants/t_demo/scans", 405, api.ErrorCodeMethodNotAllowed, "GET, POST"},
+		{"OPTIONS", "/tenants/me/scans", 405, api.ErrorCodeMethodNotAllowed, "GET, POST"},
+		{"DELETE", "/tenants/me", 405, api.ErrorCodeMethodNotAllowed, "GET, PATCH"},
+		{"GET", "/tenants/me/scheduled-scans/sched_1", 405, api.ErrorCodeMethodNotAllowed, "PATCH, DELETE"},
+		{"GET", "/tenants/me/connections/conn_primary/activate", 405, api.ErrorCodeMethodNotAllowed, "POST"},
+		{"get", "/tenants/me/scans", 405, api.ErrorCodeMethodNotAllowed, "GET, POST"},
 	} {
 		resp := call(t, sim, request{method: tc.method, path: tc.path, key: DemoAPIKey})
-		want := apicode.NotFound
-		if tc.status == 405 {
-			want = apicode.MethodNotAllowed
+		if tc.code == api.ErrorCodeNotFound || tc.code == api.ErrorCodeMethodNotAllowed {
+			unrouted++
 		}
-		if resp.Status != tc.status || resp.Env.Error.Code != want || resp.Header.Get("Allow") != tc.allow {
+		if resp.Status != tc.status || resp.Env.Error.Code != tc.code || resp.Header.Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d %s Allow %q, want %d %s Allow %q", tc.method, tc.path,
-				resp.Status, resp.Env.Error.Code, resp.Header.Get("Allow"), tc.status, want, tc.allow)
+				resp.Status, resp.Env.Error.Code, resp.Header.Get("Allow"), tc.status, tc.code, tc.allow)
 		}
 	}
-	// An escaped tenant segment is unescaped before matching.
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/%64emo/scans", key: DemoAPIKey}), http.StatusOK, "")
+	// An escaped segment is unescaped before matching.
+	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/%6De/scans", key: DemoAPIKey}), http.StatusOK, "")
+	if stats := sim.Stats(); stats.ByRoute[StatsKeyOther] != unrouted {
+		t.Errorf("ByRoute[other] = %d, want the %d unrouted requests (%v)", stats.ByRoute[StatsKeyOther], unrouted, stats.ByRoute)
+	}
 }
 
 func TestRequestGuards(t *testing.T) {
 	sim, _ := newTestServer(t, Config{})
 	valid := `{"scan_type":"compliance"}`
-
 	atLimit := valid + strings.Repeat(" ", maxBodyBytes-len(valid))
 	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: atLimit}), http.StatusCreated, "")
 	overLimit := atLimit + " "
 	expectStatus(t, call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: overLimit}),
-		http.StatusRequestEntityTooLarge, apicode.PayloadTooLarge)
-
-	long := strings.Repeat("x", maxQueryValueLen+1)
-	for _, query := range []string{"?status=" + long, "?" + long + "=1", "?page=%zz", "?page=1;limit=2"} {
-		expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/me/scans" + query, key: DemoAPIKey}),
-			http.StatusBadRequest, apicode.Validation)
+		http.StatusRequestEntityTooLarge, api.ErrorCodePayloadTooLarge)
+	for _, query := range []string{"?page=%zz", "?page=1;limit=2"} {
+		resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans" + query, key: DemoAPIKey})
+		expectStatus(t, resp, http.StatusBadRequest, api.ErrorCodeValidationError)
+		if !strings.HasPrefix(resp.Env.Error.Message, "the query string is malformed") {
+			t.Errorf("%s: %q", query, resp.Env.Error.Message)
+		}
 	}
-	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/me/scans?unknown=" + strings.Repeat("x", maxQueryValueLen), key: DemoAPIKey}),
+	// Parameters the operation does not have are ignored, however long.
+	expectStatus(t, call(t, sim, request{method: "GET", path: "/tenants/me/scans?unknown=" + strings.Repeat("x", 5000), key: DemoAPIKey}),
 		http.StatusOK, "")
 }
 
 func TestErrorRateInjectsServiceUnavailable(t *testing.T) {
-	sim, _ := newTestServer(t, Config{ErrorRate: 1})
-	for _, req := range []request{
-		{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey},
-		{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: `{"scan_type":"compliance"}`},
-		{method: "GET", path: "/nowhere"}, // before auth and routing
-	} {
-		resp := call(t, sim, req)
-		expectStatus(t, resp, http.StatusServiceUnavailable, apicode.ServiceUnavailable)
-		if resp.Header.Get("Retry-After") != "1" {
-			t.Errorf("503 Retry-After = %q, want 1", resp.Header.Get("Retry-After"))
+	for _, profile := range profiles {
+		sim, _ := newTestServer(t, Config{Profile: profile, ErrorRate: 1})
+		for _, req := range []request{
+			{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey},
+			{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: `{"scan_type":"compliance"}`},
+			{method: "GET", path: "/nowhere"}, // before auth and routing
+		} {
+			resp := call(t, sim, req)
+			expectStatus(t, resp, http.StatusServiceUnavailable, api.ErrorCodeServiceUnavailable)
+			// No Retry-After is published; the assumed profile sends 1.
+			want := map[string]string{ProfilePublished: "", ProfileAssumed: "1"}[profile]
+			if got := resp.Header.Get("Retry-After"); got != want {
+				t.Errorf("%s: 503 Retry-After = %q, want %q", profile, got, want)
+			}
 		}
-	}
-	if stats := sim.Stats(); stats.InjectedErrors != 3 || stats.ScansCreated != 0 {
-		t.Errorf("stats = %+v", stats)
+		if stats := sim.Stats(); stats.InjectedErrors != 3 || stats.ScansCreated != 0 {
+			t.Errorf("stats = %+v", stats)
+		}
 	}
 
 	// A fraction: seeded, so the same seed fails the same requests.
@@ -239,38 +205,40 @@ func TestErrorRateInjectsServiceUnavailable(t *testing.T) {
 	}
 }
 
+// The request rate limit is the assumed profile's (the published API
+// documents none; its only 429 is the scan quota).
 func TestRateLimitPerKey(t *testing.T) {
-	sim, fake := newTestServer(t, Config{APIKeys: multiTenantKeys(), RateLimit: 2})
+	cfg := multiAccountConfig()
+	cfg.Profile, cfg.RateLimit = ProfileAssumed, 2
+	sim, fake := newTestServer(t, cfg)
 	get := func(key string) response {
 		return call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: key})
 	}
 	expectStatus(t, get(keyA), http.StatusOK, "")
 	expectStatus(t, get(keyA), http.StatusOK, "")
 	limited := get(keyA)
-	expectStatus(t, limited, http.StatusTooManyRequests, apicode.RateLimited)
+	expectStatus(t, limited, http.StatusTooManyRequests, api.ErrorCodeRateLimited)
 	if limited.Header.Get("Retry-After") != "1" {
 		t.Errorf("429 Retry-After = %q, want 1", limited.Header.Get("Retry-After"))
 	}
-	// Another key has its own bucket.
 	expectStatus(t, get(keyB), http.StatusOK, "")
-	// The bucket refills with the injected clock.
 	fake.Advance(500 * time.Millisecond)
 	expectStatus(t, get(keyA), http.StatusOK, "")
-	expectStatus(t, get(keyA), http.StatusTooManyRequests, apicode.RateLimited)
+	expectStatus(t, get(keyA), http.StatusTooManyRequests, api.ErrorCodeRateLimited)
 	if stats := sim.Stats(); stats.RateLimited != 2 {
 		t.Errorf("RateLimited = %d, want 2", stats.RateLimited)
 	}
 
-	slow, _ := newTestServer(t, Config{RateLimit: 0.25}) // burst 1, one token per 4 s
+	slow, _ := newTestServer(t, Config{Profile: ProfileAssumed, RateLimit: 0.25}) // burst 1, one token per 4 s
 	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey}), http.StatusOK, "")
 	resp := call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey})
-	expectStatus(t, resp, http.StatusTooManyRequests, apicode.RateLimited)
+	expectStatus(t, resp, http.StatusTooManyRequests, api.ErrorCodeRateLimited)
 	if resp.Header.Get("Retry-After") != "4" {
 		t.Errorf("Retry-After = %q, want 4", resp.Header.Get("Retry-After"))
 	}
 	// Unknown keys share one bucket, and are limited before they are rejected.
-	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess1"}), http.StatusUnauthorized, apicode.Unauthorized)
-	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess2"}), http.StatusTooManyRequests, apicode.RateLimited)
+	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess1"}), http.StatusUnauthorized, api.ErrorCodeAuthInvalidToken)
+	expectStatus(t, call(t, slow, request{method: "GET", path: "/tenants/me/scans", key: "ae_live_guess2"}), http.StatusTooManyRequests, api.ErrorCodeRateLimited)
 }
 
 func TestLatencyIsApplied(t *testing.T) {
@@ -317,8 +285,10 @@ func TestRequestLogNeverHoldsTheKey(t *testing.T) {
 	}
 }
 
-func TestRequestIDsAreUnique(t *testing.T) {
-	sim, _ := newTestServer(t, Config{})
+// Request IDs are the assumed profile's (divergence 16); the published
+// profile sends none.
+func TestRequestIDsAreUniqueInTheAssumedProfile(t *testing.T) {
+	sim, _ := newTestServer(t, Config{Profile: ProfileAssumed})
 	seen := map[string]bool{}
 	for range 50 {
 		id := call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey}).Header.Get("X-Request-Id")
@@ -329,15 +299,26 @@ func TestRequestIDsAreUnique(t *testing.T) {
 	}
 }
 
+// The Date header is HTTP's, stamped from the simulator's clock.
+func TestDateComesFromTheClock(t *testing.T) {
+	sim, fake := newTestServer(t, Config{})
+	fake.Advance(90 * time.Minute)
+	resp := call(t, sim, request{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey})
+	if got, want := resp.Header.Get("Date"), fake.Now().Format(http.TimeFormat); got != want {
+		t.Errorf("Date = %q, want %q", got, want)
+	}
+}
+
 // panicOnceClock makes the simulator fail inside a handler once, to exercise
 // the last-resort recover and check that no lock stays held after it.
 type panicOnceClock struct {
 	clock.Real
+	armed    atomic.Bool
 	panicked atomic.Bool
 }
 
 func (c *panicOnceClock) Now() time.Time {
-	if c.panicked.CompareAndSwap(false, true) {
+	if c.armed.Load() && c.panicked.CompareAndSwap(false, true) {
 		panic("clock exploded")
 	}
 	return c.Real.Now()
@@ -348,11 +329,13 @@ func TestPanicsBecomeInternalErrorEnvelopes(t *testing.T) {
 		{method: "GET", path: "/tenants/me/scans", key: DemoAPIKey},
 		{method: "POST", path: "/tenants/me/scans", key: DemoAPIKey, body: `{"scan_type":"compliance"}`},
 	} {
-		sim, err := New(Config{Clock: &panicOnceClock{}})
+		clk := &panicOnceClock{}
+		sim, err := New(Config{Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectStatus(t, call(t, sim, req), http.StatusInternalServerError, apicode.Internal)
+		clk.armed.Store(true)
+		expectStatus(t, call(t, sim, req), http.StatusInternalServerError, api.ErrorCodeInternalError)
 		done := make(chan response, 1)
 		go func() { done <- call(t, sim, req) }()
 		select {
@@ -367,26 +350,36 @@ func TestPanicsBecomeInternalErrorEnvelopes(t *testing.T) {
 }
 
 func TestConcurrentUseIsRaceFree(t *testing.T) {
-	sim, fake := newTestServer(t, Config{APIKeys: multiTenantKeys(), ScanDuration: time.Second, ResultsPerScan: 300})
+	cfg := multiAccountConfig()
+	cfg.ScanDuration, cfg.ResultsPerScan = time.Second, 300
+	sim, fake := newTestServer(t, cfg)
 	var wg sync.WaitGroup
+	var created atomic.Int64
 	for worker := range 8 {
 		wg.Go(func() {
 			key := []string{keyA, keyB, keyMSP}[worker%3]
 			for range 10 {
-				scan := createScan(t, sim, key, "compliance")
+				resp := call(t, sim, request{method: "POST", path: "/tenants/me/scans", key: key, body: `{"scan_type":"compliance"}`})
 				fake.Advance(200 * time.Millisecond)
-				getScan(t, sim, key, scan.ID)
+				if resp.Status == http.StatusCreated {
+					created.Add(1)
+					scan := decode[api.Scan](t, resp)
+					getScan(t, sim, key, scan.ID)
+					call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results?severity=high", key: key})
+				} else {
+					expectStatus(t, resp, http.StatusConflict, api.ErrorCodeScanAlreadyRunning)
+				}
 				call(t, sim, request{method: "GET", path: "/tenants/me/scans?status=completed", key: key})
-				call(t, sim, request{method: "GET", path: "/scans/" + scan.ID + "/results?severity=high", key: key})
+				call(t, sim, request{method: "PATCH", path: "/tenants/me/notifications", key: key, body: `{"emailOnFail":false}`})
 				sim.Stats()
-				sim.ScanCount("tenant-a")
+				sim.ScanCount(accountA)
 			}
 			sim.SetScore(90)
 			sim.SetResultsPerScan(100)
 		})
 	}
 	wg.Wait()
-	if got := sim.Stats().ScansCreated; got != 80 {
-		t.Errorf("ScansCreated = %d, want 80", got)
+	if got := sim.Stats().ScansCreated; int64(got) != created.Load() || got == 0 {
+		t.Errorf("ScansCreated = %d, %d POSTs answered 201", got, created.Load())
 	}
 }

@@ -3,8 +3,9 @@ package simtest
 import "net/http"
 
 // WithoutRetryAfter removes Retry-After from the successful answers of next,
-// to play a server that gives no polling hint; 429 and 503 keep theirs, as
-// the retry policy needs them.
+// to play a server that gives no polling hint in front of a simulator of the
+// assumed profile (the published profile sends none anyway); 429 and 503
+// keep theirs, as the retry policy needs them.
 func WithoutRetryAfter(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(&hintStripper{ResponseWriter: w}, r)

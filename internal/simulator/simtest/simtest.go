@@ -55,22 +55,39 @@ func New(cfg simulator.Config, front Front) (*Server, error) {
 // Close stops the HTTP server.
 func (s *Server) Close() { s.HTTP.Close() }
 
-// Start is New for one test: it fails the test on a bad cfg and closes the
-// server when the test ends.
+// Start is New for one test: it fails the test on a bad cfg, closes the
+// server when the test ends, and then fails the test if any answer of the
+// simulator did not conform to api/aether365.openapi.yaml (each was
+// answered 500 INTERNAL_ERROR instead), so drift between the simulator and
+// the document fails every test that meets it.
 func Start(t testing.TB, cfg simulator.Config) *Server {
 	t.Helper()
 	return StartBehind(t, cfg, nil)
 }
 
-// StartBehind is Start with a Front.
+// StartBehind is Start with a Front. A Front that rewrites answers is not
+// checked: only what the simulator itself answered is.
 func StartBehind(t testing.TB, cfg simulator.Config, front Front) *Server {
 	t.Helper()
 	s, err := New(cfg, front)
 	if err != nil {
 		t.Fatalf("starting the simulator: %v", err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.Close()
+		CheckConformance(t, s.Server)
+	})
 	return s
+}
+
+// CheckConformance fails t once for each answer of sim that did not conform
+// to api/aether365.openapi.yaml. Start and StartBehind call it when the test
+// ends; call it yourself for a simulator made with simulator.New.
+func CheckConformance(t testing.TB, sim *simulator.Server) {
+	t.Helper()
+	for _, reason := range sim.NonConformingAnswers() {
+		t.Errorf("the simulator answered 500 INTERNAL_ERROR instead of an answer that does not conform to api/aether365.openapi.yaml: %s", reason)
+	}
 }
 
 // SyncBuffer is syncbuffer.Buffer, so that a test starting the simulator
