@@ -348,9 +348,9 @@ type apiRequest struct {
 	query url.Values
 	// body, when non-nil, is sent as JSON.
 	body any
-	// idempotencyKey makes a POST safe to retry; it is sent unchanged on
-	// every attempt.
-	idempotencyKey string
+	// retrySafe makes a POST retryable: the caller knows that sending it
+	// again cannot do it twice (see StartScan).
+	retrySafe bool
 	// list says that data is an array and meta is required.
 	list bool
 	// noRetries: one attempt only (WaitForScan counts failed polls itself).
@@ -368,6 +368,9 @@ type apiResponse struct {
 	Header     http.Header
 	Meta       PageMeta
 	Attempts   int
+	// AnswerLost is set when an earlier attempt may have been carried out
+	// without its answer reaching us (see answerMayBeLost).
+	AnswerLost bool
 }
 
 func (c *Client) endpoint(path string, query url.Values) string {

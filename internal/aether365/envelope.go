@@ -8,12 +8,14 @@ import (
 	"io"
 	"reflect"
 	"time"
+
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // envelope is every response body:
 //
 //	{"success": true,  "data": <object|array>, "meta": {...}}
-//	{"success": false, "error": {"code": "SNAKE_CASE", "message": "...", "request_id": "req_..."}}
+//	{"success": false, "error": {"code": "SNAKE_CASE", "message": "...", "details": {...}}}
 //
 // Data holds the caller's decoding target (a pointer), so the data is
 // decoded straight into it in the same pass as the envelope: a page of
@@ -25,11 +27,10 @@ type envelope struct {
 	Error   *envelopeError `json:"error"`
 }
 
-type envelopeError struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id"`
-}
+// envelopeError is the error object. Its code decodes whatever its value: a
+// code this client does not know (the reference's list is longer than the
+// part we could read) still comes through as an *APIError.
+type envelopeError = api.ErrorDetail
 
 // responseInfo is what decoding needs to know about the HTTP response.
 type responseInfo struct {
@@ -143,7 +144,7 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 		if env.Meta == nil {
 			return nil, malformed(`list response without "meta"`)
 		}
-		if err := env.Meta.validate(); err != nil {
+		if err := validateMeta(env.Meta); err != nil {
 			return nil, fieldMalformed(newMalformed, err, mask)
 		}
 	}
@@ -167,23 +168,69 @@ func errorEnvelope(info responseInfo, e *envelopeError, ok2xx bool, newMalformed
 	if e == nil || e.Code == "" {
 		return newMalformed(false, "", "%s", `error envelope without "error.code"`)
 	}
+	code := string(e.Code)
 	if ok2xx {
-		return newMalformed(isTemporaryCode(e.Code), "", "error envelope %s with a success status", mask.apply(e.Code))
+		return newMalformed(isTemporaryCode(code), "", "error envelope %s with a success status", mask.apply(code))
 	}
-	requestID := e.RequestID
-	if requestID == "" {
-		requestID = info.requestID
+	requestID := info.requestID
+	if e.RequestID != nil && *e.RequestID != "" {
+		requestID = *e.RequestID
 	}
 	// A server (or a proxy) that echoes the Authorization header back in
 	// its message must not put the key into errors, diagnostics or logs.
 	return &APIError{
 		StatusCode: info.status,
-		Code:       mask.apply(e.Code),
+		Code:       mask.apply(code),
 		Message:    mask.apply(e.Message),
+		Details:    maskDetails(e.Details, mask),
 		RequestID:  mask.apply(requestID),
 		Method:     info.method,
 		Path:       info.path,
 	}
+}
+
+// maskDetails returns details with the API key masked in every text of it,
+// keys included, or nil when there is nothing to show. Each decoded text is
+// masked, as Message is: a key the server wrote as JSON escapes inside a
+// string ("\\u0061e_live...") is only visible as such once decoded. The
+// JSON DetailsText shows is checked as well.
+func maskDetails(details map[string]any, mask secretMask) map[string]any {
+	if len(details) == 0 {
+		return nil
+	}
+	masked, _ := maskDetail(details, mask).(map[string]any)
+	text, err := json.Marshal(masked)
+	if err != nil {
+		return nil
+	}
+	if maskedText := mask.apply(string(text)); maskedText != string(text) {
+		// Only the encoding spells the key out: keep the masked text rather
+		// than lose what the API said.
+		return map[string]any{"text": maskedText}
+	}
+	return masked
+}
+
+// maskDetail masks the API key in every string and object key of a decoded
+// JSON value.
+func maskDetail(value any, mask secretMask) any {
+	switch v := value.(type) {
+	case string:
+		return mask.apply(v)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for key, item := range v {
+			out[mask.apply(key)] = maskDetail(item, mask)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = maskDetail(item, mask)
+		}
+		return out
+	}
+	return value
 }
 
 // describeFieldError names the field a well-formed envelope got wrong and
@@ -253,11 +300,15 @@ func decodeSingleJSON(data []byte, v any) error {
 	return nil
 }
 
-func (m *PageMeta) validate() error {
+func validateMeta(m *PageMeta) error {
+	totalPages := 0
+	if m.TotalPages != nil {
+		totalPages = *m.TotalPages
+	}
 	for _, f := range []struct {
 		name  string
 		value int
-	}{{"meta.total", m.Total}, {"meta.page", m.Page}, {"meta.limit", m.Limit}, {"meta.totalPages", m.TotalPages}} {
+	}{{"meta.total", m.Total}, {"meta.page", m.Page}, {"meta.limit", m.Limit}, {"meta.totalPages", totalPages}} {
 		if f.value < 0 {
 			return badField(f.name, "is %d, want 0 or more", f.value)
 		}
@@ -272,7 +323,7 @@ type (
 	resultsData  []Result
 )
 
-func (s *scanData) present() bool     { return s.ID != "" || s.Status != "" || !s.CreatedAt.IsZero() }
+func (s *scanData) present() bool     { return s.ID != "" || s.Status != "" || !s.StartedAt.IsZero() }
 func (l *scanListData) present() bool { return *l != nil }
 func (l *resultsData) present() bool  { return *l != nil }
 

@@ -1,15 +1,17 @@
 package aether365
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // Sentinel errors. Match them with errors.Is; never compare error strings.
@@ -22,17 +24,38 @@ var (
 	// ErrNoScan is returned (wrapped) by LatestScan when no scan matches.
 	ErrNoScan = errors.New("no matching scan")
 
-	// ErrNotFound matches an *APIError for 404 / NOT_FOUND.
+	// ErrNotFound matches an *APIError for 404 (SCAN_NOT_FOUND, RESULT_NOT_FOUND,
+	// CONNECTION_NOT_FOUND, TENANT_NOT_FOUND, ...).
 	ErrNotFound = errors.New("not found")
-	// ErrUnauthorized matches an *APIError for 401 / UNAUTHORIZED.
+	// ErrUnauthorized matches an *APIError for 401 (AUTH_MISSING_TOKEN,
+	// AUTH_INVALID_TOKEN, AUTH_EXPIRED_TOKEN).
 	ErrUnauthorized = errors.New("unauthorized")
-	// ErrForbidden matches an *APIError for 403 / FORBIDDEN.
+	// ErrForbidden matches an *APIError for 403 (AUTH_INSUFFICIENT_SCOPE,
+	// TENANT_ACCESS_DENIED).
 	ErrForbidden = errors.New("forbidden")
-	// ErrValidation matches an *APIError for 400 / VALIDATION_ERROR (and 413 / PAYLOAD_TOO_LARGE).
+	// ErrInsufficientScope matches 403 AUTH_INSUFFICIENT_SCOPE: the account
+	// lacks the role or the entitlement (AI Pilot, Threat Alerts, Policy
+	// Management) for the request. It also matches ErrForbidden.
+	ErrInsufficientScope = errors.New("insufficient scope")
+	// ErrValidation matches an *APIError for 400 (a request the API refused
+	// as invalid) and 413.
 	ErrValidation = errors.New("validation error")
-	// ErrRateLimited matches an *APIError for 429 / RATE_LIMITED.
+	// ErrTenantNotConnected matches 400 TENANT_NOT_CONNECTED: no Microsoft
+	// 365 tenant has granted admin consent yet. It does not match
+	// ErrValidation: no argument of the request is wrong.
+	ErrTenantNotConnected = errors.New("no Microsoft 365 tenant is connected")
+	// ErrRateLimited matches an *APIError for a 429 other than the scan quota
+	// (the reference documents no request rate limit; a 429 without
+	// SCAN_PLAN_LIMIT_REACHED is treated as one, and retried).
 	ErrRateLimited = errors.New("rate limited")
-	// ErrConflict matches an *APIError for 409 / SCAN_NOT_COMPLETED and 422 / IDEMPOTENCY_KEY_REUSED.
+	// ErrScanQuotaReached matches 429 SCAN_PLAN_LIMIT_REACHED: the plan's
+	// scan quota is used up until the next billing period. Never retried.
+	ErrScanQuotaReached = errors.New("scan quota reached")
+	// ErrScanAlreadyRunning matches 409 SCAN_ALREADY_RUNNING: the tenant
+	// already has a scan in progress (one runs at a time).
+	ErrScanAlreadyRunning = errors.New("a scan is already running")
+	// ErrConflict matches an *APIError for any other 409 (SCAN_NOT_COMPLETED:
+	// the results of a scan that has not completed).
 	ErrConflict = errors.New("conflict")
 	// ErrServiceUnavailable matches an *APIError for any 5xx.
 	ErrServiceUnavailable = errors.New("service unavailable")
@@ -49,20 +72,16 @@ var (
 	ErrAttemptTimeout = errors.New("request attempt timed out")
 )
 
-// sentinelForCode maps the codes we know. METHOD_NOT_ALLOWED deliberately
-// maps to nothing: it means a client bug, not a condition callers handle.
-var sentinelForCode = map[string]error{
-	apicode.Validation:           ErrValidation,
-	apicode.PayloadTooLarge:      ErrValidation,
-	apicode.Unauthorized:         ErrUnauthorized,
-	apicode.Forbidden:            ErrForbidden,
-	apicode.NotFound:             ErrNotFound,
-	apicode.ScanNotCompleted:     ErrConflict,
-	apicode.IdempotencyKeyReused: ErrConflict,
-	apicode.RateLimited:          ErrRateLimited,
-	apicode.Internal:             ErrServiceUnavailable,
-	apicode.ServiceUnavailable:   ErrServiceUnavailable,
-	apicode.MethodNotAllowed:     nil,
+// sentinelsForCode maps the codes whose meaning is more than their status
+// to the sentinels they match; every other code, known or not, matches by
+// its HTTP status (sentinelForStatus).
+var sentinelsForCode = map[api.ErrorCode][]error{
+	api.ErrorCodeAuthInsufficientScope: {ErrInsufficientScope, ErrForbidden},
+	api.ErrorCodeTenantNotConnected:    {ErrTenantNotConnected},
+	api.ErrorCodeScanAlreadyRunning:    {ErrScanAlreadyRunning},
+	api.ErrorCodeScanPlanLimitReached:  {ErrScanQuotaReached},
+	// METHOD_NOT_ALLOWED means a client bug, not a condition callers handle.
+	api.ErrorCodeMethodNotAllowed: {},
 }
 
 func sentinelForStatus(status int) error {
@@ -90,26 +109,42 @@ type APIError struct {
 	StatusCode int
 	Code       string
 	Message    string
-	RequestID  string
-	Method     string
-	Path       string
+	// Details is the envelope's error.details, masked; nil or empty when the
+	// API said nothing more.
+	Details   map[string]any
+	RequestID string
+	Method    string
+	Path      string
 }
 
 // Error reads like
-// "aether365: GET /scans/x: 404 NOT_FOUND: Scan not found (request req_abc)".
+// "aether365: GET /scans/x: 404 SCAN_NOT_FOUND: Scan not found (details: {...})".
 func (e *APIError) Error() string {
 	return fmt.Sprintf("aether365: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Code) +
-		unlessEmpty(": %s", e.Message) + unlessEmpty(" (request %s)", e.RequestID)
+		unlessEmpty(": %s", e.Message) + unlessEmpty(" (details: %s)", e.DetailsText()) +
+		unlessEmpty(" (request %s)", e.RequestID)
+}
+
+// DetailsText is Details as compact JSON with sorted keys, "" when empty.
+func (e *APIError) DetailsText() string {
+	if len(e.Details) == 0 {
+		return ""
+	}
+	text, err := json.Marshal(e.Details)
+	if err != nil {
+		return ""
+	}
+	return string(text)
 }
 
 // Is maps the error to a sentinel by its code, falling back to the HTTP
-// status for codes this client does not know.
+// status for codes without a meaning of their own.
 func (e *APIError) Is(target error) bool {
 	if target == nil {
 		return false
 	}
-	if sentinel, known := sentinelForCode[e.Code]; known {
-		return sentinel != nil && sentinel == target
+	if sentinels, known := sentinelsForCode[api.ErrorCode(e.Code)]; known {
+		return slices.Contains(sentinels, target)
 	}
 	return sentinelForStatus(e.StatusCode) == target
 }

@@ -15,8 +15,11 @@ type listRequest[T any] struct {
 	// noun names the items in errors ("scans", "results").
 	noun    string
 	filters []listFilter[T]
-	// maxItems caps the list (0 = all); pageSize is asked for (0 = MaxPageSize).
-	maxItems, pageSize int
+	// maxItems caps the list (0 = all); pageSize is asked for (0 =
+	// maxPageSize, the endpoint's largest page).
+	maxItems, pageSize, maxPageSize int
+	// key is an item's identity, for catching an item served twice.
+	key func(T) string
 	// onPage, when set, sees each page's items once they are checked, before
 	// they are kept.
 	onPage func([]T)
@@ -24,7 +27,8 @@ type listRequest[T any] struct {
 
 // listFilter is a filter of a list request: the query parameter, the value
 // asked for (empty: no filter) and the item's field, which must then match
-// it whatever its case.
+// it whatever its case (nil: the item does not show it, and only the server
+// can apply the filter).
 type listFilter[T any] struct {
 	param, value string
 	field        func(T) string
@@ -37,7 +41,7 @@ func listAll[T any, D ~[]T, P interface {
 	*D
 	dataTarget
 }](ctx context.Context, c *Client, l listRequest[T]) ([]T, PageMeta, error) {
-	pageSize, err := effectivePageSize(l.pageSize, l.maxItems)
+	pageSize, err := effectivePageSize(l.pageSize, l.maxPageSize, l.maxItems)
 	if err != nil {
 		return nil, PageMeta{}, err
 	}
@@ -61,7 +65,10 @@ func listAll[T any, D ~[]T, P interface {
 		}
 		for i, item := range items {
 			for _, f := range l.filters {
-				if got := f.field(item); f.value != "" && !strings.EqualFold(got, f.value) {
+				if f.field == nil || f.value == "" {
+					continue
+				}
+				if got := f.field(item); !strings.EqualFold(got, f.value) {
 					return nil, resp.Meta, c.unrequestedItem(req, resp, fmt.Sprintf("data[%d].%s", i, f.param),
 						"is %q, but only %q %s were asked for", got, f.value, l.noun)
 				}
@@ -75,19 +82,19 @@ func listAll[T any, D ~[]T, P interface {
 		}
 		return []T(items), resp.Meta, nil
 	}
-	return paginate(ctx, fetch, paginateOptions{Concurrency: c.pageConcurrency, MaxItems: l.maxItems})
+	return paginate(ctx, fetch, paginateOptions[T]{Concurrency: c.pageConcurrency, MaxItems: l.maxItems, Key: l.key})
 }
 
-// effectivePageSize picks the page size for a list: MaxPageSize by default,
-// no larger than MaxItems needs.
-func effectivePageSize(pageSize, maxItems int) (int, error) {
+// effectivePageSize picks the page size for a list: the endpoint's largest
+// (maxPageSize) by default, no larger than MaxItems needs.
+func effectivePageSize(pageSize, maxPageSize, maxItems int) (int, error) {
 	switch {
 	case pageSize < 0:
 		return 0, fmt.Errorf("aether365: page size %d must not be negative", pageSize)
 	case maxItems < 0:
 		return 0, fmt.Errorf("aether365: max items %d must not be negative", maxItems)
-	case pageSize == 0 || pageSize > MaxPageSize:
-		pageSize = MaxPageSize
+	case pageSize == 0 || pageSize > maxPageSize:
+		pageSize = maxPageSize
 	}
 	if maxItems > 0 && maxItems < pageSize {
 		pageSize = maxItems
@@ -116,7 +123,7 @@ func (c *Client) checkPageShape(req apiRequest, resp *apiResponse, items, pageSi
 	switch {
 	case items > pageSize:
 		return c.unrequestedItem(req, resp, "data", "has %d items, but pages of at most %d were asked for", items, pageSize)
-	case meta.TotalPages == 0 && items > 0:
+	case meta.TotalPages != nil && *meta.TotalPages == 0 && items > 0:
 		return c.unrequestedItem(req, resp, "meta.totalPages", "is 0, but the page has %d items", items)
 	case items > meta.Total:
 		return c.unrequestedItem(req, resp, "meta.total", "is %d, but the page has %d items", meta.Total, items)

@@ -18,7 +18,7 @@ var ErrInconsistentPages = errors.New("inconsistent pagination")
 type pageFetcher[T any] func(ctx context.Context, page int) ([]T, PageMeta, error)
 
 // paginateOptions tunes paginate.
-type paginateOptions struct {
+type paginateOptions[T any] struct {
 	// Concurrency is how many pages are fetched at once after page 1 (default 16).
 	Concurrency int
 	// MaxItems stops once this many items are in hand (0 = no cap); exactly
@@ -26,25 +26,25 @@ type paginateOptions struct {
 	MaxItems int
 	// MaxPages is a safety cap on the server's page count (default 10000).
 	MaxPages int
+	// Key, when set, is an item's stable identity (a scan's or a result's
+	// ID), used to catch a server that serves the same item twice, for
+	// example repeating a page.
+	Key func(T) string
 }
 
-// itemKeyer is implemented by list items that have a stable identity
-// (Scan and Result: their ID). paginate uses it to catch a server that
-// serves the same item twice, for example repeating a page.
-type itemKeyer interface {
-	itemKey() string
-}
-
-func (s Scan) itemKey() string   { return s.ID }
-func (r Result) itemKey() string { return r.ID }
+// scanKey and resultKey are the identities of list items.
+func scanKey(s Scan) string     { return s.ID }
+func resultKey(r Result) string { return r.ID }
 
 // paginate returns every item of a list in page order, and the first page's
-// meta. It fetches page 1, then the remaining pages concurrently. It fails
+// meta. It fetches page 1, then the remaining pages concurrently. The page
+// count is PageCount(meta): totalPages when the server sends it, else
+// ceil(total/limit). It fails
 // rather than return a wrong list when the server is inconsistent: the page
 // count or total changing between pages, a page larger than the page size, an
-// item served twice (for items implementing itemKeyer), more pages than
+// item served twice (when opts.Key is set), more pages than
 // MaxPages, or a different number of items than the server's total.
-func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOptions) ([]T, PageMeta, error) {
+func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOptions[T]) ([]T, PageMeta, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = defaultPageConcurrency
 	}
@@ -63,21 +63,22 @@ func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOpt
 	if err := p.check(1, first, meta); err != nil {
 		return nil, meta, err
 	}
-	if meta.TotalPages > opts.MaxPages {
-		return nil, meta, fmt.Errorf("aether365: %w: the server reports %d pages, more than the limit of %d", ErrInconsistentPages, meta.TotalPages, opts.MaxPages)
+	pages := PageCount(meta)
+	if pages > opts.MaxPages {
+		return nil, meta, fmt.Errorf("aether365: %w: the server reports %d pages, more than the limit of %d", ErrInconsistentPages, pages, opts.MaxPages)
 	}
 	pageSize := meta.Limit
 	if pageSize <= 0 {
 		pageSize = max(1, len(first))
 	}
-	list := newPageList[T]()
+	list := newPageList(opts.Key)
 	if err := list.add(1, first); err != nil {
 		return nil, meta, err
 	}
 
 	next := 2
-	for next <= meta.TotalPages && !p.enough(len(list.items)) {
-		count := meta.TotalPages - next + 1
+	for next <= pages && !p.enough(len(list.items)) {
+		count := pages - next + 1
 		if opts.MaxItems > 0 {
 			needed := opts.MaxItems - len(list.items)
 			count = min(count, (needed+pageSize-1)/pageSize)
@@ -95,8 +96,8 @@ func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOpt
 	}
 
 	items := list.items
-	if next > meta.TotalPages && len(items) != meta.Total && !p.enough(len(items)) {
-		return nil, meta, fmt.Errorf("aether365: %w: the server reported %d items but served %d over %d pages", ErrInconsistentPages, meta.Total, len(items), meta.TotalPages)
+	if next > pages && len(items) != meta.Total && !p.enough(len(items)) {
+		return nil, meta, fmt.Errorf("aether365: %w: the server reported %d items but served %d over %d pages", ErrInconsistentPages, meta.Total, len(items), pages)
 	}
 	if opts.MaxItems > 0 && len(items) > opts.MaxItems {
 		items = items[:opts.MaxItems]
@@ -109,7 +110,7 @@ func paginate[T any](ctx context.Context, fetch pageFetcher[T], opts paginateOpt
 
 type pager[T any] struct {
 	fetch pageFetcher[T]
-	opts  paginateOptions
+	opts  paginateOptions[T]
 	first PageMeta
 }
 
@@ -123,20 +124,21 @@ func (p *pager[T]) check(page int, items []T, meta PageMeta) error {
 		return fmt.Errorf("aether365: %w: page %d: %s", ErrInconsistentPages, page, fmt.Sprintf(format, args...))
 	}
 	first := p.first
+	pages, firstPages := PageCount(meta), PageCount(first)
 	switch {
 	case meta.Page != 0 && meta.Page != page:
 		return inconsistent("the server answered with page %d", meta.Page)
-	case meta.TotalPages > first.TotalPages:
-		return inconsistent("the page count grew from %d to %d while listing", first.TotalPages, meta.TotalPages)
-	case meta.TotalPages != first.TotalPages:
-		return inconsistent("the page count changed from %d to %d while listing", first.TotalPages, meta.TotalPages)
+	case pages > firstPages:
+		return inconsistent("the page count grew from %d to %d while listing", firstPages, pages)
+	case pages != firstPages:
+		return inconsistent("the page count changed from %d to %d while listing", firstPages, pages)
 	case meta.Total != first.Total:
 		return inconsistent("the item total changed from %d to %d while listing", first.Total, meta.Total)
 	case meta.Limit != first.Limit:
 		return inconsistent("the page size changed from %d to %d while listing", first.Limit, meta.Limit)
 	case meta.Limit > 0 && len(items) > meta.Limit:
 		return inconsistent("%d items on a page of at most %d", len(items), meta.Limit)
-	case meta.TotalPages == 0 && len(items) > 0:
+	case pages == 0 && len(items) > 0:
 		return inconsistent("%d items in a list of 0 pages", len(items))
 	case len(items) > meta.Total:
 		return inconsistent("%d items on a page of a list of %d", len(items), meta.Total)
@@ -159,7 +161,7 @@ func (p *pager[T]) fetchRange(ctx context.Context, from, to int) ([][]T, error) 
 			items, meta, err := p.fetch(groupCtx, page)
 			if err != nil {
 				if page > 1 {
-					err = fmt.Errorf("page %d of %d: %w", page, p.first.TotalPages, err)
+					err = fmt.Errorf("page %d of %d: %w", page, PageCount(p.first), err)
 				}
 				return err
 			}
@@ -180,24 +182,24 @@ func (p *pager[T]) fetchRange(ctx context.Context, from, to int) ([][]T, error) 
 }
 
 // pageList accumulates pages in order and catches an item with a key
-// (itemKeyer) served twice: the sign of a server repeating a page or a list
-// shifting under us.
+// served twice: the sign of a server repeating a page or a list shifting
+// under us.
 type pageList[T any] struct {
+	key   func(T) string
 	items []T
 	seen  map[string]int
 }
 
-func newPageList[T any]() *pageList[T] {
-	return &pageList[T]{seen: map[string]int{}}
+func newPageList[T any](key func(T) string) *pageList[T] {
+	return &pageList[T]{key: key, seen: map[string]int{}}
 }
 
 func (l *pageList[T]) add(page int, items []T) error {
 	for _, item := range items {
-		keyer, ok := any(item).(itemKeyer)
-		if !ok {
+		if l.key == nil {
 			break
 		}
-		key := keyer.itemKey()
+		key := l.key(item)
 		if key == "" {
 			continue
 		}

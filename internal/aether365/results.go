@@ -3,6 +3,7 @@ package aether365
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,12 +11,14 @@ import (
 
 // ListResultsOptions filters and bounds ListResults.
 type ListResultsOptions struct {
-	// Result and Severity filter the list; empty means any.
-	Result   string
-	Severity string
+	// Result, Severity and Framework filter the list; empty means any. The
+	// API spells them in lower case ("failed", "critical", "cis").
+	Result    string
+	Severity  string
+	Framework string
 	// MaxItems caps how many results are returned (0 = all).
 	MaxItems int
-	// PageSize is the page size asked for (0 = MaxPageSize).
+	// PageSize is the page size asked for (0 = MaxResultPageSize).
 	PageSize int
 }
 
@@ -29,17 +32,54 @@ func (c *Client) ListResults(ctx context.Context, scanID string, opts ListResult
 	}
 	texts := newTextSet()
 	return listAll[Result, resultsData](ctx, c, listRequest[Result]{
-		path: "/scans/" + url.PathEscape(scanID) + "/results", noun: "results", onPage: texts.share,
+		path: scanPath(scanID) + "/results", noun: "results", onPage: texts.share,
 		filters: []listFilter[Result]{
-			{"result", opts.Result, func(r Result) string { return r.Result }},
-			{"severity", opts.Severity, func(r Result) string { return r.Severity }},
+			{"result", opts.Result, func(r Result) string { return string(r.Result) }},
+			{"severity", opts.Severity, func(r Result) string { return string(r.Severity) }},
+			{"framework", opts.Framework, func(r Result) string { return string(r.Framework) }},
 		},
-		maxItems: opts.MaxItems, pageSize: opts.PageSize,
+		maxItems: opts.MaxItems, pageSize: opts.PageSize, maxPageSize: MaxResultPageSize, key: resultKey,
 	})
 }
 
-// textSet holds one copy of each text of a listing's results: a control's
-// title, category, severity and its long description, remediation and link
+// GetResult reads one result of a scan by its test ID (for example
+// CIS.M365.1.1.1): GET /scans/{id}/results/{testId}. An unknown test ID is an
+// error matching ErrNotFound; an answer about another check is a
+// *MalformedResponseError naming data.test_id.
+func (c *Client) GetResult(ctx context.Context, scanID, testID string) (*Result, error) {
+	if strings.TrimSpace(scanID) == "" || strings.TrimSpace(testID) == "" {
+		return nil, errors.New("aether365: a scan ID and a test ID are required")
+	}
+	result := oneResult{wantTestID: testID}
+	if _, err := c.do(ctx, apiRequest{method: http.MethodGet, path: scanPath(scanID) + "/results/" + url.PathEscape(testID)}, &result); err != nil {
+		return nil, err
+	}
+	return &result.Result, nil
+}
+
+// oneResult is the decoding target of an answer about one result.
+type oneResult struct {
+	Result
+	wantTestID string
+}
+
+func (r *oneResult) decodeInto() any { return &r.Result }
+func (r *oneResult) present() bool   { return r.ID != "" || r.TestID != "" }
+
+func (r *oneResult) validate() error {
+	if r.ID == "" {
+		return badField("data.id", "is missing: a result without an id")
+	}
+	if r.TestID != r.wantTestID {
+		return badField("data.test_id", "is %q, but the result of %q was asked for: the answer is about another check", r.TestID, r.wantTestID)
+	}
+	return nil
+}
+
+func scanPath(scanID string) string { return "/scans/" + url.PathEscape(scanID) }
+
+// textSet holds one copy of each text of a listing's results: a check's
+// test ID, title, framework, severity and its long remediation steps and link
 // are the same for each of its subjects, so a listing of tens of thousands of
 // results holds each text once instead of once per result, and the copies
 // decoded from each page are garbage as soon as the page is. It lives as long
@@ -59,12 +99,22 @@ func (s *textSet) share(results []Result) {
 	defer s.mu.Unlock()
 	for i := range results {
 		r := &results[i]
-		for _, field := range []*string{&r.ControlID, &r.Title, &r.Category, &r.Severity, &r.Result, &r.Description, &r.Remediation, &r.ReferenceURL} {
-			if shared, ok := s.texts[*field]; ok {
-				*field = shared
-			} else {
-				s.texts[*field] = *field
-			}
+		for _, field := range []*string{&r.ScanID, &r.TestID, &r.Title, &r.HelpURL, &r.RemediationSteps, &r.SourceTool} {
+			*field = s.intern(*field)
 		}
+		r.Result = internAs(s, r.Result)
+		r.Severity = internAs(s, r.Severity)
+		r.Framework = internAs(s, r.Framework)
 	}
 }
+
+func (s *textSet) intern(text string) string {
+	if shared, ok := s.texts[text]; ok {
+		return shared
+	}
+	s.texts[text] = text
+	return text
+}
+
+// internAs is intern for the API's enumerations, whose Go types are strings.
+func internAs[E ~string](s *textSet, value E) E { return E(s.intern(string(value))) }

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // Retry policy
@@ -26,9 +26,9 @@ import (
 // One function, classify, decides what a failed attempt means; the request
 // loop below and WaitForScan both ask it, and nothing else does.
 //
-//   - Temporary (retried up to MaxRetries times): 429, 502, 503, 504; an
-//     error envelope whose code is RATE_LIMITED or SERVICE_UNAVAILABLE
-//     (whatever the status); a connection reset or a body cut off
+//   - Temporary (retried up to MaxRetries times): 429 (but for the scan
+//     quota), 502, 503, 504; an error envelope whose code is RATE_LIMITED or
+//     SERVICE_UNAVAILABLE (whatever the status); a connection reset or a body cut off
 //     mid-read; a body that shows the API's answer was lost on the way (an
 //     empty or non-JSON body, or JSON cut short, with a 2xx or 5xx status:
 //     see decodeEnvelope).
@@ -36,13 +36,15 @@ import (
 //     nothing answered at the base URL (connection refused, no such host, no
 //     route), or one attempt ran past the per-attempt timeout.
 //   - Permanent (never retried): every other API error (500 and 501
-//     included, and every 4xx); a well-formed envelope of the wrong shape; a
+//     included, every other 4xx, and 429 SCAN_PLAN_LIMIT_REACHED: a quota
+//     that lasts until the next billing period, not a rate limit); a well-formed envelope of the wrong shape; a
 //     non-envelope body with a 4xx status (a wrong base_url); a refused or
 //     looping redirect; TLS failures, including TLS spoken to a plain-HTTP
 //     server; a body over the size limit; the caller's own context ending.
-//   - Only GETs and requests carrying an Idempotency-Key are retried at all,
-//     so a retry can never start a second scan: a POST whose answer was lost
-//     is sent again with the same key and the server replays the first scan.
+//   - Only GETs and the requests their caller marks retrySafe are retried at
+//     all: a scan's trigger is, because a tenant runs one scan at a time, so
+//     a trigger sent again after its answer was lost meets 409
+//     SCAN_ALREADY_RUNNING instead of starting a second scan (see StartScan).
 //   - The wait before retry n (0-based) is the server's Retry-After (seconds
 //     or HTTP-date) when it names a moment in the future, otherwise
 //     RetryWaitMin·2ⁿ; either way capped at RetryWaitMax and then jittered
@@ -101,6 +103,9 @@ func classify(err error) failureKind {
 	)
 	switch {
 	case errors.As(err, &apiErr):
+		if apiErr.Code == string(api.ErrorCodeScanPlanLimitReached) {
+			return failurePermanent
+		}
 		if isTemporaryCode(apiErr.Code) {
 			return failureTemporary
 		}
@@ -136,7 +141,7 @@ func classify(err error) failureKind {
 // isTemporaryCode reports whether an API error code means "try again
 // later", as 429 and 503 do. INTERNAL_ERROR is not: a 500 is never retried.
 func isTemporaryCode(code string) bool {
-	return code == apicode.RateLimited || code == apicode.ServiceUnavailable
+	return code == string(api.ErrorCodeRateLimited) || code == string(api.ErrorCodeServiceUnavailable)
 }
 
 // parseRetryAfter reads a Retry-After value: delta-seconds or an HTTP-date.
@@ -214,7 +219,7 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 		}
 	}
 	maxRetries := c.maxRetries
-	if retryable := req.method == http.MethodGet || req.idempotencyKey != ""; req.noRetries || !retryable {
+	if retryable := req.method == http.MethodGet || req.retrySafe; req.noRetries || !retryable {
 		maxRetries = 0
 	}
 	fields := func(n int, extra map[string]any) map[string]any {
@@ -225,14 +230,15 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 		return f
 	}
 
+	answerLost := false
 	for n := 1; ; n++ {
 		if err := c.waitForRateLimit(ctx); err != nil {
-			return &apiResponse{Attempts: n - 1}, c.finalError(n-1, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
+			return &apiResponse{Attempts: n - 1, AnswerLost: answerLost}, c.finalError(n-1, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
 		}
 		c.log(ctx, LogTrace, "aether365: sending request", fields(n, nil))
 		started := time.Now()
 		a := c.send(ctx, req, payload, out)
-		r := &apiResponse{StatusCode: a.status, Header: a.header, Attempts: n}
+		r := &apiResponse{StatusCode: a.status, Header: a.header, Attempts: n, AnswerLost: answerLost}
 		if a.meta != nil {
 			r.Meta = *a.meta
 		}
@@ -266,7 +272,20 @@ func (c *Client) do(ctx context.Context, req apiRequest, out dataTarget) (*apiRe
 		if err := c.clock.Sleep(ctx, wait); err != nil {
 			return r, c.finalError(n, "", fmt.Errorf("aether365: %s %s: %w", req.method, req.path, err))
 		}
+		answerLost = answerLost || answerMayBeLost(a.err)
 	}
+}
+
+// answerMayBeLost reports whether a failed attempt may have been carried
+// out all the same: no answer came, or one that is not the API's (a proxy's
+// page, a cut body, a gateway's 502 or 504). An error envelope of the API
+// itself (a 503, a 429) says that nothing was done.
+func answerMayBeLost(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusBadGateway || apiErr.StatusCode == http.StatusGatewayTimeout
+	}
+	return true
 }
 
 // send makes one attempt: the HTTP exchange and the decoding of its body,
@@ -288,12 +307,10 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 	if payload != nil {
 		httpReq.Header.Set("Content-Type", "application/json")
 	}
-	if req.idempotencyKey != "" {
-		httpReq.Header.Set("Idempotency-Key", req.idempotencyKey)
-		// net/http would resend a request with this header by itself when a
-		// reused connection breaks before the answer, and a replay of this
-		// very request would then look like an earlier request's. Without
-		// GetBody it never does: every attempt is one of do's, counted.
+	if req.method != http.MethodGet {
+		// net/http would resend a request with a body by itself when a reused
+		// connection breaks before the answer. Without GetBody it never does:
+		// every attempt is one of do's, counted and logged.
 		httpReq.GetBody = nil
 	}
 

@@ -1,91 +1,84 @@
 package aether365
 
-import "time"
+import (
+	"strings"
+
+	"github.com/aether365/terraform-provider-aether365/api"
+)
+
+// The wire types are generated from api/aether365.openapi.yaml; the client
+// names them here so that its callers need not import api for the common ones.
+type (
+	// Scan is one posture scan of a Microsoft 365 tenant.
+	Scan = api.Scan
+	// Result is one check's outcome in a scan.
+	Result = api.Result
+	// PageMeta is the `meta` object of a list response: {total, page, limit},
+	// and totalPages where the server sends it (the REST API Automation guide
+	// does; the reference does not).
+	PageMeta = api.PageMeta
+)
 
 // Scan statuses as the API reports them. Any other value is treated as still
 // in progress by WaitForScan.
 const (
-	ScanStatusQueued    = "queued"
-	ScanStatusRunning   = "running"
-	ScanStatusCompleted = "completed"
-	ScanStatusFailed    = "failed"
-	ScanStatusCancelled = "cancelled"
-	ScanStatusCanceled  = "canceled"
+	ScanStatusInProgress = string(api.ScanStatusInProgress)
+	ScanStatusCompleted  = string(api.ScanStatusCompleted)
+	ScanStatusFailed     = string(api.ScanStatusFailed)
+	ScanStatusCancelled  = string(api.ScanStatusCancelled)
 )
 
-// Result values and severities as the API spells them.
+// The values of the API's enumerations, lower case as published, in the
+// document's order.
 var (
-	ResultValues   = []string{"Passed", "Failed", "Warning", "Skipped", "Error"}
-	SeverityValues = []string{"Critical", "High", "Medium", "Low", "Informational"}
-	ScanStatuses   = []string{ScanStatusQueued, ScanStatusRunning, ScanStatusCompleted, ScanStatusFailed}
+	ScanStatuses   = enumValues(api.ScanStatusFilterInProgress, api.ScanStatusFilterCompleted, api.ScanStatusFilterFailed)
+	ScanTypes      = enumValues(api.ScanTypeCompliance, api.ScanTypeExposure)
+	ResultValues   = enumValues(api.ResultValuePassed, api.ResultValueFailed, api.ResultValueSkipped)
+	SeverityValues = enumValues(api.SeverityCritical, api.SeverityHigh, api.SeverityMedium, api.SeverityLow)
+	Frameworks     = enumValues(api.FrameworkCis, api.FrameworkEidsca, api.FrameworkCisa, api.FrameworkNis2)
 )
 
-// MaxPageSize is the largest page the API serves (the `limit` of the seed document, the API's only spec: 1..100).
-const MaxPageSize = 100
-
-// Scan is one posture scan of a Microsoft 365 tenant.
-type Scan struct {
-	ID            string       `json:"id"`
-	TenantID      string       `json:"tenant_id"`
-	ScanType      string       `json:"scan_type"`
-	Status        string       `json:"status"`
-	Score         *float64     `json:"score"`
-	CreatedAt     time.Time    `json:"created_at"`
-	StartedAt     *time.Time   `json:"started_at"`
-	CompletedAt   *time.Time   `json:"completed_at"`
-	FailureReason *string      `json:"failure_reason"`
-	Summary       *ScanSummary `json:"summary"`
+func enumValues[E ~string](values ...E) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
-// IsTerminal reports whether the scan will not change status any more.
-func (s *Scan) IsTerminal() bool { return IsTerminalStatus(s.Status) }
+// Page sizes of the API's lists (the reference: scans 1..100, default 20;
+// results 1..200, default 50).
+const (
+	MaxScanPageSize   = 100
+	MaxResultPageSize = 200
+)
 
-// IsTerminalStatus reports whether status is final: completed, failed or cancelled.
+// IsTerminal reports whether the scan will not change status any more.
+func IsTerminal(s *Scan) bool { return IsTerminalStatus(string(s.Status)) }
+
+// IsTerminalStatus reports whether status is final: completed, failed or
+// cancelled ("canceled" too, in case the API spells it the American way:
+// a scan that ended must never be waited for forever).
 func IsTerminalStatus(status string) bool {
-	switch status {
-	case ScanStatusCompleted, ScanStatusFailed, ScanStatusCancelled, ScanStatusCanceled:
+	switch strings.ToLower(status) {
+	case ScanStatusCompleted, ScanStatusFailed, ScanStatusCancelled, "canceled":
 		return true
 	}
 	return false
 }
 
-// ScanSummary counts a completed scan's results.
-type ScanSummary struct {
-	Total            int            `json:"total"`
-	Passed           int            `json:"passed"`
-	Failed           int            `json:"failed"`
-	Warning          int            `json:"warning"`
-	Skipped          int            `json:"skipped"`
-	Error            int            `json:"error"`
-	FailedBySeverity SeverityCounts `json:"failed_by_severity"`
-}
-
-// SeverityCounts counts results by severity.
-type SeverityCounts struct {
-	Critical      int `json:"critical"`
-	High          int `json:"high"`
-	Medium        int `json:"medium"`
-	Low           int `json:"low"`
-	Informational int `json:"informational"`
-}
-
-// Result is one control's outcome in a scan.
-type Result struct {
-	ID           string `json:"id"`
-	ControlID    string `json:"control_id"`
-	Title        string `json:"title"`
-	Category     string `json:"category"`
-	Severity     string `json:"severity"`
-	Result       string `json:"result"`
-	Description  string `json:"description"`
-	Remediation  string `json:"remediation"`
-	ReferenceURL string `json:"reference_url"`
-}
-
-// PageMeta is the `meta` object of a list response.
-type PageMeta struct {
-	Total      int `json:"total"`
-	Page       int `json:"page"`
-	Limit      int `json:"limit"`
-	TotalPages int `json:"totalPages"`
+// PageCount is the number of pages a list has by its meta: totalPages when
+// the server sends it, else ceil(total/limit), as the reference's meta
+// {total, page, limit} implies.
+func PageCount(m PageMeta) int {
+	if m.TotalPages != nil {
+		return *m.TotalPages
+	}
+	if m.Limit <= 0 {
+		if m.Total > 0 {
+			return 1
+		}
+		return 0
+	}
+	return (m.Total + m.Limit - 1) / m.Limit
 }

@@ -150,7 +150,7 @@ func (c *Client) WaitForScan(ctx context.Context, id string, opts WaitOptions) (
 			}
 		} else {
 			w.seen(ctx, scan)
-			if scan.IsTerminal() {
+			if IsTerminal(scan) {
 				return scan, nil
 			}
 			wait = w.nextWait(resp)
@@ -215,10 +215,10 @@ func (w *scanWait) seen(ctx context.Context, scan *Scan) {
 	w.errorsInRow = 0
 	previous := ""
 	if w.last != nil {
-		previous = w.last.Status
+		previous = string(w.last.Status)
 	}
 	w.last = scan
-	if scan.Status != previous {
+	if string(scan.Status) != previous {
 		w.c.log(ctx, LogDebug, "aether365: scan status changed", map[string]any{
 			logFieldScanID:    w.id,
 			logFieldScanState: scan.Status,
