@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -44,12 +43,14 @@ func (r WaitRun) Lateness() time.Duration { return r.TimeToResult - r.ScanDurati
 
 // newWaitSim starts a simulator on clk behind a loopback server, without
 // its Retry-After hints unless hints is set.
+// Polling hints (Retry-After) are the assumed profile's: the published API
+// sends none, so without hints is what the real service is documented to do.
 func newWaitSim(scanDuration time.Duration, hints bool, clk clock.Clock) (*simtest.Server, error) {
-	var front simtest.Front
-	if !hints {
-		front = func(sim *simulator.Server) http.Handler { return simtest.WithoutRetryAfter(sim) }
+	profile := simulator.ProfilePublished
+	if hints {
+		profile = simulator.ProfileAssumed
 	}
-	return simtest.New(simulator.Config{ScanDuration: scanDuration, Clock: clk, Seed: 1}, front)
+	return simtest.New(simulator.Config{Profile: profile, ScanDuration: scanDuration, Clock: clk, Seed: 1}, nil)
 }
 
 // ProviderWait starts a scan of the given duration and waits for it with
@@ -66,7 +67,7 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 		return WaitRun{}, err
 	}
 	started := clk.Now()
-	scan, err := c.StartScan(ctx, aether365.DefaultTenant, "compliance", "bench-"+strconv.FormatInt(started.UnixNano(), 36))
+	scan, err := c.StartScan(ctx, aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		return WaitRun{}, err
 	}
@@ -74,7 +75,7 @@ func ProviderWait(ctx context.Context, scanDuration time.Duration, hints bool, c
 	if err != nil {
 		return WaitRun{}, err
 	}
-	if final.Status != aether365.ScanStatusCompleted {
+	if string(final.Status) != aether365.ScanStatusCompleted {
 		return WaitRun{}, fmt.Errorf("scan %s ended %s", final.ID, final.Status)
 	}
 	return WaitRun{

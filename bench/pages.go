@@ -39,7 +39,7 @@ func NewPageEnv(ctx context.Context, results int, latency time.Duration, rateLim
 		e.Close()
 		return nil, err
 	}
-	scan, err := c.StartScan(ctx, aether365.DefaultTenant, "compliance", "bench-pages")
+	scan, err := c.StartScan(ctx, aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		e.Close()
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
@@ -36,16 +37,19 @@ func addFailuresFromAPI(ctx context.Context, report *Report, settings apiSetting
 		if scan.TopFailuresSource == "state" || scan.ID == "" || scan.Status != aether365.ScanStatusCompleted {
 			continue
 		}
-		results, _, err := client.ListResults(ctx, scan.ID, aether365.ListResultsOptions{Result: "Failed"})
+		results, _, err := client.ListResults(ctx, scan.ID, aether365.ListResultsOptions{Result: string(api.ResultValueFailed)})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("scan %s: %w", scan.ID, err))
 			continue
 		}
 		scan.TopFailures = make([]Failure, 0, len(results))
-		for _, r := range results {
-			scan.TopFailures = append(scan.TopFailures, Failure{
-				ControlID: r.ControlID, Title: r.Title, Severity: r.Severity, Category: r.Category, Remediation: r.Remediation,
-			})
+		for i := range results {
+			r := &results[i]
+			fields := map[string]string{
+				"test_id": r.TestID, "title": r.Title, "severity": string(r.Severity), "framework": string(r.Framework),
+				"remediation_steps": r.RemediationSteps, "help_url": r.HelpURL,
+			}
+			scan.TopFailures = append(scan.TopFailures, failureFrom(func(name string) string { return fields[name] }))
 		}
 		scan.TopFailuresSource = "api"
 	}

@@ -118,6 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 	}
 	for i := range report.Scans {
+		countBySeverity(&report.Scans[i])
 		report.Scans[i].TopFailures = sortFailures(report.Scans[i].TopFailures, opts.top)
 	}
 

@@ -17,10 +17,10 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	if len(r.Scans) == 0 {
 		b.WriteString("No Aether365 scan is in the Terraform state or plan.\n\n")
 	} else {
-		b.WriteString("| Scan | Status | Score | Critical | High | Medium | Low | Informational | Completed |\n")
-		b.WriteString("|------|--------|------:|---------:|-----:|-------:|----:|--------------:|-----------|\n")
+		b.WriteString("| Scan | Status | Score | Failed checks | Critical | High | Medium | Low | Completed |\n")
+		b.WriteString("|------|--------|------:|--------------:|---------:|-----:|-------:|----:|-----------|\n")
 		for _, s := range r.Scans {
-			fmt.Fprintf(&b, "| `%s` (`%s`) | %s | %s |", cell(s.ID), cell(s.Address), cell(s.Status), scoreText(s.Score))
+			fmt.Fprintf(&b, "| `%s` (`%s`) | %s | %s | %s |", cell(s.ID), cell(s.Address), cell(s.Status), scoreText(s.Score), countText(s.FailCount))
 			for _, severity := range severityOrder {
 				if n, ok := s.FailedBySeverity[severity]; ok {
 					fmt.Fprintf(&b, " %d |", n)
@@ -32,16 +32,13 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 		for _, s := range r.Scans {
-			if s.FailureReason != "" {
-				fmt.Fprintf(&b, "Scan `%s` failed: %s\n\n", cell(s.ID), cell(s.FailureReason))
-			}
 			if len(s.TopFailures) == 0 {
 				continue
 			}
 			fmt.Fprintf(&b, "### Top failures of scan `%s`\n\n", cell(s.ID))
-			b.WriteString("| Severity | Control | Title | Remediation |\n|----------|---------|-------|-------------|\n")
+			b.WriteString("| Severity | Check | Title | Remediation |\n|----------|-------|-------|-------------|\n")
 			for _, f := range s.TopFailures {
-				fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", cell(f.Severity), cell(f.ControlID), cell(f.Title), cell(f.Remediation))
+				fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", cell(f.Severity), cell(f.TestID), cell(f.Title), cell(f.RemediationSteps))
 			}
 			b.WriteString("\n")
 		}
@@ -103,4 +100,12 @@ func cell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "`", "'")
+}
+
+// countText is a count, or a dash when it is unknown.
+func countText(n *int) string {
+	if n == nil {
+		return "–"
+	}
+	return fmt.Sprint(*n)
 }

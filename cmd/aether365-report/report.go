@@ -30,15 +30,18 @@ type Report struct {
 
 // ScanReport is one aether365_scan resource or data source instance.
 type ScanReport struct {
-	Address          string         `json:"address"`
-	ID               string         `json:"id"`
-	TenantID         string         `json:"tenant_id"`
-	ScanType         string         `json:"scan_type"`
-	Status           string         `json:"status"`
-	Score            *float64       `json:"score"`
-	CompletedAt      string         `json:"completed_at,omitempty"`
-	FailureReason    string         `json:"failure_reason,omitempty"`
-	Failed           *int           `json:"failed"`
+	Address     string   `json:"address"`
+	ID          string   `json:"id"`
+	TenantID    string   `json:"tenant_id"`
+	ScanType    string   `json:"scan_type"`
+	Status      string   `json:"status"`
+	Score       *float64 `json:"score"`
+	CompletedAt string   `json:"completed_at,omitempty"`
+	PassCount   *int     `json:"pass_count"`
+	FailCount   *int     `json:"fail_count"`
+	SkipCount   *int     `json:"skip_count"`
+	// FailedBySeverity counts the failures the report found (in state or
+	// through the API), by severity; empty when it found none to count.
 	FailedBySeverity map[string]int `json:"failed_by_severity"`
 	TopFailures      []Failure      `json:"top_failures"`
 	// TopFailuresSource says where TopFailures came from: "state" (an
@@ -46,13 +49,42 @@ type ScanReport struct {
 	TopFailuresSource string `json:"top_failures_source"`
 }
 
-// Failure is one failed control.
+// Failure is one failed check.
 type Failure struct {
-	ControlID   string `json:"control_id"`
-	Title       string `json:"title"`
-	Severity    string `json:"severity"`
-	Category    string `json:"category,omitempty"`
-	Remediation string `json:"remediation,omitempty"`
+	TestID           string `json:"test_id"`
+	Title            string `json:"title"`
+	Severity         string `json:"severity"`
+	Framework        string `json:"framework,omitempty"`
+	RemediationSteps string `json:"remediation_steps,omitempty"`
+	HelpURL          string `json:"help_url,omitempty"`
+}
+
+// failureFrom reads a failure from one result's attributes, as the state
+// holds them or as the API's Result has them.
+func failureFrom(field func(name string) string) Failure {
+	return Failure{
+		TestID: field("test_id"), Title: field("title"), Severity: field("severity"), Framework: field("framework"),
+		RemediationSteps: field("remediation_steps"), HelpURL: field("help_url"),
+	}
+}
+
+// countBySeverity fills scan.FailedBySeverity from its failures, all of
+// them: call it before sortFailures keeps the top ones.
+func countBySeverity(scan *ScanReport) {
+	scan.FailedBySeverity = map[string]int{}
+	if !scan.failuresKnown() {
+		return
+	}
+	for _, severity := range severityOrder {
+		scan.FailedBySeverity[severity] = 0
+	}
+	for _, f := range scan.TopFailures {
+		scan.FailedBySeverity[strings.ToLower(f.Severity)]++
+	}
+}
+
+func (s *ScanReport) failuresKnown() bool {
+	return s.TopFailuresSource == "state" || s.TopFailuresSource == "api"
 }
 
 // CheckReport is one checkable object (a resource with conditions, a check
@@ -78,7 +110,7 @@ const (
 )
 
 // severityOrder ranks severities for "top" failures, most severe first.
-var severityOrder = []string{"critical", "high", "medium", "low", "informational"}
+var severityOrder = []string{"critical", "high", "medium", "low"}
 
 // terraformJSON is what `terraform show -json` prints: a state, or a plan
 // when given a plan file. The fields tell them apart.
@@ -245,25 +277,14 @@ func scanReport(r *tfjson.StateResource, all []*tfjson.StateResource) ScanReport
 		ScanType:         stringAttr(v, "scan_type"),
 		Status:           stringAttr(v, "status"),
 		CompletedAt:      stringAttr(v, "completed_at"),
-		FailureReason:    stringAttr(v, "failure_reason"),
+		PassCount:        intAttr(v, "pass_count"),
+		FailCount:        intAttr(v, "fail_count"),
+		SkipCount:        intAttr(v, "skip_count"),
 		FailedBySeverity: map[string]int{},
 		TopFailures:      []Failure{},
 	}
 	if score, ok := v["score"].(float64); ok {
 		scan.Score = &score
-	}
-	if summary, ok := v["summary"].(map[string]any); ok {
-		if failed, ok := summary["failed"].(float64); ok {
-			n := int(failed)
-			scan.Failed = &n
-		}
-		if bySeverity, ok := summary["failed_by_severity"].(map[string]any); ok {
-			for _, severity := range severityOrder {
-				if n, ok := bySeverity[severity].(float64); ok {
-					scan.FailedBySeverity[severity] = int(n)
-				}
-			}
-		}
 	}
 	scan.TopFailures, scan.TopFailuresSource = failuresFromState(scan.ID, all)
 	return scan
@@ -283,17 +304,11 @@ func failuresFromState(scanID string, all []*tfjson.StateResource) ([]Failure, s
 		results, _ := r.AttributeValues["results"].([]any)
 		for _, item := range results {
 			result, _ := item.(map[string]any)
-			if stringAttr(result, "result") != "Failed" || seen[stringAttr(result, "id")] {
+			if !strings.EqualFold(stringAttr(result, "result"), "failed") || seen[stringAttr(result, "id")] {
 				continue
 			}
 			seen[stringAttr(result, "id")] = true
-			failures = append(failures, Failure{
-				ControlID:   stringAttr(result, "control_id"),
-				Title:       stringAttr(result, "title"),
-				Severity:    stringAttr(result, "severity"),
-				Category:    stringAttr(result, "category"),
-				Remediation: stringAttr(result, "remediation"),
-			})
+			failures = append(failures, failureFrom(func(name string) string { return stringAttr(result, name) }))
 		}
 	}
 	if !found {
@@ -305,6 +320,15 @@ func failuresFromState(scanID string, all []*tfjson.StateResource) ([]Failure, s
 func stringAttr(values map[string]any, name string) string {
 	s, _ := values[name].(string)
 	return s
+}
+
+func intAttr(values map[string]any, name string) *int {
+	n, ok := values[name].(float64)
+	if !ok {
+		return nil
+	}
+	i := int(n)
+	return &i
 }
 
 // sortFailures puts the most severe first, keeping the API's order within a

@@ -30,8 +30,14 @@ func apiErrorSummary(action string, err error) string {
 		return "Read Limit Exceeded " + action
 	case errors.Is(err, aether365.ErrUnauthorized):
 		return "Aether365 Rejected the API Key"
+	case errors.Is(err, aether365.ErrScanQuotaReached):
+		return "Aether365 Scan Quota Used Up"
+	case errors.Is(err, aether365.ErrInsufficientScope):
+		return "Aether365 Account Lacks the Permission"
 	case errors.Is(err, aether365.ErrForbidden):
 		return "Aether365 Tenant Not Accessible"
+	case errors.Is(err, aether365.ErrTenantNotConnected):
+		return "No Microsoft 365 Tenant Connected to Aether365"
 	case errors.Is(err, aether365.ErrValidation):
 		return "Aether365 Rejected the Request"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -74,16 +80,32 @@ func apiErrorAdvice(err error) string {
 		}
 		return advice + "."
 	case errors.Is(err, aether365.ErrUnauthorized):
-		return "The API answered 401 UNAUTHORIZED: the key in api_key (or " + envAPIKey + ") is missing, " +
-			"mistyped, revoked or expired. Create a new key in Aether365 under Settings > API Keys."
+		return "The API answered 401: the token in api_key (or " + envAPIKey + ") is missing, mistyped, " +
+			"revoked or expired (a sign-in JWT lasts one hour; an API key until it is revoked). Create an API key " +
+			"in Aether365 under Settings > API Keys (an Enterprise feature) and use it instead of a JWT."
+	case errors.Is(err, aether365.ErrScanQuotaReached):
+		return "Aether365 answered 429 SCAN_PLAN_LIMIT_REACHED: the plan's scan quota is used up until the next " +
+			"billing period. Retrying does not help and the provider did not retry. Wait for the next billing " +
+			"period, upgrade the plan, or contact Aether365 support; until then, read the latest scan with the " +
+			"aether365_scan data source instead of starting one."
+	case errors.Is(err, aether365.ErrInsufficientScope):
+		return "Aether365 answered 403 AUTH_INSUFFICIENT_SCOPE: the account behind the API key lacks the role or " +
+			"the entitlement for this request (AI Pilot, Threat Alerts and Policy Management are separate " +
+			"entitlements of the Pro and Enterprise plans). Ask an Aether365 administrator to grant it."
 	case errors.Is(err, aether365.ErrForbidden):
-		return "The API key may not see this tenant. Check tenant_id here and in the provider block (or " +
-			envTenantID + "); \"me\" always means the key's own tenant."
+		return "The API key may not see this account (403 TENANT_ACCESS_DENIED): a key belongs to one Aether365 " +
+			"account. Check tenant_id here and in the provider block (or " + envTenantID + "); \"me\" always " +
+			"means the key's own account. To work on several Microsoft 365 tenants, connect them to one account " +
+			"and name them with connection_id."
+	case errors.Is(err, aether365.ErrTenantNotConnected):
+		return "Aether365 answered 400 TENANT_NOT_CONNECTED: the account has no Microsoft 365 tenant that " +
+			"completed admin consent. Connect one in Aether365 (Settings > Connections), then run Terraform again."
 	case errors.Is(err, aether365.ErrValidation):
 		return "Aether365 found a value it does not accept; the message below names it. Correct that " +
 			"argument and run Terraform again."
 	case errors.Is(err, aether365.ErrNotFound):
-		return "Aether365 has no such object for this API key. Check the ID and the tenant it belongs to."
+		return "Aether365 has no such object for this API key (the code below says which kind). Check the ID, " +
+			"and that it belongs to the key's account."
 	case errors.Is(err, aether365.ErrRateLimited):
 		return "Aether365 kept answering 429 RATE_LIMITED after every retry. Lower requests_per_second in the " +
 			"provider block, reduce parallelism (terraform apply -parallelism=N), or raise max_retries."
@@ -155,7 +177,7 @@ func addUnexpectedProviderData(diags *diag.Diagnostics, err error) {
 // start the scan, as opposed to a failure that leaves that unknown.
 func rejectedByAPI(err error) bool {
 	for _, definite := range []error{aether365.ErrValidation, aether365.ErrUnauthorized, aether365.ErrForbidden,
-		aether365.ErrNotFound, aether365.ErrConflict} {
+		aether365.ErrNotFound, aether365.ErrConflict, aether365.ErrScanQuotaReached, aether365.ErrTenantNotConnected} {
 		if errors.Is(err, definite) {
 			return true
 		}
@@ -164,44 +186,54 @@ func rejectedByAPI(err error) bool {
 }
 
 // foundAgainNote says how a scan that may exist without being in state is
-// found again, so no diagnostic promises more than startOrAdopt does.
-func foundAgainNote(key string) string {
-	return fmt.Sprintf("If Aether365 received the request, the scan it started is not in Terraform state yet. The "+
-		"next apply sends the same idempotency key (%s) and adopts that scan while it is still queued or running; "+
-		"if it has finished by then, the next apply starts a new one and the first stays in Aether365 as history "+
-		"(the aether365_scans data source lists it).", key)
+// found again, so no diagnostic promises more than the next Create does.
+func foundAgainNote() string {
+	return "If Aether365 received the request, the scan it started is not in Terraform state yet. It is the " +
+		"tenant's running scan, and Aether365 runs one scan at a time: the next apply's trigger is answered 409 " +
+		"SCAN_ALREADY_RUNNING, and the resource adopts that scan while it is still in progress. If it has " +
+		"finished by then, the next apply starts a new one and the first stays in Aether365 as history (the " +
+		"aether365_scans data source lists it)."
 }
 
 // addStartError explains why the POST that starts a scan failed and what
 // became of the scan it may have started.
-func addStartError(diags *diag.Diagnostics, err error, key string, createTimeout time.Duration) {
+func addStartError(diags *diag.Diagnostics, err error, createTimeout time.Duration) {
 	const action = "Starting Aether365 Scan"
 	switch {
 	case rejectedByAPI(err):
 		addAPIError(diags, action, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		diags.AddError("Timed Out "+action,
-			fmt.Sprintf("Aether365 did not answer the request that starts the scan, retries included, within the "+
-				"create timeout of %s (timeouts.create). %s\n\nIf Aether365 is this slow, raise it, for example "+
-				"timeouts { create = \"%s\" }.\n\nOriginal error: %s", createTimeout, foundAgainNote(key), createTimeout*2, err))
+			fmt.Sprintf("The scan was not started within the create timeout of %s (timeouts.create): Aether365 "+
+				"did not answer, retries included, or the tenant was running another scan that did not end in "+
+				"time (the warnings above name it). %s\n\nIf this is normal for this tenant, raise it, for example "+
+				"timeouts { create = \"%s\" }.\n\nOriginal error: %s", createTimeout, foundAgainNote(), createTimeout*2, err))
 	case errors.Is(err, context.Canceled):
 		diags.AddError("Interrupted "+action,
 			fmt.Sprintf("Terraform was interrupted before Aether365 answered the request that starts the scan. %s"+
-				"\n\nOriginal error: %s", foundAgainNote(key), err))
+				"\n\nOriginal error: %s", foundAgainNote(), err))
 	default:
 		addAPIError(diags, action, err)
-		diags.AddWarning("Aether365 Scan May Have Started", foundAgainNote(key))
+		diags.AddWarning("Aether365 Scan May Have Started", foundAgainNote())
 	}
 }
 
-// addAdoptedWarning tells the user that Create took over a scan an earlier
-// apply started but never recorded, instead of starting another.
-func addAdoptedWarning(diags *diag.Diagnostics, scan *aether365.Scan, key string) {
-	diags.AddWarning("Adopted Aether365 Scan Started Earlier",
-		fmt.Sprintf("Scan %s of tenant %s (status %q, created %s) was started with this resource's idempotency key "+
-			"%s by an earlier apply that ended before Terraform could record it (for example a killed terraform "+
-			"process). It is recorded now instead of starting a second scan.",
-			scan.ID, scan.TenantID, scan.Status, scan.CreatedAt.UTC().Format(time.RFC3339), key))
+// addAdoptedWarning tells the user that Create took over the tenant's running
+// scan instead of starting another, and why that scan was running.
+func addAdoptedWarning(diags *diag.Diagnostics, started aether365.StartedScan) {
+	scan := started.Scan
+	if started.AfterLostAnswer {
+		// The retry of this Create's own trigger met its scan: nothing
+		// happened that the user must know of beyond the log.
+		return
+	}
+	diags.AddWarning("Adopted the Running Aether365 Scan",
+		fmt.Sprintf("Tenant %s was already running %s scan %s (started %s) when this resource asked for one, and "+
+			"Aether365 runs one scan at a time (409 SCAN_ALREADY_RUNNING). It was started by a schedule (the plan's "+
+			"automatic scan or a custom one), another Terraform run, a person in Aether365, or an earlier apply of "+
+			"this configuration that ended before Terraform could record it. This resource records that scan "+
+			"instead of starting a second one.",
+			scan.TenantID, scan.ScanType, scan.ID, scan.StartedAt.UTC().Format(time.RFC3339)))
 }
 
 // Which operation a diagnostic reports on: it decides what Terraform does next.
@@ -222,28 +254,30 @@ func reportOutcome(diags *diag.Diagnostics, failOnScanFailure bool, scan *aether
 	if scan == nil {
 		return
 	}
-	switch scan.Status {
-	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
-		reason := "Aether365 gave no reason"
-		if scan.FailureReason != nil && *scan.FailureReason != "" {
-			reason = *scan.FailureReason
-		}
+	if status := string(scan.Status); aether365.IsTerminalStatus(status) && status != aether365.ScanStatusCompleted {
+		// The scan object carries no reason: Aether365 shows it in the app.
+		reason := scanEndedReason
 		if failOnScanFailure {
 			next := "The scan is saved in state and marked tainted, so the next apply starts a new scan."
 			if op == afterUpdate {
 				next = "The scan is saved in state with its status, so the next plan replaces it with a new scan."
 			}
-			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
+			diags.AddError("Aether365 Scan "+titleStatus(status),
 				fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.\n\n%s Fix the cause above first; set "+
 					"fail_on_scan_failure = false to record failed scans without failing the apply.",
 					scan.ID, scan.TenantID, scan.Status, reason, next))
 			return
 		}
-		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status),
+		diags.AddWarning("Aether365 Scan "+titleStatus(status),
 			fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s. It is recorded in state because "+
 				"fail_on_scan_failure is false; score is null.", scan.ID, scan.TenantID, scan.Status, reason))
 	}
 }
+
+// scanEndedReason is what a diagnostic says of a scan that failed: the API's
+// scan object has no reason field.
+const scanEndedReason = "the API does not say why; Aether365 shows the reason on the scan's page. Common causes " +
+	"are revoked admin consent, Microsoft Graph throttling, and a scan that ran longer than 30 minutes"
 
 func titleStatus(status string) string {
 	if status == "" {

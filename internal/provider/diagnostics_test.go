@@ -18,7 +18,7 @@ import (
 func apiDiagnostic(t *testing.T, err error) (summary, detail string) {
 	t.Helper()
 	var diags diag.Diagnostics
-	addAPIError(&diags, "Reading Aether365 Scan scn_x", err)
+	addAPIError(&diags, "Reading Aether365 Scan scan_x", err)
 	if len(diags) != 1 || diags.ErrorsCount() != 1 {
 		t.Fatalf("want exactly one error diagnostic, got %v", diags)
 	}
@@ -61,7 +61,7 @@ func TestAPIErrorDiagnostic_unreachable(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err = client.GetScan(ctx, "scn_x")
+	_, err = client.GetScan(ctx, "scan_x")
 	if !errors.Is(err, aether365.ErrUnreachable) {
 		t.Fatalf("want ErrUnreachable from a closed port, got %v", err)
 	}
@@ -78,10 +78,10 @@ func TestAPIErrorDiagnostic_unreachable(t *testing.T) {
 // user to raise a timeout: the caller's own timeout did not run out.
 func TestAPIErrorDiagnostic_attemptTimeout(t *testing.T) {
 	err := fmt.Errorf("%w (after 2 attempt(s); the server keeps hanging)",
-		&aether365.AttemptTimeoutError{Method: "GET", Path: "/scans/scn_x", Timeout: 45 * time.Second})
+		&aether365.AttemptTimeoutError{Method: "GET", Path: "/scans/scan_x", Timeout: 45 * time.Second})
 
 	summary, detail := apiDiagnostic(t, err)
-	if summary != "Per-Request Timeout Reading Aether365 Scan scn_x" {
+	if summary != "Per-Request Timeout Reading Aether365 Scan scan_x" {
 		t.Errorf("summary = %q", summary)
 	}
 	assertContains(t, "detail", detail, "per-request bound of 45s", "base_url")
@@ -90,17 +90,17 @@ func TestAPIErrorDiagnostic_attemptTimeout(t *testing.T) {
 
 	// A wait that gives up on it carries the same advice.
 	var diags diag.Diagnostics
-	addWaitError(&diags, waitFailure{scanID: "scn_x", lastStatus: "running", timeout: time.Hour, timeoutName: "create"}, err)
+	addWaitError(&diags, waitFailure{scanID: "scan_x", lastStatus: "running", timeout: time.Hour, timeoutName: "create"}, err)
 	assertContains(t, "wait detail", diags[0].Detail(), "per-request bound of 45s")
 	assertLacks(t, "wait detail", diags[0].Detail(), "raise it")
 }
 
 // A read over the read limit says to narrow the query or raise max_read_mib.
 func TestAPIErrorDiagnostic_readLimit(t *testing.T) {
-	err := &aether365.ReadLimitError{Method: "GET", Path: "/scans/scn_x/results", Limit: 8 << 20, Read: 9 << 20}
+	err := &aether365.ReadLimitError{Method: "GET", Path: "/scans/scan_x/results", Limit: 8 << 20, Read: 9 << 20}
 
 	summary, detail := apiDiagnostic(t, err)
-	if summary != "Read Limit Exceeded Reading Aether365 Scan scn_x" {
+	if summary != "Read Limit Exceeded Reading Aether365 Scan scan_x" {
 		t.Errorf("summary = %q", summary)
 	}
 	advice := apiErrorAdvice(err)
@@ -114,7 +114,7 @@ func TestAPIErrorDiagnostic_readLimit(t *testing.T) {
 // a field the old advice about proxies stands.
 func TestAPIErrorDiagnostic_malformedField(t *testing.T) {
 	err := fmt.Errorf("%w (after 1 attempt(s))", &aether365.MalformedResponseError{
-		StatusCode: 200, ContentType: "application/json", Method: "GET", Path: "/scans/scn_x",
+		StatusCode: 200, ContentType: "application/json", Method: "GET", Path: "/scans/scan_x",
 		RequestID: "req_123", Field: "data.score", Err: errors.New(`field "data.score" is 150, want a score from 0 to 100`),
 	})
 
@@ -125,10 +125,10 @@ func TestAPIErrorDiagnostic_malformedField(t *testing.T) {
 	assertContains(t, "detail", detail, advice)
 
 	withoutField := &aether365.MalformedResponseError{StatusCode: 200, ContentType: "text/html", Method: "GET",
-		Path: "/scans/scn_x", Snippet: "<html>", Err: errors.New("not JSON")}
+		Path: "/scans/scan_x", Snippet: "<html>", Err: errors.New("not JSON")}
 	assertContains(t, "advice without a field", apiErrorAdvice(withoutField), "did not look like the Aether365 API")
 	noRequestID := *withoutField
-	noRequestID.Field, noRequestID.Err = "data.id", errors.New(`field "data.id" is "scn_y", but scan "scn_x" was asked for`)
+	noRequestID.Field, noRequestID.Err = "data.id", errors.New(`field "data.id" is "scan_y", but scan "scan_x" was asked for`)
 	assertLacks(t, "advice without a request ID", apiErrorAdvice(&noRequestID), "request ID")
 }
 

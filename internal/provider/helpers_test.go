@@ -19,7 +19,8 @@ type testSimulator struct {
 }
 
 // newTestSimulator starts a simulator whose scans finish at once unless cfg
-// says otherwise, with testAPIKey for tenant testTenant.
+// says otherwise, with testAPIKey for account testTenant and another key for
+// another account, otherAccount.
 func newTestSimulator(t *testing.T, cfg simulator.Config) *testSimulator {
 	t.Helper()
 	return newTestSimulatorBehind(t, cfg, nil)
@@ -30,7 +31,7 @@ func newTestSimulator(t *testing.T, cfg simulator.Config) *testSimulator {
 func newTestSimulatorBehind(t *testing.T, cfg simulator.Config, front simtest.Front) *testSimulator {
 	t.Helper()
 	if cfg.APIKeys == nil {
-		cfg.APIKeys = map[string][]string{testAPIKey: {testTenant, "fabrikam"}, "ae_live_other": {"northwind"}}
+		cfg.APIKeys = map[string]string{testAPIKey: testTenant, otherAPIKey: otherAccount}
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 365
@@ -67,14 +68,25 @@ func (s *testSimulator) client(t *testing.T) *aether365.Client {
 func (s *testSimulator) startCompletedScan(t *testing.T, score float64) *aether365.Scan {
 	t.Helper()
 	s.SetScore(score)
-	scan, err := s.client(t).StartScan(context.Background(), "me", "compliance", "")
+	scan, err := s.client(t).StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatalf("start scan: %v", err)
 	}
-	if scan.Status != aether365.ScanStatusCompleted {
+	if string(scan.Status) != aether365.ScanStatusCompleted {
 		t.Fatalf("scan %s is %s; the test simulator should complete scans at once", scan.ID, scan.Status)
 	}
 	return scan
+}
+
+// otherClient talks to the simulator as the other account's key, to arrange
+// scans the test key must not see.
+func (s *testSimulator) otherClient(t *testing.T) *aether365.Client {
+	t.Helper()
+	c, err := aether365.New(aether365.Config{BaseURL: s.URL, APIKey: otherAPIKey})
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	return c
 }
 
 // nullProviderModel is a provider block that sets nothing but the API key.
@@ -139,7 +151,7 @@ func hasDiagnosticSummary(diags diag.Diagnostics, summary string) bool {
 }
 
 func TestQueryIDIsStable(t *testing.T) {
-	if got := queryID("scn_1", "Failed", "", "all"); got != "scn_1/Failed/*/all" {
+	if got := queryID("scan_1", "failed", "", "all"); got != "scan_1/failed/*/all" {
 		t.Errorf("queryID = %q", got)
 	}
 }

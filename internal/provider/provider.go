@@ -275,6 +275,9 @@ func settingsFrom(config providerModel, diags *diag.Diagnostics) (providerSettin
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewScanResource,
+		NewScheduledScanResource,
+		NewNotificationSettingsResource,
+		NewTenantProfileResource,
 	}
 }
 
@@ -283,6 +286,7 @@ func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resou
 func (p *aether365Provider) Actions(_ context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewRunScanAction,
+		NewActivateConnectionAction,
 	}
 }
 
@@ -290,6 +294,7 @@ func (p *aether365Provider) Actions(_ context.Context) []func() action.Action {
 func (p *aether365Provider) ListResources(_ context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		NewScanListResource,
+		NewScheduledScanListResource,
 	}
 }
 
@@ -298,7 +303,13 @@ func (p *aether365Provider) DataSources(_ context.Context) []func() datasource.D
 		NewScanDataSource,
 		NewScansDataSource,
 		NewScanResultsDataSource,
+		NewScanResultDataSource,
 		NewScanComparisonDataSource,
+		NewScheduledScansDataSource,
+		NewTenantDataSource,
+		NewConnectionsDataSource,
+		NewPoliciesDataSource,
+		NewThreatsDataSource,
 	}
 }
 

@@ -19,9 +19,13 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"aether365": NewProtocol6Server("test"),
 }
 
+// The test key's account, and another key's: a key sees its own account
+// only (403 TENANT_ACCESS_DENIED for another's; its scans are 404).
 const (
-	testAPIKey = "ae_live_acceptance_test_key"
-	testTenant = "contoso"
+	testAPIKey   = "ae_live_acceptance_test_key"
+	testTenant   = "contoso"
+	otherAPIKey  = "ae_live_other_account_key"
+	otherAccount = "northwind"
 )
 
 // TestMain clears the provider's environment variables, so every test is
@@ -91,7 +95,7 @@ data "aether365_scans" "all" {}
 			},
 			{
 				Config:      fmt.Sprintf("provider \"aether365\" {\n  base_url = %q\n  api_key = %q\n  tenant_id = \"northwind\"\n}\n", sim.URL, testAPIKey) + dataSource,
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*tenant_id`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*TENANT_ACCESS_DENIED.*tenant_id`),
 			},
 			// An empty base_url would silently send the key to the production API.
 			{
@@ -119,13 +123,13 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 		PreCheck: func() {
 			t.Setenv(envAPIKey, testAPIKey)
 			t.Setenv(envBaseURL, sim.URL)
-			t.Setenv(envTenantID, "fabrikam")
+			t.Setenv(envTenantID, otherAccount)
 		},
 		Steps: []resource.TestStep{
 			{
-				// fabrikam has no scans yet: proves AETHER365_TENANT_ID was used.
+				// The key may not see northwind: proves AETHER365_TENANT_ID was used.
 				Config:      `data "aether365_scan" "latest" {}`,
-				ExpectError: regexp.MustCompile(`(?s)No Matching Aether365 Scan.*no completed scan in\s+tenant\s+"fabrikam"`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*/tenants/northwind/scans.*TENANT_ACCESS_DENIED`),
 			},
 			{
 				Config: `data "aether365_scan" "latest" { tenant_id = "me" }`,
@@ -141,7 +145,7 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 			},
 			{
 				// A valid tenant again, so the test's destroy can configure the provider.
-				PreConfig: func() { t.Setenv(envTenantID, "fabrikam") },
+				PreConfig: func() { t.Setenv(envTenantID, otherAccount) },
 				Config:    `data "aether365_scan" "latest" { tenant_id = "me" }`,
 			},
 		},

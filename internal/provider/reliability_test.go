@@ -26,36 +26,45 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
-// The reliability tests run the provider against a simulator that fails half
-// of all requests: 30% answered 503 (Retry-After: 1), 10% processed and then
-// reset without an answer, 10% processed and then answered with a broken
-// body (proxy HTML 502, truncated JSON, empty 200, success:false with 200),
-// plus a per-key rate limit that answers 429 to bursts and 20 ms latency on
-// everything.
+// The reliability tests run the provider against a simulator of the
+// published API that fails a quarter of all requests: 15% answered 503
+// (without Retry-After, as published), 5% processed and then reset without
+// an answer, 5% processed and then answered with a broken body (proxy HTML
+// 502, truncated JSON, empty 200, success:false with 200), and 20 ms latency
+// on everything. The published API documents no request rate limit, so none
+// is simulated here.
 //
-// With half the attempts failing, a request fails for good only when all of
-// its attempts fail: 0.5^(max_retries+1). The provider's default of 4 retries
-// would lose about one request in 32, so these tests set the maximum of 20
-// (one in two million). Each retry costs about a second (the 503's
-// Retry-After, or backoff from 0.5 s), so a request costs about a second on
-// average. The cases run in parallel (go test runs GOMAXPROCS of them at
-// once); on two cores the whole test takes about 100 seconds.
+// A request fails for good only when all of its attempts fail:
+// 0.25^(max_retries+1); these tests set the maximum of 20 retries.
+//
+// A scan's trigger whose answer is lost is sent again, and the retry meets
+// 409 SCAN_ALREADY_RUNNING and adopts the scan (one scan runs at a time per
+// tenant), provided the scan is still running when the retry lands. Real
+// scans take minutes; here they take chaosScanDuration, far longer than a
+// chain of retries (backoff 0.5, 1, 2, 4 s: five failures in a row after a
+// lost answer, 0.1%, would outlast it). The two resources of a case scan two
+// connections, so they run side by side.
 const (
-	chaosErrorRate     = 0.3
-	chaosResetRate     = 0.1
-	chaosMalformedRate = 0.1
-	chaosRateLimit     = 4
+	chaosErrorRate     = 0.15
+	chaosResetRate     = 0.05
+	chaosMalformedRate = 0.05
 	chaosLatency       = 20 * time.Millisecond
 	chaosMaxRetries    = 20
+	chaosScanDuration  = 10 * time.Second
 )
+
+// chaosConnections are the two connected Microsoft 365 tenants the two
+// resources of a chaos case scan.
+var chaosConnections = []string{"conn_a", "conn_b"}
 
 func chaosSimulatorConfig(seed int64) simulator.Config {
 	return simulator.Config{
 		ErrorRate:     chaosErrorRate,
 		ResetRate:     chaosResetRate,
 		MalformedRate: chaosMalformedRate,
-		RateLimit:     chaosRateLimit,
 		Latency:       chaosLatency,
+		ScanDuration:  chaosScanDuration,
+		Connections:   map[string][]string{testTenant: chaosConnections},
 		Seed:          seed,
 	}
 }
@@ -96,10 +105,10 @@ func TestAccReliability_createPlanDestroyCyclesUnderFaults(t *testing.T) {
 	t.Cleanup(func() { t.Logf("all cycles took %s", time.Since(started).Round(time.Second)) })
 
 	cases := []chaosCase{
-		{name: "instant scans", seed: 101, steps: 6, tenant: testTenant},
+		{name: "compliance scans", seed: 101, steps: 6, tenant: testTenant},
 		{
-			name: "scans that take a while", seed: 202, steps: 5, tenant: testTenant,
-			adjust: func(c *simulator.Config) { c.ScanDuration = 1200 * time.Millisecond },
+			name: "scans of many results", seed: 202, steps: 5, tenant: testTenant,
+			adjust: func(c *simulator.Config) { c.ResultsPerScan = 2000 },
 		},
 		{
 			// Each read of the results pages through them, and every page
@@ -109,7 +118,7 @@ func TestAccReliability_createPlanDestroyCyclesUnderFaults(t *testing.T) {
 			extra: `
 data "aether365_scan_results" "a" {
   scan_id = aether365_scan.a.id
-  result  = "All"
+  result  = "all"
 }
 
 data "aether365_scans" "recent" {
@@ -124,8 +133,8 @@ data "aether365_scans" "recent" {
 			},
 		},
 		{
-			name: "another tenant and scan type", seed: 404, steps: 7, tenant: "fabrikam",
-			scanArgs: "tenant_id = \"fabrikam\"\n  scan_type = \"identity\"",
+			name: "exposure scans, the account named", seed: 404, steps: 7, tenant: testTenant,
+			scanArgs: "tenant_id = \"" + testTenant + "\"\n  scan_type = \"exposure\"",
 		},
 	}
 	total := 0
@@ -149,8 +158,9 @@ func (c chaosCase) config(url string, cycle int) string {
 	}
 	var b strings.Builder
 	b.WriteString(chaosProviderConfig(url))
-	for _, name := range []string{"a", "b"} {
-		fmt.Fprintf(&b, "\nresource \"aether365_scan\" %q {\n  %s\n  triggers = { cycle = \"%d\" }\n}\n", name, scanArgs, cycle)
+	for i, name := range []string{"a", "b"} {
+		fmt.Fprintf(&b, "\nresource \"aether365_scan\" %q {\n  %s\n  connection_id = %q\n  triggers = { cycle = \"%d\" }\n}\n",
+			name, scanArgs, chaosConnections[i], cycle)
 	}
 	b.WriteString(c.extra)
 	return b.String()
@@ -216,8 +226,8 @@ func runChaosCase(t *testing.T, c chaosCase) {
 		},
 	})
 	stats := sim.Stats()
-	t.Logf("%d requests, %d scans: %d injected 503s, %d resets, %d malformed, %d rate-limited",
-		stats.Requests, len(created), stats.InjectedErrors, stats.InjectedResets, stats.InjectedMalformed, stats.RateLimited)
+	t.Logf("%d requests, %d scans: %d injected 503s, %d resets, %d malformed",
+		stats.Requests, len(created), stats.InjectedErrors, stats.InjectedResets, stats.InjectedMalformed)
 	if stats.InjectedErrors == 0 || stats.InjectedResets == 0 || stats.InjectedMalformed == 0 {
 		t.Errorf("some fault was never injected, so this proved less than it claims: %+v", stats)
 	}
@@ -262,15 +272,17 @@ func (s *stepTimer) within(lo, hi time.Duration) error {
 	return nil
 }
 
-// The create timeout holds while the API is failing half the requests: the
+// The create timeout holds while the API is failing a quarter of the requests: the
 // apply fails within the timeout (plus Terraform's own overhead), names the
 // scan and its last status, and the scan ID, written before waiting, is in
 // state, so the next apply replaces it. The server then holds exactly the
 // timed-out scan and its replacement, although the timed-out scan's POST was
-// answered with a reset (seed 87 makes the first request a reset).
+// answered with a reset (seed 7 makes the first request a reset): its retry
+// met 409 and adopted the scan. The replacement waits for the timed-out
+// scan, still running, to end, then starts its own.
 func TestAccReliability_createTimeoutUnderFaults(t *testing.T) {
-	cfg := chaosSimulatorConfig(87)
-	cfg.ScanDuration = time.Hour
+	cfg := chaosSimulatorConfig(7)
+	cfg.ScanDuration = 10 * time.Second
 	sim := newTestSimulator(t, cfg)
 	config := chaosProviderConfig(sim.URL) + scanWithThreeSecondTimeout
 	var timer stepTimer
@@ -279,7 +291,7 @@ func TestAccReliability_createTimeoutUnderFaults(t *testing.T) {
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `timeout of 3s`, `last known status is "(queued|running)"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scan_[0-9a-z]+`, `timeout of 3s`, `last known status is "in_progress"`),
 			},
 			{
 				PreConfig: func() {
@@ -315,7 +327,7 @@ type statusRewriter struct {
 	enabled atomic.Bool
 }
 
-var unfinishedStatus = regexp.MustCompile(`"status":"(queued|running)"`)
+var unfinishedStatus = regexp.MustCompile(`"status":"in_progress"`)
 
 func (s *statusRewriter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.enabled.Load() {
@@ -341,7 +353,7 @@ func copyHeader(dst, src http.Header) {
 // in it is bounded by the create timeout, and the error names that status.
 func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *testing.T) {
 	var rewriter *statusRewriter
-	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ScanDuration: time.Hour, Seed: 365},
+	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string]string{testAPIKey: testTenant}, ScanDuration: 8 * time.Second, Seed: 365},
 		func(sim *simulator.Server) http.Handler {
 			rewriter = &statusRewriter{sim: sim}
 			rewriter.enabled.Store(true)
@@ -355,7 +367,7 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 			{
 				PreConfig:   timer.start,
 				Config:      config,
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scn_[0-9a-f]{24}`, `last known status is "awaiting_approval"`),
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `scan_[0-9a-z]+`, `last known status is "awaiting_approval"`),
 			},
 			{
 				PreConfig: func() {
@@ -365,7 +377,9 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 					rewriter.enabled.Store(false)
 					sim.SetScanDuration(0)
 				},
-				Config: config,
+				// The replacement waits for the timed-out scan, still running,
+				// to end (one scan at a time per tenant), then starts its own.
+				Config: strings.Replace(config, `create = "3s"`, `create = "1m"`, 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
@@ -447,7 +461,7 @@ func (m *mindChanger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // gaps or duplicates. The same list read honestly works.
 func TestAccReliability_serverChangingItsMindMidPagination(t *testing.T) {
 	var changer *mindChanger
-	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string][]string{testAPIKey: {testTenant}}, ResultsPerScan: 450, Seed: 365},
+	server := simtest.StartBehind(t, simulator.Config{APIKeys: map[string]string{testAPIKey: testTenant}, ResultsPerScan: 450, Seed: 365},
 		func(sim *simulator.Server) http.Handler {
 			changer = &mindChanger{sim: sim}
 			return changer
@@ -460,7 +474,7 @@ resource "aether365_scan" "test" {
 
 data "aether365_scan_results" "all" {
   scan_id = aether365_scan.test.id
-  result  = "All"
+  result  = "all"
 }
 `
 	setMode := func(mode pageMode) func() { return func() { changer.mode.Store(int32(mode)) } }
@@ -469,17 +483,17 @@ data "aether365_scan_results" "all" {
 			{
 				PreConfig:   setMode(pagesGrow),
 				Config:      config,
-				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `page count grew from 5 to 7 while listing`),
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `page count grew from 3 to 5 while listing`),
 			},
 			{
 				PreConfig:   setMode(pagesRepeat),
 				Config:      config,
-				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `item "res_[0-9a-f]+" is on page 1 and again on page [2-5]`),
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `item "result_[0-9a-f]+" is on page 1 and again on page [23]`),
 			},
 			{
 				PreConfig:   setMode(pagesShrink),
 				Config:      config,
-				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `(page count changed from 5 to 4|item total changed from 450 to 350)`),
+				ExpectError: diagnosticPattern(`Error Reading Aether365 Scan Results`, `inconsistent pagination`, `(page count changed from 3 to 2|item total changed from 450 to 250)`),
 			},
 			{
 				PreConfig: setMode(pagesHonest),

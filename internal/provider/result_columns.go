@@ -28,24 +28,24 @@ type resultColumn struct {
 }
 
 var resultColumns = []resultColumn{
-	{name: "id", description: "Result ID, unique within the scan.",
+	{name: "id", description: "Result ID, unique within the scan, for example `result_001`.",
 		value: func(r *aether365.Result) string { return r.ID }},
-	{name: "control_id", description: "Identifier of the control that was checked, for example `AAD-001`.",
-		value: func(r *aether365.Result) string { return r.ControlID }},
-	{name: "title", description: "What the control checks, for the result's subject.",
+	{name: "test_id", description: "The check's test ID: `CIS.M365.{section}.{subsection}.{item}` for CIS benchmark checks, `AE.nnnn` for Aether365's own, for example `CIS.M365.1.1.1`.",
+		value: func(r *aether365.Result) string { return r.TestID }},
+	{name: "title", description: "What the check verifies, for the result's subject.",
 		value: func(r *aether365.Result) string { return r.Title }},
-	{name: "category", description: "Area of Microsoft 365 the control belongs to, for example `Identity` or `Exchange Online`.",
-		value: func(r *aether365.Result) string { return r.Category }},
-	{name: "severity", description: "`Critical`, `High`, `Medium`, `Low` or `Informational`.",
-		value: func(r *aether365.Result) string { return r.Severity }},
-	{name: "result", description: "`Passed`, `Failed`, `Warning`, `Skipped` or `Error`.",
-		value: func(r *aether365.Result) string { return r.Result }},
-	{name: "description", description: "Why the control matters.", controlText: true,
-		value: func(r *aether365.Result) string { return r.Description }},
-	{name: "remediation", description: "How to fix a failure.", controlText: true,
-		value: func(r *aether365.Result) string { return r.Remediation }},
-	{name: "reference_url", description: "Link to Microsoft's documentation for the control.", controlText: true,
-		value: func(r *aether365.Result) string { return r.ReferenceURL }},
+	{name: "framework", description: "Framework the check belongs to: `cis`, `eidsca`, `cisa` or `nis2`.",
+		value: func(r *aether365.Result) string { return string(r.Framework) }},
+	{name: "severity", description: "`critical`, `high`, `medium` or `low`.",
+		value: func(r *aether365.Result) string { return string(r.Severity) }},
+	{name: "result", description: "`passed`, `failed` or `skipped`.",
+		value: func(r *aether365.Result) string { return string(r.Result) }},
+	{name: "source_tool", description: "Which Aether365 engine produced the result, for example `compliance`.",
+		value: func(r *aether365.Result) string { return r.SourceTool }},
+	{name: "remediation_steps", description: "How to fix a failure, as numbered steps on several lines.", controlText: true,
+		value: func(r *aether365.Result) string { return r.RemediationSteps }},
+	{name: "help_url", description: "Link to the check's documentation (the benchmark or Microsoft's).", controlText: true,
+		value: func(r *aether365.Result) string { return r.HelpURL }},
 }
 
 // controlTextNote is added to the description of the attributes that
@@ -167,14 +167,14 @@ func (b *resultValues) result(r *aether365.Result) tftypes.Value {
 }
 
 func (b *resultValues) control(r *aether365.Result) {
-	if _, ok := b.controls[r.ControlID]; ok {
+	if _, ok := b.controls[r.TestID]; ok {
 		return
 	}
 	attrs := make(map[string]tftypes.Value, len(controlColumns))
 	for i := range controlColumns {
 		attrs[controlColumns[i].name] = b.shared(controlColumns[i].value(r))
 	}
-	b.controls[r.ControlID] = tftypes.NewValue(controlObjectType, attrs)
+	b.controls[r.TestID] = tftypes.NewValue(controlObjectType, attrs)
 }
 
 // list returns the results as a Terraform list.
@@ -215,7 +215,7 @@ type resultsMsgPack struct {
 	results         []aether365.Result
 	withControlText bool
 	// controls are the results whose control text the map carries, the first
-	// of each control, by control ID in order.
+	// of each check, by test ID in order.
 	controls []*aether365.Result
 }
 
@@ -226,8 +226,8 @@ func newResultsMsgPack(results []aether365.Result, withControlText bool) *result
 	}
 	first := make(map[string]*aether365.Result)
 	for i := range results {
-		if _, seen := first[results[i].ControlID]; !seen {
-			first[results[i].ControlID] = &results[i]
+		if _, seen := first[results[i].TestID]; !seen {
+			first[results[i].TestID] = &results[i]
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(first)) {
@@ -256,7 +256,7 @@ func (m *resultsMsgPack) size() int {
 	}
 	n += headerSize(len(m.controls))
 	for _, r := range m.controls {
-		n += strSize(len(r.ControlID)) + headerSize(len(controlColumns))
+		n += strSize(len(r.TestID)) + headerSize(len(controlColumns))
 		for _, c := range controlColumnsByName {
 			n += strSize(len(c.name)) + strSize(len(c.value(r)))
 		}
@@ -287,7 +287,7 @@ func (m *resultsMsgPack) writeControls(w *msgpackWriter) {
 	}
 	w.header(len(m.controls), 0x80, 0xde)
 	for _, r := range m.controls {
-		w.str(r.ControlID)
+		w.str(r.TestID)
 		w.header(len(controlColumns), 0x80, 0xde)
 		for _, c := range controlColumnsByName {
 			w.str(c.name)

@@ -23,7 +23,7 @@ func TestAccResultsCSVFunction_exportsResults(t *testing.T) {
 			{
 				Config: sim.providerConfig() + `
 data "aether365_scan_results" "all" {
-  result = "All"
+  result = "all"
 }
 
 output "csv" {
@@ -47,7 +47,7 @@ output "count" {
 							return fmt.Errorf("%d rows, want header + 300", len(rows))
 						}
 						for i, row := range rows[1:] {
-							if !strings.HasPrefix(row[0], "res_") || row[4] == "" || row[5] == "" {
+							if !strings.HasPrefix(row[0], "result_") || row[4] == "" || row[5] == "" {
 								return fmt.Errorf("row %d incomplete: %v", i+1, row)
 							}
 						}
@@ -69,9 +69,9 @@ func TestAccResultsCSVFunction_quotingAndFormulas(t *testing.T) {
 output "csv" {
   value = provider::aether365::results_csv([
     {
-      id = "res_1", control_id = "EXO-001", title = "Block \"auto-forward\", externally", category = "Exchange Online",
-      severity = "High", result = "Failed", description = "line one\nline two", remediation = "=HYPERLINK(\"http://evil\")",
-      reference_url = null
+      id = "result_1", test_id = "AE.1068", title = "Block \"auto-forward\", externally", framework = "cis",
+      severity = "high", result = "failed", source_tool = "compliance", remediation_steps = "=HYPERLINK(\"http://evil\")\nstep two",
+      help_url = null
     },
   ])
 }
@@ -82,10 +82,10 @@ output "empty" {
 `,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValue("csv", knownvalue.StringExact(
-						"id,control_id,title,category,severity,result,description,remediation,reference_url\n"+
-							"res_1,EXO-001,\"Block \"\"auto-forward\"\", externally\",Exchange Online,High,Failed,\"line one\nline two\",\"'=HYPERLINK(\"\"http://evil\"\")\",\n")),
+						"id,test_id,title,framework,severity,result,source_tool,remediation_steps,help_url\n"+
+							"result_1,AE.1068,\"Block \"\"auto-forward\"\", externally\",cis,high,failed,compliance,\"'=HYPERLINK(\"\"http://evil\"\")\nstep two\",\n")),
 					statecheck.ExpectKnownOutputValue("empty", knownvalue.StringExact(
-						"id,control_id,title,category,severity,result,description,remediation,reference_url\n")),
+						"id,test_id,title,framework,severity,result,source_tool,remediation_steps,help_url\n")),
 				},
 			},
 		},

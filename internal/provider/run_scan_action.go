@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
@@ -46,6 +45,7 @@ type runScanAction struct {
 type runScanActionModel struct {
 	ScanType          types.String  `tfsdk:"scan_type"`
 	TenantID          types.String  `tfsdk:"tenant_id"`
+	ConnectionID      types.String  `tfsdk:"connection_id"`
 	WaitForCompletion types.Bool    `tfsdk:"wait_for_completion"`
 	Timeout           types.String  `tfsdk:"timeout"`
 	MinScore          types.Float64 `tfsdk:"min_score"`
@@ -86,19 +86,24 @@ func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 			"Terraform is interrupted, it stops waiting within seconds; the scan goes on in Aether365.",
 		Attributes: map[string]schema.Attribute{
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " " + scanTypeWarningNote(),
+				MarkdownDescription: descScanType + " " + enumInputNote,
 				Required:            true,
 				Validators:          scanTypeValidators(),
 			},
 			"tenant_id": schema.StringAttribute{
-				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may see. " +
+				MarkdownDescription: "Aether365 account to scan in: `me` (the API key's own account) or its ID. " +
 					"Defaults to the provider's `tenant_id`.",
 				Optional:   true,
 				Validators: []validator.String{idValidator()},
 			},
+			"connection_id": schema.StringAttribute{
+				MarkdownDescription: descConnection,
+				Optional:            true,
+				Validators:          []validator.String{idValidator()},
+			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait until the scan is `completed` or `failed` (default `true`). With `false` the " +
-					"action ends as soon as the scan is queued; `min_score` then cannot be used.",
+					"action ends as soon as Aether365 accepts the scan; `min_score` then cannot be used.",
 				Optional: true,
 			},
 			"timeout": schema.StringAttribute{
@@ -134,7 +139,7 @@ func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateC
 	if !config.MinScore.IsNull() && !config.WaitForCompletion.IsUnknown() && !config.waits() {
 		resp.Diagnostics.AddAttributeError(path.Root("min_score"), "min_score Needs wait_for_completion",
 			"min_score can only be checked on a finished scan, but wait_for_completion = false ends the action as "+
-				"soon as the scan is queued. Remove min_score, or set wait_for_completion = true.")
+				"soon as Aether365 accepts the scan. Remove min_score, or set wait_for_completion = true.")
 	}
 }
 
@@ -150,42 +155,36 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	progress := newScanProgress(a.clock, resp.SendProgress)
 	tenant := a.data.tenantOr(config.TenantID)
-	scanType := config.ScanType.ValueString()
+	scanType := normalizedEnum(config.ScanType)
 
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	// Each invocation asks for a new scan, so each gets its own key; the
-	// client resends it on every retry of the POST, which therefore starts at
-	// most one scan.
-	idempotencyKey, err := uuid.GenerateUUID()
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Generate Idempotency Key", err.Error())
-		return
-	}
 	waitCtx = tflog.SetField(waitCtx, "tenant_id", tenant)
 	waitCtx = tflog.SetField(waitCtx, "scan_type", scanType)
-	tflog.Info(waitCtx, "Starting Aether365 scan from action", map[string]any{"idempotency_key": idempotencyKey})
+	tflog.Info(waitCtx, "Starting Aether365 scan from action")
 
-	scan, err := a.data.startScan(waitCtx, tenant, scanType, idempotencyKey)
+	started, err := a.data.startOrAdopt(waitCtx, aether365.StartScanRequest{
+		Tenant: tenant, ConnectionID: config.ConnectionID.ValueString(), ScanType: scanType})
 	seenAt := a.data.client.Now()
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Starting Aether365 Scan", err)
 		if !rejectedByAPI(err) {
 			resp.Diagnostics.AddWarning("Aether365 Scan May Have Started",
-				fmt.Sprintf("If Aether365 received the request before it failed, a scan may have started. It was sent "+
-					"with idempotency key %s, so retries never started a second one; find it with the aether365_scans "+
-					"data source or terraform query.", idempotencyKey))
+				"If Aether365 received the request before it failed, a scan may have started: it is then the "+
+					"tenant's running scan, and the next invocation follows it instead of starting a second one. "+
+					"Find it with the aether365_scans data source or terraform query.")
 		}
 		return
 	}
+	scan := started.Scan
 	waitCtx = tflog.SetField(waitCtx, "scan_id", scan.ID)
-	progress.started(scan, tenant)
+	progress.started(started, tenant)
 	if !config.waits() {
 		return
 	}
 
 	final := scan
-	if !scan.IsTerminal() {
+	if !aether365.IsTerminal(scan) {
 		var waitErr error
 		stopKeepAlive := progress.keepAlive(waitCtx)
 		final, waitErr = a.data.client.WaitForScan(waitCtx, scan.ID, aether365.WaitOptions{
@@ -196,9 +195,9 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		})
 		stopKeepAlive()
 		if waitErr != nil {
-			lastStatus := scan.Status
+			lastStatus := string(scan.Status)
 			if final != nil {
-				lastStatus = final.Status
+				lastStatus = string(final.Status)
 			}
 			addActionWaitError(&resp.Diagnostics, scan.ID, lastStatus, timeout, progress.elapsed(), ctx.Err(), waitErr)
 			return
@@ -208,14 +207,18 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	reportActionOutcome(&resp.Diagnostics, final, config)
 }
 
-// scanProgress writes the action's progress lines. Heartbeats are sent from
-// the waiter's polls, which come at least every 30 seconds, so no line is
-// more than a minute after the previous one while the API answers; a
-// wall-clock ticker covers stretches where it does not.
+// scanProgress writes the action's progress lines. A poll that finds the
+// scan unfinished sends a heartbeat when half the heartbeat interval has
+// passed since the last line; between polls, which the published API gives
+// no hint to hasten (they come up to minutes apart late in a long scan), and
+// while the API does not answer, a wall-clock ticker sends one, so no line is
+// more than the heartbeat interval after the previous one.
 type scanProgress struct {
 	clock clock.Clock
 	send  func(action.InvokeProgressEvent)
 	start time.Time
+	// heartbeat is the longest silence: runScanHeartbeat, shorter in tests.
+	heartbeat time.Duration
 
 	mu       sync.Mutex
 	scanID   string
@@ -231,7 +234,7 @@ func newScanProgress(clk clock.Clock, send func(action.InvokeProgressEvent)) *sc
 		send = func(action.InvokeProgressEvent) {}
 	}
 	now := clk.Now()
-	return &scanProgress{clock: clk, send: send, start: now, lastSent: now}
+	return &scanProgress{clock: clk, send: send, start: now, lastSent: now, heartbeat: runScanHeartbeat}
 }
 
 func (p *scanProgress) elapsed() time.Duration {
@@ -243,10 +246,17 @@ func (p *scanProgress) sendLocked(format string, args ...any) {
 	p.send(action.InvokeProgressEvent{Message: fmt.Sprintf(format, args...)})
 }
 
-func (p *scanProgress) started(scan *aether365.Scan, tenant string) {
+func (p *scanProgress) started(started aether365.StartedScan, tenant string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.scanID, p.status = scan.ID, scan.Status
+	scan := started.Scan
+	p.scanID, p.status = scan.ID, string(scan.Status)
+	if started.Adopted && !started.AfterLostAnswer {
+		p.sendLocked("Tenant %s was already running %s scan %s (started %s; Aether365 runs one scan at a time): "+
+			"following it instead of starting another (status %s).", tenant, scan.ScanType, scan.ID,
+			scan.StartedAt.UTC().Format(time.RFC3339), scan.Status)
+		return
+	}
 	p.sendLocked("Aether365 %s scan %s started for tenant %s (status %s).", scan.ScanType, scan.ID, tenant, scan.Status)
 }
 
@@ -256,16 +266,16 @@ func (p *scanProgress) started(scan *aether365.Scan, tenant string) {
 // is never more than runScanHeartbeat after the previous one. A finished
 // scan gets no line here: the final line says it, with the score.
 func (p *scanProgress) polled(scan *aether365.Scan) {
-	if scan.IsTerminal() {
+	if aether365.IsTerminal(scan) {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case scan.Status != p.status:
-		p.status = scan.Status
+	case string(scan.Status) != p.status:
+		p.status = string(scan.Status)
 		p.sendLocked("Scan %s is %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
-	case p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat/2:
+	case p.clock.Now().Sub(p.lastSent) >= p.heartbeat/2:
 		p.sendLocked("Scan %s is still %s (%s elapsed).", scan.ID, scan.Status, p.elapsed())
 	}
 }
@@ -280,7 +290,7 @@ func (p *scanProgress) keepAlive(ctx context.Context) (stop func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ticker := time.NewTicker(runScanHeartbeat / 4)
+		ticker := time.NewTicker(p.heartbeat / 4)
 		defer ticker.Stop()
 		for {
 			select {
@@ -288,7 +298,7 @@ func (p *scanProgress) keepAlive(ctx context.Context) (stop func()) {
 				return
 			case <-ticker.C:
 				p.mu.Lock()
-				if ctx.Err() == nil && p.clock.Now().Sub(p.lastSent) >= runScanHeartbeat*3/4 {
+				if ctx.Err() == nil && p.clock.Now().Sub(p.lastSent) >= p.heartbeat*3/4 {
 					p.sendLocked("Scan %s: still waiting, last status %s (%s elapsed).", p.scanID, p.status, p.elapsed())
 				}
 				p.mu.Unlock()
@@ -308,7 +318,7 @@ func (p *scanProgress) finished(scan *aether365.Scan, minScore types.Float64) {
 }
 
 // finalScanLine is the last progress line: outcome, score, the min_score
-// verdict and the failed controls by severity.
+// verdict and the counts of checks.
 func finalScanLine(scan *aether365.Scan, minScore types.Float64, elapsed time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan %s %s after %s", scan.ID, scan.Status, elapsed)
@@ -321,13 +331,9 @@ func finalScanLine(scan *aether365.Scan, minScore types.Float64, elapsed time.Du
 			}
 			fmt.Fprintf(&b, ", min_score %s %s", formatScore(minScore.ValueFloat64()), verdict)
 		}
-	} else if scan.FailureReason != nil && *scan.FailureReason != "" {
-		fmt.Fprintf(&b, ": %s", *scan.FailureReason)
 	}
-	if s := scan.Summary; s != nil {
-		c := s.FailedBySeverity
-		fmt.Fprintf(&b, "; failed controls: %d critical, %d high, %d medium, %d low, %d informational",
-			c.Critical, c.High, c.Medium, c.Low, c.Informational)
+	if scan.PassCount != nil && scan.FailCount != nil && scan.SkipCount != nil {
+		fmt.Fprintf(&b, "; checks: %d passed, %d failed, %d skipped", *scan.PassCount, *scan.FailCount, *scan.SkipCount)
 	}
 	b.WriteString(".")
 	return b.String()
@@ -339,26 +345,22 @@ func formatScore(score float64) string {
 
 // reportActionOutcome turns the finished scan into the action's verdict.
 func reportActionOutcome(diags *diag.Diagnostics, scan *aether365.Scan, config runScanActionModel) {
-	switch scan.Status {
-	case aether365.ScanStatusCompleted:
+	switch status := string(scan.Status); {
+	case status == aether365.ScanStatusCompleted:
 		if !config.MinScore.IsNull() && scan.Score != nil && *scan.Score < config.MinScore.ValueFloat64() {
 			diags.AddError("Aether365 Scan Score Below min_score",
-				fmt.Sprintf("Scan %s of tenant %s scored %s, below min_score %s. Look at its failed controls with "+
+				fmt.Sprintf("Scan %s of tenant %s scored %s, below min_score %s. Look at its failed checks with "+
 					"the aether365_scan_results data source (scan_id = %q) or in Aether365.",
 					scan.ID, scan.TenantID, formatScore(*scan.Score), formatScore(config.MinScore.ValueFloat64()), scan.ID))
 		}
-	case aether365.ScanStatusFailed, aether365.ScanStatusCancelled, aether365.ScanStatusCanceled:
-		reason := "Aether365 gave no reason"
-		if scan.FailureReason != nil && *scan.FailureReason != "" {
-			reason = *scan.FailureReason
-		}
-		detail := fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.", scan.ID, scan.TenantID, scan.Status, reason)
+	case aether365.IsTerminalStatus(status):
+		detail := fmt.Sprintf("Scan %s of tenant %s ended with status %q: %s.", scan.ID, scan.TenantID, status, scanEndedReason)
 		if config.failsOnScanFailure() {
-			diags.AddError("Aether365 Scan "+titleStatus(scan.Status),
+			diags.AddError("Aether365 Scan "+titleStatus(status),
 				detail+" Fix the cause and invoke the action again; set fail_on_scan_failure = false to report failed scans as warnings.")
 			return
 		}
-		diags.AddWarning("Aether365 Scan "+titleStatus(scan.Status), detail)
+		diags.AddWarning("Aether365 Scan "+titleStatus(status), detail)
 	}
 }
 

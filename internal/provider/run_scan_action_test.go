@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,8 +173,11 @@ func newFakeClockSimulator(t *testing.T, duration time.Duration, score float64) 
 	return sim, clk
 }
 
-// A long scan reports its ID first, every status change, a line at least
-// every minute with the elapsed time, and a final line with the verdict.
+// A long scan reports its ID first, a heartbeat from the polls that find it
+// unfinished, and a final line with the verdict and the counts of checks.
+// The published API sends no polling hint, so polls thin out as the scan
+// goes on; the wall-clock heartbeat that fills the gaps between them is
+// TestScanProgress_keepAliveFillsTheGapsBetweenPolls.
 func TestRunScanAction_progressStream(t *testing.T) {
 	sim, clk := newFakeClockSimulator(t, 20*time.Minute, 91.5)
 	result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
@@ -192,38 +196,61 @@ func TestRunScanAction_progressStream(t *testing.T) {
 		t.Fatalf("progress = %q, want start, heartbeats and a final line", result.progress)
 	}
 	first := result.progress[0]
-	if !strings.Contains(first, scanID) || !strings.Contains(first, "queued") {
+	if !strings.Contains(first, scanID) || !strings.Contains(first, "in_progress") {
 		t.Errorf("first progress line %q should name scan %s and its status", first, scanID)
 	}
-	if !slicesContainMatch(result.progress, regexp.MustCompile(`^Scan `+scanID+` is running \(((\d+m)?\d+s) elapsed\)\.$`)) {
-		t.Errorf("no line for the change to running in %q", result.progress)
-	}
-	heartbeat := regexp.MustCompile(`^Scan ` + scanID + ` is still running \(((\d+m)?\d+s) elapsed\)\.$`)
+	heartbeat := regexp.MustCompile(`^Scan ` + scanID + ` is still in_progress \(((\d+m)?\d+s) elapsed\)\.$`)
 	heartbeats := 0
 	for _, line := range result.progress {
 		if heartbeat.MatchString(line) {
 			heartbeats++
 		}
 	}
-	// Twenty minutes of scan with a line at least every minute.
-	if heartbeats < 15 {
-		t.Errorf("%d heartbeats in a 20-minute scan, want at least 15: %q", heartbeats, result.progress)
+	if heartbeats < 10 {
+		t.Errorf("%d heartbeats from the polls of a 20-minute scan, want at least 10: %q", heartbeats, result.progress)
 	}
-	// The gaps are taken from the elapsed time each line gives, which the
-	// provider reads from the fake clock as it sends the line: a time taken
-	// as the test receives it could already include the waiter's next sleep.
+	// No gap between lines is longer than the longest wait between polls.
 	var previous time.Duration
 	for i, line := range result.progress {
 		at := elapsedIn(t, line)
-		if gap := at - previous; gap > runScanHeartbeat {
-			t.Errorf("%s between progress lines %q and %q, want at most %s", gap, result.progress[max(i-1, 0)], line, runScanHeartbeat)
+		if gap := at - previous; gap > 5*time.Minute {
+			t.Errorf("%s between progress lines %q and %q, want at most 5m", gap, result.progress[max(i-1, 0)], line)
 		}
 		previous = at
 	}
 	final := result.progress[len(result.progress)-1]
-	want := regexp.MustCompile(`^Scan ` + scanID + ` completed after 20m\d+s: score 91\.5, min_score 80 passed; failed controls: \d+ critical, \d+ high, \d+ medium, \d+ low, \d+ informational\.$`)
+	want := regexp.MustCompile(`^Scan ` + scanID + ` completed after 2[0-5]m\d+s: score 91\.5, min_score 80 passed; checks: \d+ passed, \d+ failed, \d+ skipped\.$`)
 	if !want.MatchString(final) {
 		t.Errorf("final line %q does not match %s", final, want)
+	}
+}
+
+// Between polls, however far apart, a heartbeat line comes at least every
+// heartbeat interval, from the wall clock.
+func TestScanProgress_keepAliveFillsTheGapsBetweenPolls(t *testing.T) {
+	var mu sync.Mutex
+	var lines []time.Time
+	p := newScanProgress(clock.Real{}, func(action.InvokeProgressEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, time.Now())
+	})
+	p.heartbeat = 200 * time.Millisecond
+	started := time.Now()
+	stop := p.keepAlive(context.Background())
+	time.Sleep(1500 * time.Millisecond)
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) < 4 {
+		t.Fatalf("%d heartbeats in 1.5 s with a 200 ms interval, want at least 4", len(lines))
+	}
+	previous := started
+	for _, at := range lines {
+		if gap := at.Sub(previous); gap > 2*p.heartbeat {
+			t.Errorf("%s without a line, want at most about %s", gap, p.heartbeat)
+		}
+		previous = at
 	}
 }
 
@@ -256,13 +283,17 @@ func slicesContainMatch(lines []string, re *regexp.Regexp) bool {
 
 func TestRunScanAction_verdicts(t *testing.T) {
 	t.Run("score below min_score", func(t *testing.T) {
-		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 62)
+		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 60)
 		result := invokeRunScan(t, sim, clk, map[string]tftypes.Value{
 			"scan_type": tftypes.NewValue(tftypes.String, "compliance"),
 			"min_score": tftypes.NewValue(tftypes.Number, 75),
 		})
 		scanID := onlyScan(t, sim)
-		assertOneError(t, result, `Score Below min_score: Scan `+scanID+` of tenant `+testTenant+` scored 62, below min_score 75`)
+		scan, err := sim.client(t).GetScan(context.Background(), scanID)
+		if err != nil || scan.Score == nil {
+			t.Fatalf("reading the scan's score: %v", err)
+		}
+		assertOneError(t, result, `Score Below min_score: Scan `+scanID+` of tenant `+testTenant+` scored `+formatScore(*scan.Score)+`, below min_score 75`)
 		if final := result.progress[len(result.progress)-1]; !strings.Contains(final, "min_score 75 FAILED") {
 			t.Errorf("final line %q should give the failed verdict", final)
 		}
@@ -420,11 +451,11 @@ func TestAccRunScanAction_trigger(t *testing.T) {
 		{name: "passes", score: 88, args: "min_score = 80"},
 		{
 			name: "below min_score", score: 55, args: "min_score = 80",
-			wantErr: regexp.MustCompile(`Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+scored\s+55,\s+below\s+min_score\s+80`),
+			wantErr: regexp.MustCompile(`Scan scan_\S+ of\s+tenant\s+` + testTenant + `\s+scored\s+55,\s+below\s+min_score\s+80`),
 		},
 		{
 			name: "failed scan", sim: simulator.Config{ScanOutcome: simulator.OutcomeFailed},
-			wantErr: regexp.MustCompile(`(?s)Aether365 Scan Failed.*Scan scn_\S+ of\s+tenant\s+` + testTenant + `\s+ended\s+with\s+status\s+"failed"`),
+			wantErr: regexp.MustCompile(`(?s)Aether365 Scan Failed.*Scan scan_\S+ of\s+tenant\s+` + testTenant + `\s+ended\s+with\s+status\s+"failed"`),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,62 +17,45 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
-func TestStartKeyBase(t *testing.T) {
-	base := startKeyBase("me", "compliance", map[string]string{"a": "1", "b": "2"})
-	if again := startKeyBase("me", "compliance", map[string]string{"b": "2", "a": "1"}); again != base {
-		t.Errorf("the key depends on map order: %s vs %s", base, again)
-	}
-	for name, other := range map[string]string{
-		"tenant":       startKeyBase("contoso", "compliance", map[string]string{"a": "1", "b": "2"}),
-		"scan type":    startKeyBase("me", "identity", map[string]string{"a": "1", "b": "2"}),
-		"trigger":      startKeyBase("me", "compliance", map[string]string{"a": "1", "b": "3"}),
-		"no triggers":  startKeyBase("me", "compliance", nil),
-		"shifted text": startKeyBase("me", "compliance", map[string]string{"a": "1b", "": "2"}),
-	} {
-		if other == base {
-			t.Errorf("another %s gives the same key", name)
-		}
-	}
-	if key := startKey(base, 31); len(key) > 255 || regexp.MustCompile(`[^A-Za-z0-9-]`).MatchString(key) {
-		t.Errorf("key %q is not a short, header-safe token", key)
-	}
-}
+// One scan runs at a time per tenant (published: 409 SCAN_ALREADY_RUNNING).
+// These tests start scans outside Terraform the way a schedule, a person or
+// an apply killed after its POST did, then run the resource.
 
-// orphanScan starts a scan the way an apply killed after its POST did: with
-// the first key the resource derives, and nothing in state.
-func orphanScan(t *testing.T, sim *testSimulator, tenant, scanType string) string {
+// runningScan starts a scan as the plan schedule would, outside the API.
+func runningScan(t *testing.T, sim *testSimulator, scanType string) string {
 	t.Helper()
-	scan, err := sim.client(t).StartScan(context.Background(), tenant, scanType, startKey(startKeyBase(tenant, scanType, nil), 0))
+	id, err := sim.StartScheduledScan(testTenant, "", api.ScanType(scanType))
 	if err != nil {
-		t.Fatalf("starting the orphaned scan: %v", err)
+		t.Fatalf("starting the scheduled scan: %v", err)
 	}
-	return scan.ID
+	return id
 }
 
-// A scan started by an apply that was killed before Terraform saved state is
-// adopted by the next apply instead of a second scan being started. Replacing
+// A scan already running when the resource is created, of the same type (a
+// schedule's, or one an apply killed before it saved state had started), is
+// adopted instead of the apply failing or starting a second scan. Replacing
 // the resource afterwards starts a new scan: the one it replaces is never
-// adopted back, although it is still running.
-func TestAccScanResource_orphanedScanIsAdopted(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
-	var orphan string
+// adopted back, although it may still be running; the new one waits for it.
+func TestAccScanResource_runningScanOfTheSameTypeIsAdopted(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 3 * time.Second})
+	var running string
 	config := scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false")
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { orphan = orphanScan(t, sim, "me", "compliance") },
+				PreConfig: func() { running = runningScan(t, sim, "compliance") },
 				Config:    config,
 				Check: func(s *terraform.State) error {
-					if ids := sim.ScanIDs(testTenant); !slices.Equal(ids, []string{orphan}) {
-						return fmt.Errorf("the server holds %v, want only the adopted scan %s", ids, orphan)
+					if ids := sim.ScanIDs(testTenant); !slices.Equal(ids, []string{running}) {
+						return fmt.Errorf("the server holds %v, want only the adopted scan %s", ids, running)
 					}
-					if id := s.RootModule().Resources[scanAddress].Primary.ID; id != orphan {
-						return fmt.Errorf("state holds scan %s, want the adopted %s", id, orphan)
+					if id := s.RootModule().Resources[scanAddress].Primary.ID; id != running {
+						return fmt.Errorf("state holds scan %s, want the adopted %s", id, running)
 					}
 					return nil
 				},
@@ -86,8 +68,8 @@ func TestAccScanResource_orphanedScanIsAdopted(t *testing.T) {
 				},
 				Check: func(s *terraform.State) error {
 					ids := sim.ScanIDs(testTenant)
-					if len(ids) != 2 || ids[0] != orphan || s.RootModule().Resources[scanAddress].Primary.ID != ids[1] {
-						return fmt.Errorf("the server holds %v, want the replaced scan %s and its replacement in state", ids, orphan)
+					if len(ids) != 2 || ids[0] != running || s.RootModule().Resources[scanAddress].Primary.ID != ids[1] {
+						return fmt.Errorf("the server holds %v, want the replaced scan %s and its replacement in state", ids, running)
 					}
 					return nil
 				},
@@ -96,42 +78,29 @@ func TestAccScanResource_orphanedScanIsAdopted(t *testing.T) {
 	})
 }
 
-// A finished scan started with the resource's first key, by an earlier
-// configuration with the same arguments, is not the resource's own scan when
-// the POST that reaches it is a retry (the first attempt was refused): the
-// resource starts a new scan rather than take that one and its old score.
-func TestAccScanResource_retryReachingAnEarlierFinishedScanStartsANewOne(t *testing.T) {
-	simClock := simtest.NewClock()
-	var refuseNextPost atomic.Bool
-	sim := newTestSimulatorBehind(t, simulator.Config{Clock: simClock}, func(sim *simulator.Server) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost && refuseNextPost.CompareAndSwap(true, false) {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = fmt.Fprintf(w, `{"success":false,"error":{"code":%q,"message":"try again"}}`, apicode.ServiceUnavailable)
-				return
-			}
-			sim.ServeHTTP(w, r)
-		})
-	})
-	var earlier string
+// A running scan of the other type is waited for, then the resource starts
+// its own: before, the 409 was read as an Idempotency-Key clash and the
+// apply sent 33 POSTs and failed.
+func TestAccScanResource_runningScanOfAnotherTypeIsWaitedFor(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 2 * time.Second})
+	var running string
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() {
-					earlier = orphanScan(t, sim, "me", "compliance")
-					simClock.Advance(10 * time.Minute)
-					refuseNextPost.Store(true)
+				PreConfig: func() { running = runningScan(t, sim, "exposure") },
+				Config:    scanConfig(sim, "scan_type = \"compliance\""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					expectString(scanAddress, "scan_type", "compliance"),
+					expectString(scanAddress, "status", "completed"),
 				},
-				Config: scanConfig(sim, "scan_type = \"compliance\""),
 				Check: func(s *terraform.State) error {
 					ids := sim.ScanIDs(testTenant)
 					id := s.RootModule().Resources[scanAddress].Primary.ID
-					if id == earlier || len(ids) != 2 || !slices.Contains(ids, id) {
-						return fmt.Errorf("state holds scan %s and the server %v; want a new scan besides the earlier %s", id, ids, earlier)
+					if len(ids) != 2 || ids[0] != running || ids[1] != id {
+						return fmt.Errorf("the server holds %v and state %s; want the exposure scan %s, then the resource's own", ids, id, running)
 					}
-					if refuseNextPost.Load() {
-						return errors.New("no POST was refused: the test proved nothing")
+					if posts := sim.Stats().ByRoute[simulator.StatsKeyStartScan]; posts > 4 {
+						return fmt.Errorf("%d POSTs to start one scan; waiting must not be a loop of triggers", posts)
 					}
 					return nil
 				},
@@ -140,15 +109,14 @@ func TestAccScanResource_retryReachingAnEarlierFinishedScanStartsANewOne(t *test
 	})
 }
 
-// Two resources with the same arguments are two scans, even though they
-// derive the same idempotency keys.
+// Two resources of one apply on one tenant and type are two scans: the
+// second waits for the first instead of adopting it.
 func TestAccScanResource_identicalResourcesGetAScanEach(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Second})
 	config := sim.providerConfig() + `
 resource "aether365_scan" "twin" {
-  count               = 3
-  scan_type           = "compliance"
-  wait_for_completion = false
+  count     = 3
+  scan_type = "compliance"
 }
 `
 	parallelAccTest(t, resource.TestCase{
@@ -171,6 +139,72 @@ resource "aether365_scan" "twin" {
 	})
 }
 
+// The plan's scan quota (429 SCAN_PLAN_LIMIT_REACHED) fails the apply at
+// once with a message that names the quota: before, it was retried five
+// times as a rate limit, with advice to lower requests_per_second.
+func TestAccScanResource_scanQuotaFailsAtOnce(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{ScanQuota: 1})
+	sim.startCompletedScan(t, 90)
+	parallelAccTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\""),
+				ExpectError: diagnosticPattern(`Aether365 Scan Quota Used Up`, `SCAN_PLAN_LIMIT_REACHED`,
+					`next\s+billing\s+period`, `did not retry`),
+			},
+		},
+	})
+	if posts := sim.Stats().ByRoute[simulator.StatsKeyStartScan]; posts != 2 {
+		t.Errorf("%d POSTs, want 2 (the arranged scan and one refused trigger): the quota must not be retried", posts)
+	}
+}
+
+// A trigger whose answer is lost after the scan started (a reset
+// connection) is sent again; the retry meets 409 and the resource takes the
+// scan it started, so exactly one scan exists.
+func TestAccScanResource_lostTriggerAnswerDoesNotStartASecondScan(t *testing.T) {
+	var dropped atomic.Bool
+	sim := newTestSimulatorBehind(t, simulator.Config{ScanDuration: 2 * time.Second}, func(sim *simulator.Server) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && dropped.CompareAndSwap(false, true) {
+				sim.ServeHTTP(httptest.NewRecorder(), r) // the scan starts
+				hijackAndClose(w)                        // its answer never arrives
+				return
+			}
+			sim.ServeHTTP(w, r)
+		})
+	})
+	parallelAccTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: scanConfig(sim, "scan_type = \"compliance\""),
+				Check: func(s *terraform.State) error {
+					ids := sim.ScanIDs(testTenant)
+					if !dropped.Load() {
+						return errors.New("no answer was dropped: the test proved nothing")
+					}
+					if len(ids) != 1 || s.RootModule().Resources[scanAddress].Primary.ID != ids[0] {
+						return fmt.Errorf("the server holds %v; want exactly the one scan, in state", ids)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// hijackAndClose drops the connection without an answer.
+func hijackAndClose(w http.ResponseWriter) {
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		panic("the test server cannot hijack connections")
+	}
+	conn, _, err := hijacker.Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
 // The create timeout bounds the POST that starts the scan too: a server that
 // does not answer fails the apply within about the timeout, naming it, not
 // after a bound of its own.
@@ -183,7 +217,7 @@ func TestAccScanResource_createTimeoutBoundsTheStartRequest(t *testing.T) {
 				PreConfig: timer.start,
 				Config:    scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
 				ExpectError: diagnosticPattern(`Timed Out Starting Aether365 Scan`, `create timeout of 2s \(timeouts.create\)`,
-					`same idempotency key \(tf-aether365-v1-[0-9a-f]{32}-0\)`),
+					`the\s+next\s+apply's\s+trigger\s+is\s+answered\s+409`),
 			},
 			{
 				PreConfig: func() {
@@ -279,7 +313,7 @@ func TestAccScanResource_timeoutWithNoPollAnsweredSaysWhereTheStatusCameFrom(t *
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(gated, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
-				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `last known status is "queued"`,
+				ExpectError: diagnosticPattern(`Timed Out Waiting for Aether365 Scan`, `last known status is "in_progress"`,
 					`from Aether365's answer when it accepted the scan; no later poll was answered`),
 			},
 		},

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
@@ -73,10 +74,10 @@ func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.Schema
 			"(failing now, passing or absent in the baseline) and the **resolved failures** (failing in the baseline, " +
 			"not now), by severity. By default it compares the newest completed scan with the completed scan of the " +
 			"same type and tenant before it. Use it in a `precondition` to block a deployment when the posture " +
-			"regressed, for example on any new Critical failure.\n\n" +
-			"Results are matched across scans by `control_id` and `title`: result IDs belong to one scan, and a " +
-			"control checked on several objects (users, mailboxes, sites) reports one result per object, named in " +
-			"the title. This is our assumption: Aether365's documentation shows results with only `id` and `title`.",
+			"regressed, for example on any new critical failure.\n\n" +
+			"Results are matched across scans by `test_id` and `title`: result IDs belong to one scan, and a " +
+			"check run on several objects (users, mailboxes, sites) may report one result per object, named in " +
+			"the title (an assumption: the API reference shows one result per test ID).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of this comparison: the scan ID and the baseline scan ID.",
@@ -153,7 +154,7 @@ func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.Read
 		if baseline != nil && (baseline.TenantID != scan.TenantID || baseline.ScanType != scan.ScanType) {
 			resp.Diagnostics.AddAttributeWarning(path.Root("baseline_scan_id"), "Baseline Is Another Kind of Scan",
 				fmt.Sprintf("Scan %s is a %s scan of tenant %q, its baseline %s a %s scan of tenant %q: results are "+
-					"still matched by control and title, but controls that only one kind checks show as new or resolved.",
+					"still matched by test_id and title, but checks that only one kind runs show as new or resolved.",
 					scan.ID, scan.ScanType, scan.TenantID, baseline.ID, baseline.ScanType, baseline.TenantID))
 		}
 	} else {
@@ -180,7 +181,7 @@ func (d *scanComparisonDataSource) Read(ctx context.Context, req datasource.Read
 	model.ScanID = types.StringValue(scan.ID)
 	model.BaselineScanID = types.StringValue(baseline.ID)
 	model.TenantID = types.StringValue(scan.TenantID)
-	model.ScanType = types.StringValue(scan.ScanType)
+	model.ScanType = types.StringValue(string(scan.ScanType))
 	model.Score = float64OrNull(scan.Score)
 	model.BaselineScore = float64OrNull(baseline.Score)
 	model.ScoreChange = types.Float64Null()
@@ -199,7 +200,7 @@ func (d *scanComparisonDataSource) completedScan(ctx context.Context, attr path.
 	switch {
 	case scan == nil:
 		return nil
-	case scan.Status != aether365.ScanStatusCompleted:
+	case string(scan.Status) != aether365.ScanStatusCompleted:
 		diags.AddAttributeError(attr, "Aether365 Scan Not Completed",
 			fmt.Sprintf("Scan %s is %s; only completed scans have results to compare. Compare completed scans, or "+
 				"let the aether365_scan resource wait for this one (depends_on).", id, scan.Status))
@@ -212,7 +213,7 @@ func (d *scanComparisonDataSource) completedScan(ctx context.Context, attr path.
 // listed right after it (the API lists newest first).
 func (d *scanComparisonDataSource) previousCompletedScan(ctx context.Context, scan *aether365.Scan, diags *diag.Diagnostics) *aether365.Scan {
 	scans, err := d.data.client.ListScans(ctx, scan.TenantID, aether365.ListScansOptions{
-		Status: aether365.ScanStatusCompleted, ScanType: scan.ScanType,
+		Status: aether365.ScanStatusCompleted, ScanType: string(scan.ScanType),
 	})
 	if err != nil {
 		addAPIError(diags, "Listing Aether365 Scans", err)
@@ -231,7 +232,7 @@ func (d *scanComparisonDataSource) previousCompletedScan(ctx context.Context, sc
 }
 
 func (d *scanComparisonDataSource) failures(ctx context.Context, scanID string, diags *diag.Diagnostics) ([]aether365.Result, bool) {
-	results, _, err := d.data.client.ListResults(ctx, scanID, aether365.ListResultsOptions{Result: "Failed"})
+	results, _, err := d.data.client.ListResults(ctx, scanID, aether365.ListResultsOptions{Result: string(api.ResultValueFailed)})
 	if err != nil {
 		addAPIError(diags, "Reading the Failures of Aether365 Scan "+scanID, err)
 		return nil, false
@@ -239,11 +240,12 @@ func (d *scanComparisonDataSource) failures(ctx context.Context, scanID string, 
 	return results, true
 }
 
-// resultKey identifies a result across scans: the control and what it was
-// checked on, which the simulator and, we assume, Aether365 put in the title.
-type resultKey struct{ controlID, title string }
+// resultKey identifies a result across scans: the check's test ID (which the
+// API reference publishes) and what it was checked on, which the simulator
+// and, we assume, Aether365 put in the title of a check run on many objects.
+type resultKey struct{ testID, title string }
 
-func keyOf(r *aether365.Result) resultKey { return resultKey{r.ControlID, r.Title} }
+func keyOf(r *aether365.Result) resultKey { return resultKey{r.TestID, r.Title} }
 
 type failureDiff struct {
 	added, resolved []aether365.Result
@@ -275,18 +277,18 @@ func compareFailures(baseline, current []aether365.Result) failureDiff {
 }
 
 func resultListAndCounts(results []aether365.Result) (types.List, types.Object) {
-	var counts aether365.SeverityCounts
+	counts := severityCounts{}
 	elements := make([]attr.Value, 0, len(results))
 	for i := range results {
 		r := &results[i]
-		countSeverity(&counts, r.Severity)
+		counts.add(string(r.Severity))
 		values := make(map[string]attr.Value, len(resultColumns))
 		for _, c := range resultColumns {
 			values[c.name] = types.StringValue(c.value(r))
 		}
 		elements = append(elements, types.ObjectValueMust(resultAttrTypes, values))
 	}
-	return types.ListValueMust(types.ObjectType{AttrTypes: resultAttrTypes}, elements), severityCountsValue(counts)
+	return types.ListValueMust(types.ObjectType{AttrTypes: resultAttrTypes}, elements), counts.value()
 }
 
 func float64OrNull(v *float64) types.Float64 {

@@ -15,29 +15,46 @@ import (
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
-// failedBySeverity reads a scan's failed counts from the API, the
-// independent truth the comparison is checked against.
-func (s *testSimulator) failedBySeverity(t *testing.T, id string) aether365.SeverityCounts {
+// failureCounts are a scan's failed results by severity.
+type failureCounts struct{ Critical, High, Medium, Low int }
+
+// failedBySeverity counts a scan's failed results by severity as the API
+// serves them, the independent truth the comparison is checked against.
+func (s *testSimulator) failedBySeverity(t *testing.T, id string) failureCounts {
 	t.Helper()
-	scan, err := s.client(t).GetScan(context.Background(), id)
-	if err != nil || scan.Summary == nil {
-		t.Fatalf("reading scan %s: %v", id, err)
+	results, _, err := s.client(t).ListResults(context.Background(), id, aether365.ListResultsOptions{Result: "failed"})
+	if err != nil {
+		t.Fatalf("reading the failures of scan %s: %v", id, err)
 	}
-	return scan.Summary.FailedBySeverity
+	var c failureCounts
+	for _, r := range results {
+		switch r.Severity {
+		case "critical":
+			c.Critical++
+		case "high":
+			c.High++
+		case "medium":
+			c.Medium++
+		case "low":
+			c.Low++
+		default:
+			t.Fatalf("result %s has severity %q, not one of the API's four", r.ID, r.Severity)
+		}
+	}
+	return c
 }
 
-func severityCountsCheck(c aether365.SeverityCounts) knownvalue.Check {
+func severityCountsCheck(c failureCounts) knownvalue.Check {
 	return knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"critical":      knownvalue.Int64Exact(int64(c.Critical)),
-		"high":          knownvalue.Int64Exact(int64(c.High)),
-		"medium":        knownvalue.Int64Exact(int64(c.Medium)),
-		"low":           knownvalue.Int64Exact(int64(c.Low)),
-		"informational": knownvalue.Int64Exact(int64(c.Informational)),
+		"critical": knownvalue.Int64Exact(int64(c.Critical)),
+		"high":     knownvalue.Int64Exact(int64(c.High)),
+		"medium":   knownvalue.Int64Exact(int64(c.Medium)),
+		"low":      knownvalue.Int64Exact(int64(c.Low)),
 	})
 }
 
-func total(c aether365.SeverityCounts) int {
-	return c.Critical + c.High + c.Medium + c.Low + c.Informational
+func total(c failureCounts) int {
+	return c.Critical + c.High + c.Medium + c.Low
 }
 
 // A flawless baseline makes every failure of the next scan new, and a
@@ -69,9 +86,9 @@ data "aether365_scan_comparison" "since_last" {
 					expectValue("data.aether365_scan_comparison.since_last", "score_change", knownvalue.Float64Exact(-40)),
 					expectValue("data.aether365_scan_comparison.since_last", "new_failures_by_severity", severityCountsCheck(regressedFailures)),
 					expectValue("data.aether365_scan_comparison.since_last", "new_failures", knownvalue.ListSizeExact(total(regressedFailures))),
-					expectEveryElement("data.aether365_scan_comparison.since_last", "new_failures", "result", "Failed"),
+					expectEveryElement("data.aether365_scan_comparison.since_last", "new_failures", "result", "failed"),
 					expectValue("data.aether365_scan_comparison.since_last", "resolved_failures", knownvalue.ListExact([]knownvalue.Check{})),
-					expectValue("data.aether365_scan_comparison.since_last", "resolved_failures_by_severity", severityCountsCheck(aether365.SeverityCounts{})),
+					expectValue("data.aether365_scan_comparison.since_last", "resolved_failures_by_severity", severityCountsCheck(failureCounts{})),
 				},
 			},
 			{
@@ -85,7 +102,7 @@ data "aether365_scan_comparison" "since_last" {
 					expectValue("data.aether365_scan_comparison.since_last", "new_failures", knownvalue.ListExact([]knownvalue.Check{})),
 					expectValue("data.aether365_scan_comparison.since_last", "resolved_failures_by_severity", severityCountsCheck(regressedFailures)),
 					statecheck.ExpectKnownValue("data.aether365_scan_comparison.since_last",
-						tfjsonpath.New("resolved_failures").AtSliceIndex(0).AtMapKey("result"), knownvalue.StringExact("Failed")),
+						tfjsonpath.New("resolved_failures").AtSliceIndex(0).AtMapKey("result"), knownvalue.StringExact("failed")),
 				},
 			},
 		},
@@ -107,7 +124,7 @@ resource "terraform_data" "deploy" {
   lifecycle {
     precondition {
       condition     = data.aether365_scan_comparison.since_release.new_failures_by_severity.critical == 0
-      error_message = "${data.aether365_scan_comparison.since_release.new_failures_by_severity.critical} new Critical failures since the last release: ${join(", ", [for r in data.aether365_scan_comparison.since_release.new_failures : r.control_id if r.severity == "Critical"])}."
+      error_message = "${data.aether365_scan_comparison.since_release.new_failures_by_severity.critical} new Critical failures since the last release: ${join(", ", [for r in data.aether365_scan_comparison.since_release.new_failures : r.test_id if r.severity == "critical"])}."
     }
   }
 }
@@ -137,7 +154,7 @@ func TestAccScanComparison_noNewCriticalFailuresSinceTheRelease(t *testing.T) {
 				},
 				Config:      releaseGateConfig(sim, release.ID),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Resource precondition failed.*[1-9][0-9]* new Critical failures since the\s+last release: [A-Z]+-[0-9]+`),
+				ExpectError: regexp.MustCompile(`(?s)Resource precondition failed.*[1-9][0-9]* new Critical failures since the\s+last release: (CIS\.M365|AE)\.[0-9.]+`),
 			},
 		},
 	})
@@ -147,7 +164,7 @@ func TestAccScanComparison_errors(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	only := sim.startCompletedScan(t, 80)
 	sim.SetScanDuration(3600 * 1e9)
-	running, err := sim.client(t).StartScan(context.Background(), "me", "compliance", "")
+	running, err := sim.client(t).StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +182,12 @@ func TestAccScanComparison_errors(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Baseline Is the Scan Itself`),
 			},
 			{
-				Config:      comparison(fmt.Sprintf("baseline_scan_id = %q", "scn_does_not_exist")),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Not Found.*scn_does_not_exist`),
+				Config:      comparison(fmt.Sprintf("baseline_scan_id = %q", "scan_does_not_exist")),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Not Found.*scan_does_not_exist`),
 			},
 			{
 				Config:      comparison(fmt.Sprintf("scan_id = %q\nbaseline_scan_id = %q", running.ID, only.ID)),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Not Completed.*` + running.ID + ` is (queued|running)`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Not Completed.*` + running.ID + ` is in_progress`),
 			},
 			{
 				Config:      comparison(fmt.Sprintf("scan_id = %q\nscan_type = \"compliance\"", only.ID)),
@@ -180,25 +197,25 @@ func TestAccScanComparison_errors(t *testing.T) {
 	})
 }
 
-func TestCompareFailuresMatchesByControlAndTitle(t *testing.T) {
-	failed := func(id, control, title string) aether365.Result {
-		return aether365.Result{ID: id, ControlID: control, Title: title, Result: "Failed"}
+func TestCompareFailuresMatchesByTestIDAndTitle(t *testing.T) {
+	failed := func(id, testID, title string) aether365.Result {
+		return aether365.Result{ID: id, TestID: testID, Title: title, Result: "failed"}
 	}
 	baseline := []aether365.Result{
-		failed("res_1", "AAD-001", "MFA is enforced"),
-		failed("res_2", "EXO-003", "Auditing is on (mailbox-0001)"),
+		failed("result_1", "CIS.M365.1.1.1", "MFA is enforced"),
+		failed("result_2", "AE.1068", "Auditing is on (mailbox-0001)"),
 	}
 	current := []aether365.Result{
 		// Same control and subject under a new result ID: still failing, not new.
-		failed("res_9", "AAD-001", "MFA is enforced"),
+		failed("result_9", "CIS.M365.1.1.1", "MFA is enforced"),
 		// Same control on another object: a new failure.
-		failed("res_8", "EXO-003", "Auditing is on (mailbox-0002)"),
+		failed("result_8", "AE.1068", "Auditing is on (mailbox-0002)"),
 	}
 	diff := compareFailures(baseline, current)
-	if len(diff.added) != 1 || diff.added[0].ID != "res_8" {
-		t.Errorf("new failures = %+v, want only res_8", diff.added)
+	if len(diff.added) != 1 || diff.added[0].ID != "result_8" {
+		t.Errorf("new failures = %+v, want only result_8", diff.added)
 	}
-	if len(diff.resolved) != 1 || diff.resolved[0].ID != "res_2" {
-		t.Errorf("resolved failures = %+v, want only res_2", diff.resolved)
+	if len(diff.resolved) != 1 || diff.resolved[0].ID != "result_2" {
+		t.Errorf("resolved failures = %+v, want only result_2", diff.resolved)
 	}
 }

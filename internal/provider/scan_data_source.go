@@ -52,18 +52,19 @@ func (d *scanDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 		Validators: []validator.String{idValidator(), conflictsWithID()},
 	}
 	attrs["status"] = schema.StringAttribute{
-		MarkdownDescription: "When `id` is omitted: read the newest scan with this status, one of `queued`, " +
-			"`running`, `completed` (the default) or `failed`. After reading, the scan's status.",
+		MarkdownDescription: "When `id` is omitted: read the newest scan with this status, one of `in_progress`, " +
+			"`completed` (the default) or `failed`. After reading, the scan's status (as written here when set). " +
+			enumInputNote,
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.OneOf(aether365.ScanStatuses...), conflictsWithID()},
+		Validators: []validator.String{enumValidator(aether365.ScanStatuses...), conflictsWithID()},
 	}
 	attrs["scan_type"] = schema.StringAttribute{
-		MarkdownDescription: "When `id` is omitted: read only scans of this kind, for example `compliance`. After " +
-			"reading, the scan's kind.",
+		MarkdownDescription: "When `id` is omitted: read only scans of this kind, `compliance` or `exposure`. After " +
+			"reading, the scan's kind (as written here when set). " + enumInputNote,
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthBetween(1, 64), conflictsWithID()},
+		Validators: []validator.String{enumValidator(aether365.ScanTypes...), conflictsWithID()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one Aether365 scan: by `id`, or the newest scan matching `status` and " +
@@ -85,16 +86,16 @@ func dataSourceScanAttributes() map[string]schema.Attribute {
 		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
 	}
 	return map[string]schema.Attribute{
-		"id":             computedString(descScanID),
-		"tenant_id":      computedString(descTenantID),
-		"scan_type":      computedString(descScanType),
-		"status":         computedString(descStatus),
-		"score":          schema.Float64Attribute{MarkdownDescription: descScore, Computed: true},
-		"created_at":     computedString(descCreatedAt),
-		"started_at":     computedString(descStartedAt),
-		"completed_at":   computedString(descCompleted),
-		"failure_reason": computedString(descFailure),
-		"summary":        dataSourceCounts.summary(),
+		"id":           computedString(descScanID),
+		"tenant_id":    computedString(descTenantID),
+		"scan_type":    computedString(descScanType),
+		"status":       computedString(descStatus),
+		"score":        schema.Float64Attribute{MarkdownDescription: descScore, Computed: true},
+		"started_at":   computedString(descStartedAt),
+		"completed_at": computedString(descCompleted),
+		"pass_count":   schema.Int64Attribute{MarkdownDescription: descPassCount, Computed: true},
+		"fail_count":   schema.Int64Attribute{MarkdownDescription: descFailCount, Computed: true},
+		"skip_count":   schema.Int64Attribute{MarkdownDescription: descSkipCount, Computed: true},
 	}
 }
 
@@ -125,7 +126,16 @@ func (d *scanDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if scan == nil {
 		return
 	}
+	// A filter is kept as written: Terraform wants a configured value back
+	// unchanged, and "Completed" matched the scan's "completed".
+	configuredStatus, configuredType := model.Status, model.ScanType
 	model.fill(scan)
+	if !configuredStatus.IsNull() {
+		model.Status = configuredStatus
+	}
+	if !configuredType.IsNull() {
+		model.ScanType = configuredType
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 

@@ -35,7 +35,7 @@ func (r *scanResource) IdentitySchema(_ context.Context, _ resource.IdentitySche
 				OptionalForImport: true,
 			},
 			"id": identityschema.StringAttribute{
-				Description:       "Scan ID, for example `scn_0123456789abcdef01234567`.",
+				Description:       "Scan ID, for example `scan_abc123`.",
 				RequiredForImport: true,
 			},
 		},
@@ -67,9 +67,14 @@ func (r *scanResource) importScan(ctx context.Context, req resource.ImportStateR
 	switch {
 	case errors.Is(err, aether365.ErrNotFound):
 		// Aether365 answers 404 alike for a missing scan and for another
-		// tenant's scan the key may not see; the Read that follows the import
-		// removes it and Terraform reports that the object does not exist.
-		scan = &aether365.Scan{ID: scanID}
+		// account's scan (published): say so here, rather than leave the Read
+		// that follows to remove it and Terraform to speak of a "non-existent
+		// remote object" in general terms.
+		resp.Diagnostics.AddError("Aether365 Scan Not Found",
+			fmt.Sprintf("Aether365 has no scan %q that this API key may see (404). Check the ID; a scan of another "+
+				"account is not visible either: import it with that account's API key, in a provider block of its own.\n\n"+
+				"Original error: %s", scanID, err))
+		return
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+scanID, err)
 		return
@@ -102,7 +107,7 @@ func importTarget(ctx context.Context, req resource.ImportStateRequest, defaultT
 		if problem := importPartsProblem(tenant, scanID); problem != "" {
 			diags.AddError("Invalid Import Identity",
 				fmt.Sprintf("An aether365_scan identity needs id, the scan ID, and optionally tenant_id, for example "+
-					"identity = { id = \"scn_0123456789abcdef01234567\", tenant_id = \"contoso\" }, but %s.", problem))
+					"identity = { id = \"scan_abc123\", tenant_id = \"t_abc123\" }, but %s.", problem))
 			return "", "", false
 		}
 		return tenant, scanID, true
@@ -114,7 +119,7 @@ func importTarget(ctx context.Context, req resource.ImportStateRequest, defaultT
 	if problem := importPartsProblem(tenant, scanID); problem != "" {
 		diags.AddError("Invalid Import ID",
 			fmt.Sprintf("Import an aether365_scan by its scan ID, or TENANT/SCAN_ID for a scan of another tenant, "+
-				"for example: terraform import aether365_scan.weekly scn_0123456789abcdef01234567; in %q, %s.", req.ID, problem))
+				"for example: terraform import aether365_scan.weekly scan_abc123; in %q, %s.", req.ID, problem))
 		return "", "", false
 	}
 	return tenant, scanID, true

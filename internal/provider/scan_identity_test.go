@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -37,7 +38,7 @@ func TestAccScanResource_identity(t *testing.T) {
 			{
 				Config: scanConfig(sim, `scan_type = "compliance"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectScanIdentity(scanAddress, "me", knownvalue.StringRegexp(regexp.MustCompile(`^scn_`))),
+					expectScanIdentity(scanAddress, "me", knownvalue.StringRegexp(regexp.MustCompile(`^scan_`))),
 				},
 				Check: captureID(scanAddress, &scanID),
 			},
@@ -110,27 +111,28 @@ import {
 `, tenantLine, importLine)
 }
 
-// Importing a scan under a tenant it does not belong to fails and names the
-// right tenant, whatever form the import takes: a bare ID under the
-// provider's `me`, `me/ID`, another tenant's name, or an identity.
+// Importing a scan the key's account does not own fails, whatever form the
+// import takes: another account's scan is invisible to the key (404
+// SCAN_NOT_FOUND, as published), and the error says so instead of
+// Terraform's generic "non-existent remote object"; the key's own scan
+// imported under another account's name fails and names the right one.
 func TestAccScanResource_importUnderWrongTenantFails(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	ctx := context.Background()
-	// contoso is the key's `me`; fabrikam is another tenant the key may see.
-	own, err := sim.client(t).StartScan(ctx, "me", "compliance", "")
+	own, err := sim.client(t).StartScan(ctx, aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := sim.client(t).StartScan(ctx, "fabrikam", "compliance", "")
+	other, err := sim.otherClient(t).StartScan(ctx, aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrongTenant := regexp.MustCompile(`(?s)Aether365 Scan Belongs to Another Tenant.*` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam"`)
+	invisible := regexp.MustCompile(`(?s)Aether365 Scan Not Found.*` + other.ID + `.*another\s+account`)
 	steps := []resource.TestStep{
-		{Config: importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)), ExpectError: wrongTenant},
-		{Config: importConfig(sim, "", "me", fmt.Sprintf("id = %q", "me/"+other.ID)), ExpectError: wrongTenant},
-		{Config: importConfig(sim, "", testTenant, fmt.Sprintf("id = %q", testTenant+"/"+other.ID)), ExpectError: wrongTenant},
-		{Config: importConfig(sim, "fabrikam", "", fmt.Sprintf("id = %q", own.ID)),
+		{Config: importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)), ExpectError: invisible},
+		{Config: importConfig(sim, "", "me", fmt.Sprintf("id = %q", "me/"+other.ID)), ExpectError: invisible},
+		{Config: importConfig(sim, "", testTenant, fmt.Sprintf("id = %q", testTenant+"/"+other.ID)), ExpectError: invisible},
+		{Config: importConfig(sim, otherAccount, "", fmt.Sprintf("id = %q", own.ID)),
 			ExpectError: regexp.MustCompile(`(?s)` + own.ID + `\s+belongs\s+to\s+tenant\s+"` + testTenant + `"`)},
 		{
 			// The right tenant imports, recorded as the configuration names it.
@@ -141,37 +143,23 @@ func TestAccScanResource_importUnderWrongTenantFails(t *testing.T) {
 	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
-// With no scan of its own, the key's `me` cannot own the imported scan.
-func TestAccScanResource_importBareIDWhenOwnTenantHasNoScans(t *testing.T) {
+func TestAccScanResource_importIdentityOfAnotherAccountsScanFails(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
-	other, err := sim.client(t).StartScan(context.Background(), "fabrikam", "compliance", "")
+	own := sim.startCompletedScan(t, 90)
+	other, err := sim.otherClient(t).StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	accTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:      importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)),
-			ExpectError: regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam",\s+not\s+"me"`),
-		}},
-	})
-}
-
-func TestAccScanResource_importIdentityUnderWrongTenantFails(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{})
-	other, err := sim.client(t).StartScan(context.Background(), "fabrikam", "compliance", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrongTenant := regexp.MustCompile(`(?s)` + other.ID + `\s+belongs\s+to\s+tenant\s+"fabrikam"`)
+	invisible := regexp.MustCompile(`(?s)Aether365 Scan Not Found.*` + other.ID)
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: skipBelowIdentity,
 		Steps: []resource.TestStep{
-			{Config: importConfig(sim, "", "", fmt.Sprintf("identity = { id = %q }", other.ID)), ExpectError: wrongTenant},
-			{Config: importConfig(sim, "", testTenant, fmt.Sprintf("identity = { id = %q, tenant_id = %q }", other.ID, testTenant)), ExpectError: wrongTenant},
+			{Config: importConfig(sim, "", "", fmt.Sprintf("identity = { id = %q }", other.ID)), ExpectError: invisible},
+			{Config: importConfig(sim, "", testTenant, fmt.Sprintf("identity = { id = %q, tenant_id = %q }", other.ID, testTenant)), ExpectError: invisible},
 			{
-				Config: importConfig(sim, "", "fabrikam", fmt.Sprintf("identity = { id = %q, tenant_id = \"fabrikam\" }", other.ID)),
+				Config: importConfig(sim, "", testTenant, fmt.Sprintf("identity = { id = %q, tenant_id = %q }", own.ID, testTenant)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectScanIdentity("aether365_scan.adopted", "fabrikam", knownvalue.StringExact(other.ID)),
+					expectScanIdentity("aether365_scan.adopted", testTenant, knownvalue.StringExact(own.ID)),
 				},
 			},
 		},

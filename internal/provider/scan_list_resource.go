@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -34,7 +33,8 @@ type scanListModel struct {
 	TenantID     types.String `tfsdk:"tenant_id"`
 	ScanType     types.String `tfsdk:"scan_type"`
 	Status       types.String `tfsdk:"status"`
-	CreatedAfter types.String `tfsdk:"created_after"`
+	ConnectionID types.String `tfsdk:"connection_id"`
+	StartedAfter types.String `tfsdk:"started_after"`
 }
 
 func (l *scanListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -46,27 +46,32 @@ func (l *scanListResource) ListResourceConfigSchema(_ context.Context, _ list.Li
 		MarkdownDescription: "Finds existing Aether365 scans with `terraform query`, newest first, so they can be " +
 			"imported as `aether365_scan` resources (`terraform query -generate-config-out=scans.tf`). Each result has " +
 			"the scan's identity and a display name with its type, ID, status, score and date. Requires Terraform 1.14.1 or later.\n\n" +
-			"`scan_type` and `status` are filtered by Aether365; `created_after` is filtered by the provider, which still " +
+			"`scan_type`, `status` and `connection_id` are filtered by Aether365; `started_after` is filtered by the provider, which still " +
 			"reads the whole list from Aether365.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
-				MarkdownDescription: "Tenant whose scans to list: `me` (the API key's own tenant) or a tenant ID the key " +
-					"may see. Defaults to the provider's `tenant_id`; imported scans record it as given.",
+				MarkdownDescription: "Aether365 account whose scans to list: `me` (the API key's own account) or its ID. " +
+					"Defaults to the provider's `tenant_id`; imported scans record it as given.",
 				Optional:   true,
 				Validators: []validator.String{idValidator()},
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: "Only scans of this type, for example `compliance`. " + scanTypeWarningNote(),
+				MarkdownDescription: "Only scans of this type, `compliance` or `exposure`. " + enumInputNote,
 				Optional:            true,
 				Validators:          scanTypeValidators(),
 			},
 			"status": schema.StringAttribute{
 				MarkdownDescription: descScanFilter,
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(aether365.ScanStatuses...)},
+				Validators:          []validator.String{enumValidator(aether365.ScanStatuses...)},
 			},
-			"created_after": schema.StringAttribute{
-				MarkdownDescription: "Only scans requested after this time, in RFC 3339 such as `2026-11-01T00:00:00Z`. " +
+			"connection_id": schema.StringAttribute{
+				MarkdownDescription: "Only scans of this connected Microsoft 365 tenant (`conn_...`); sent as the `connectionId` query parameter (an assumption: the API reference does not show how a scan names its connection).",
+				Optional:            true,
+				Validators:          []validator.String{idValidator()},
+			},
+			"started_after": schema.StringAttribute{
+				MarkdownDescription: "Only scans started after this time, in RFC 3339 such as `2026-11-01T00:00:00Z`. " +
 					"Filtered by the provider.",
 				Optional:   true,
 				Validators: []validator.String{rfc3339Validator{}},
@@ -82,24 +87,25 @@ func (l *scanListResource) List(ctx context.Context, req list.ListRequest, strea
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	var createdAfter time.Time
-	if s := config.CreatedAfter.ValueString(); s != "" {
-		createdAfter, _ = time.Parse(time.RFC3339, s) // validated at plan
+	var startedAfter time.Time
+	if s := config.StartedAfter.ValueString(); s != "" {
+		startedAfter, _ = time.Parse(time.RFC3339, s) // validated at plan
 	}
 	tenant := l.data.tenantOr(config.TenantID)
 
 	// Without a client-side filter the API's paging stops at the limit;
-	// with created_after the provider cannot know how many scans it must
+	// with started_after the provider cannot know how many scans it must
 	// read to find enough, so it reads them all.
 	maxItems := 0
-	if createdAfter.IsZero() && req.Limit > 0 {
+	if startedAfter.IsZero() && req.Limit > 0 {
 		maxItems = int(req.Limit)
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
 		scans, err := l.data.client.ListScans(ctx, tenant, aether365.ListScansOptions{
-			Status:   config.Status.ValueString(),
-			ScanType: config.ScanType.ValueString(),
-			MaxItems: maxItems,
+			Status:       normalizedEnum(config.Status),
+			ScanType:     normalizedEnum(config.ScanType),
+			ConnectionID: config.ConnectionID.ValueString(),
+			MaxItems:     maxItems,
 		})
 		if err != nil {
 			var diags diag.Diagnostics
@@ -112,7 +118,7 @@ func (l *scanListResource) List(ctx context.Context, req list.ListRequest, strea
 			if ctx.Err() != nil {
 				return
 			}
-			if !createdAfter.IsZero() && !scan.CreatedAt.After(createdAfter) {
+			if !startedAfter.IsZero() && !scan.StartedAt.After(startedAfter) {
 				continue
 			}
 			if !push(scanListResult(ctx, req, scan, tenant)) {
@@ -158,15 +164,15 @@ func timeoutsAttrTypes(ctx context.Context, req list.ListRequest) map[string]att
 }
 
 // scanDisplayName reads like a line of a scan history:
-// "compliance scn_… completed, score 85 (2026-11-30 06:00 UTC)".
+// "compliance scan_… completed, score 85 (2026-11-30 06:00 UTC)".
 func scanDisplayName(scan *aether365.Scan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s", scan.ScanType, scan.ID, scan.Status)
 	if scan.Score != nil {
 		fmt.Fprintf(&b, ", score %s", formatScore(*scan.Score))
 	}
-	if !scan.CreatedAt.IsZero() {
-		fmt.Fprintf(&b, " (%s)", scan.CreatedAt.UTC().Format("2006-01-02 15:04 MST"))
+	if !scan.StartedAt.IsZero() {
+		fmt.Fprintf(&b, " (%s)", scan.StartedAt.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	return b.String()
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // scanHistory is a tenant with four scans an hour apart, oldest first:
-// compliance 70, identity (failed), compliance 85, email 92.
+// compliance 70, exposure (failed), compliance 85, exposure 92.
 type scanHistory struct {
 	sim   *testSimulator
 	start time.Time
@@ -41,13 +41,13 @@ func newScanHistory(t *testing.T) *scanHistory {
 		outcome  string
 	}{
 		{"compliance", 70, simulator.OutcomeCompleted},
-		{"identity", 0, simulator.OutcomeFailed},
+		{"exposure", 0, simulator.OutcomeFailed},
 		{"compliance", 85, simulator.OutcomeCompleted},
-		{"email", 92, simulator.OutcomeCompleted},
+		{"exposure", 92, simulator.OutcomeCompleted},
 	} {
 		h.sim.SetScore(s.score)
 		h.sim.SetScanOutcome(s.outcome)
-		scan, err := client.StartScan(context.Background(), "me", s.scanType, "")
+		scan, err := client.StartScan(context.Background(), aether365.StartScanRequest{ScanType: s.scanType})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,8 @@ list "aether365_scan" "full" {
   provider         = aether365
   include_resource = true
   config {
-    scan_type = "email"
+    scan_type = "Exposure"
+    status    = "completed"
   }
 }
 `),
@@ -125,7 +126,7 @@ list "aether365_scan" "failed" {
 list "aether365_scan" "recent" {
   provider = aether365
   config {
-    created_after = "` + h.start.Add(90*time.Minute).Format(time.RFC3339) + `"
+    started_after = "` + h.start.Add(90*time.Minute).Format(time.RFC3339) + `"
   }
 }
 list "aether365_scan" "two" {
@@ -140,7 +141,7 @@ list "aether365_scan" "two" {
 			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(oldest)),
 				knownvalue.StringExact("compliance "+oldest.ID+" completed, score 70 (2026-11-28 10:00 UTC)")),
 			querycheck.ExpectResourceDisplayName("aether365_scan.all", queryfilter.ByResourceIdentity(identityOf(failed)),
-				knownvalue.StringExact("identity "+failed.ID+" failed (2026-11-28 11:00 UTC)")),
+				knownvalue.StringExact("exposure "+failed.ID+" failed (2026-11-28 11:00 UTC)")),
 			querycheck.ExpectLength("aether365_scan.compliance", 2),
 			querycheck.ExpectLength("aether365_scan.failed", 1),
 			querycheck.ExpectIdentity("aether365_scan.failed", identityOf(failed)),
@@ -156,8 +157,8 @@ list "aether365_scan" "two" {
 func TestAccScanListResource_invalidConfig(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	for name, tc := range map[string]struct{ body, want string }{
-		"status":        {`status = "done"`, `value must be one of`},
-		"created_after": {`created_after = "yesterday"`, `"yesterday" is not an RFC 3339 timestamp`},
+		"status":        {`status = "done"`, `must be one of "in_progress", "completed", "failed"`},
+		"started_after": {`started_after = "yesterday"`, `"yesterday" is not an RFC 3339 timestamp`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			accTest(t, resource.TestCase{
@@ -197,13 +198,13 @@ func (c capturedString) String() string { return *c.value }
 // with the identity the resources recorded.
 func TestAccScanListResource_findsScansCreatedEarlier(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
-	var complianceID, identityID string
+	var complianceID, exposureID string
 	created := sim.providerConfig() + `
 resource "aether365_scan" "compliance" {
   scan_type = "compliance"
 }
-resource "aether365_scan" "identity" {
-  scan_type = "identity"
+resource "aether365_scan" "exposure" {
+  scan_type = "exposure"
 }
 `
 	accTest(t, resource.TestCase{
@@ -213,7 +214,7 @@ resource "aether365_scan" "identity" {
 				Config: created,
 				Check: resource.ComposeTestCheckFunc(
 					captureID("aether365_scan.compliance", &complianceID),
-					captureID("aether365_scan.identity", &identityID),
+					captureID("aether365_scan.exposure", &exposureID),
 				),
 			},
 			{
@@ -221,10 +222,10 @@ resource "aether365_scan" "identity" {
 				// stays in place beside the query.
 				Query: true,
 				Config: `
-list "aether365_scan" "identity" {
+list "aether365_scan" "exposure" {
   provider = aether365
   config {
-    scan_type = "identity"
+    scan_type = "exposure"
   }
 }
 list "aether365_scan" "completed" {
@@ -235,9 +236,9 @@ list "aether365_scan" "completed" {
 }
 `,
 				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength("aether365_scan.identity", 1),
-					querycheck.ExpectIdentity("aether365_scan.identity", map[string]knownvalue.Check{
-						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&identityID},
+					querycheck.ExpectLength("aether365_scan.exposure", 1),
+					querycheck.ExpectIdentity("aether365_scan.exposure", map[string]knownvalue.Check{
+						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&exposureID},
 					}),
 					querycheck.ExpectLength("aether365_scan.completed", 2),
 					querycheck.ExpectIdentity("aether365_scan.completed", map[string]knownvalue.Check{
@@ -245,7 +246,7 @@ list "aether365_scan" "completed" {
 					}),
 					querycheck.ExpectResourceDisplayName("aether365_scan.completed", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{
 						"tenant_id": knownvalue.StringExact("me"), "id": capturedString{&complianceID},
-					}), knownvalue.StringRegexp(regexp.MustCompile(`^compliance scn_\w+ completed, score \d+(\.\d+)? \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$`))),
+					}), knownvalue.StringRegexp(regexp.MustCompile(`^compliance scan_\w+ completed, score \d+(\.\d+)? \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$`))),
 				},
 			},
 		},
@@ -297,31 +298,31 @@ func TestScanListResource_limitBoundsRequests(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	client := sim.client(t)
 	for range 250 {
-		if _, err := client.StartScan(context.Background(), "me", "compliance", ""); err != nil {
+		if _, err := client.StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	before := sim.Stats().ByRoute[simulator.StatsKeyListScans]
 	results := listScans(t, sim, 5, nil, 0)
 	if len(results) != 5 {
 		t.Errorf("%d results with limit 5", len(results))
 	}
-	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 1 {
+	if n := sim.Stats().ByRoute[simulator.StatsKeyListScans] - before; n != 1 {
 		t.Errorf("limit 5 cost %d list requests, want 1", n)
 	}
 	// Terraform stops reading once it has enough: so does the provider.
 	if got := listScans(t, sim, 100, nil, 3); len(got) != 3 {
 		t.Errorf("%d results pushed after push returned false at 3", len(got))
 	}
-	// With the provider-side created_after filter, every page is read.
-	before = sim.Stats().ByRoute["GET /tenants/{tenant}/scans"]
+	// With the provider-side started_after filter, every page is read.
+	before = sim.Stats().ByRoute[simulator.StatsKeyListScans]
 	all := listScans(t, sim, 1000, map[string]tftypes.Value{
-		"created_after": tftypes.NewValue(tftypes.String, "2000-01-01T00:00:00Z"),
+		"started_after": tftypes.NewValue(tftypes.String, "2000-01-01T00:00:00Z"),
 	}, 0)
 	if len(all) != 250 {
 		t.Errorf("%d results, want all 250", len(all))
 	}
-	if n := sim.Stats().ByRoute["GET /tenants/{tenant}/scans"] - before; n != 3 {
+	if n := sim.Stats().ByRoute[simulator.StatsKeyListScans] - before; n != 3 {
 		t.Errorf("reading 250 scans cost %d list requests, want 3 pages", n)
 	}
 	var m scanResourceModel

@@ -16,83 +16,60 @@ import (
 
 // scanAttributes are the attributes that describe a scan, shared by the
 // aether365_scan resource, the aether365_scan data source and each element of
-// aether365_scans.
+// aether365_scans. They are the published scan object's fields.
 type scanAttributes struct {
-	ID            types.String  `tfsdk:"id"`
-	TenantID      types.String  `tfsdk:"tenant_id"`
-	ScanType      types.String  `tfsdk:"scan_type"`
-	Status        types.String  `tfsdk:"status"`
-	Score         types.Float64 `tfsdk:"score"`
-	CreatedAt     types.String  `tfsdk:"created_at"`
-	StartedAt     types.String  `tfsdk:"started_at"`
-	CompletedAt   types.String  `tfsdk:"completed_at"`
-	FailureReason types.String  `tfsdk:"failure_reason"`
-	Summary       types.Object  `tfsdk:"summary"`
+	ID          types.String  `tfsdk:"id"`
+	TenantID    types.String  `tfsdk:"tenant_id"`
+	ScanType    types.String  `tfsdk:"scan_type"`
+	Status      types.String  `tfsdk:"status"`
+	Score       types.Float64 `tfsdk:"score"`
+	StartedAt   types.String  `tfsdk:"started_at"`
+	CompletedAt types.String  `tfsdk:"completed_at"`
+	PassCount   types.Int64   `tfsdk:"pass_count"`
+	FailCount   types.Int64   `tfsdk:"fail_count"`
+	SkipCount   types.Int64   `tfsdk:"skip_count"`
 }
 
 // Descriptions shared by every schema that shows a scan, so the resource and
 // the data sources document the same attribute the same way.
 const (
-	descScanID     = "Scan ID assigned by Aether365, for example `scn_0123456789abcdef01234567`."
-	descTenantID   = "Tenant the scan belongs to."
-	descScanType   = "Kind of scan, for example `compliance`. The API decides which kinds exist; `aether365-sim` accepts `compliance`, `identity`, `email`, `collaboration` and `full`."
-	descStatus     = "Scan status: `queued`, `running`, `completed` or `failed` (`cancelled` if Aether365 cancelled it)."
-	descScore      = "Security-posture score from 0 to 100 (percent of scored controls that passed). Null until the scan has completed, and for a failed scan."
-	descCreatedAt  = "When the scan was requested (RFC 3339, UTC)."
-	descStartedAt  = "When the scan started running (RFC 3339, UTC). Null while queued."
-	descCompleted  = "When the scan completed or failed (RFC 3339, UTC). Null until then."
-	descFailure    = "Why the scan failed, as reported by Aether365. Null unless `status` is `failed`."
-	descSummary    = "Counts of the scan's results once it has completed (null before): `total`, `passed`, `failed`, `warning`, `skipped`, `error`, and `failed_by_severity` with the failed results per severity (`critical`, `high`, `medium`, `low`, `informational`)."
-	descSumTotal   = "Number of controls evaluated."
-	descSumByRes   = "Number of results with this outcome."
-	descSumBySev   = "Failed results per severity."
-	descSevCount   = "Failed results of this severity."
-	descScanFilter = "Only scans with this status; one of `queued`, `running`, `completed`, `failed`."
+	descScanID      = "Scan ID assigned by Aether365, for example `scan_abc123`."
+	descTenantID    = "Aether365 account the scan belongs to (`t_...`), not the Microsoft 365 tenant's GUID."
+	descScanType    = "Kind of scan: `compliance` or `exposure`."
+	descStatus      = "Scan status: `in_progress`, then `completed` or `failed` (`cancelled` if it was cancelled). Aether365 fails a scan that runs longer than 30 minutes."
+	descScore       = "Security-posture score from 0 to 100: `pass_count / (pass_count + fail_count) x 100`, one decimal; skipped checks do not count. Null until the scan has completed, and for a failed scan."
+	descStartedAt   = "When the scan started (RFC 3339, UTC)."
+	descCompleted   = "When the scan completed or failed (RFC 3339, UTC). Null until then."
+	descPassCount   = "Number of checks that passed. Null until the scan has completed."
+	descFailCount   = "Number of checks that failed. Null until the scan has completed."
+	descSkipCount   = "Number of checks that were skipped (not applicable or not licensed). Null until the scan has completed."
+	descSevCount    = "Failed results of this severity."
+	descScanFilter  = "Only scans with this status: `in_progress`, `completed` or `failed` (any case)."
+	descConnection  = "The connected Microsoft 365 tenant (`conn_...`) to work on; the account's active connection when unset. How a scan names a connection is not in the published API reference: the provider sends the `connectionId` query parameter that the policies and threats endpoints take (an assumption)."
+	descResultLower = "Values are matched whatever their case (`Failed` works as well as `failed`) and sent to Aether365 in lower case, as the API reference spells them."
 )
 
-// countField is one count of a scan's summary: its attribute name, its
-// description and where the API's answer holds it. The tables below are the
-// one definition of the summary; its schemas, types and values derive from them.
-type countField[T any] struct {
-	name string
-	desc string
-	read func(T) int
-}
-
-// summaryFailedBySeverity names the nested object of failed results per severity.
-const summaryFailedBySeverity = "failed_by_severity"
-
-var summaryCountFields = []countField[aether365.ScanSummary]{
-	{"total", descSumTotal, func(s aether365.ScanSummary) int { return s.Total }},
-	{"passed", descSumByRes, func(s aether365.ScanSummary) int { return s.Passed }},
-	{"failed", descSumByRes, func(s aether365.ScanSummary) int { return s.Failed }},
-	{"warning", descSumByRes, func(s aether365.ScanSummary) int { return s.Warning }},
-	{"skipped", descSumByRes, func(s aether365.ScanSummary) int { return s.Skipped }},
-	{"error", descSumByRes, func(s aether365.ScanSummary) int { return s.Error }},
-}
-
-var severityCountFields = []countField[aether365.SeverityCounts]{
-	{"critical", descSevCount, func(c aether365.SeverityCounts) int { return c.Critical }},
-	{"high", descSevCount, func(c aether365.SeverityCounts) int { return c.High }},
-	{"medium", descSevCount, func(c aether365.SeverityCounts) int { return c.Medium }},
-	{"low", descSevCount, func(c aether365.SeverityCounts) int { return c.Low }},
-	{"informational", descSevCount, func(c aether365.SeverityCounts) int { return c.Informational }},
-}
-
-func countAttrTypes[T any](fields []countField[T]) map[string]attr.Type {
-	counts := make(map[string]attr.Type, len(fields)+1)
-	for _, f := range fields {
-		counts[f.name] = types.Int64Type
+// severityCountAttrTypes are one count per severity, keyed as the API
+// spells the severities.
+var severityCountAttrTypes = func() map[string]attr.Type {
+	counts := make(map[string]attr.Type, len(aether365.SeverityValues))
+	for _, severity := range aether365.SeverityValues {
+		counts[severity] = types.Int64Type
 	}
 	return counts
-}
+}()
 
-func countValues[T any](fields []countField[T], from T) map[string]attr.Value {
-	values := make(map[string]attr.Value, len(fields)+1)
-	for _, f := range fields {
-		values[f.name] = types.Int64Value(int64(f.read(from)))
+// severityCounts counts results by severity (lower case, as the API spells it).
+type severityCounts map[string]int
+
+func (c severityCounts) add(severity string) { c[strings.ToLower(severity)]++ }
+
+func (c severityCounts) value() types.Object {
+	values := make(map[string]attr.Value, len(aether365.SeverityValues))
+	for _, severity := range aether365.SeverityValues {
+		values[severity] = types.Int64Value(int64(c[severity]))
 	}
-	return values
+	return types.ObjectValueMust(severityCountAttrTypes, values)
 }
 
 // countSchema builds count attributes in the caller's schema package, whose
@@ -103,74 +80,56 @@ type countSchema[A any] struct {
 	object func(desc string, attrs map[string]A) A
 }
 
-// summary is the scan's summary attribute.
-func (cs countSchema[A]) summary() A {
-	attrs := make(map[string]A, len(summaryCountFields)+1)
-	for _, f := range summaryCountFields {
-		attrs[f.name] = cs.count(f.desc)
-	}
-	attrs[summaryFailedBySeverity] = cs.bySeverity(descSumBySev, func(string) string { return descSevCount })
-	return cs.object(descSummary, attrs)
-}
-
 // bySeverity is an object of one count per severity; describe gives each
-// count's description from the severity as the API spells it ("Critical").
+// count's description from the severity ("critical").
 func (cs countSchema[A]) bySeverity(desc string, describe func(severity string) string) A {
-	attrs := make(map[string]A, len(severityCountFields))
-	for _, f := range severityCountFields {
-		attrs[f.name] = cs.count(describe(strings.ToUpper(f.name[:1]) + f.name[1:]))
+	attrs := make(map[string]A, len(aether365.SeverityValues))
+	for _, severity := range aether365.SeverityValues {
+		attrs[severity] = cs.count(describe(severity))
 	}
 	return cs.object(desc, attrs)
 }
 
-var severityCountAttrTypes = countAttrTypes(severityCountFields)
-
-var summaryAttrTypes = func() map[string]attr.Type {
-	t := countAttrTypes(summaryCountFields)
-	t[summaryFailedBySeverity] = types.ObjectType{AttrTypes: severityCountAttrTypes}
-	return t
-}()
-
 var scanAttrTypes = map[string]attr.Type{
-	"id":             types.StringType,
-	"tenant_id":      types.StringType,
-	"scan_type":      types.StringType,
-	"status":         types.StringType,
-	"score":          types.Float64Type,
-	"created_at":     types.StringType,
-	"started_at":     types.StringType,
-	"completed_at":   types.StringType,
-	"failure_reason": types.StringType,
-	"summary":        types.ObjectType{AttrTypes: summaryAttrTypes},
+	"id":           types.StringType,
+	"tenant_id":    types.StringType,
+	"scan_type":    types.StringType,
+	"status":       types.StringType,
+	"score":        types.Float64Type,
+	"started_at":   types.StringType,
+	"completed_at": types.StringType,
+	"pass_count":   types.Int64Type,
+	"fail_count":   types.Int64Type,
+	"skip_count":   types.Int64Type,
 }
 
 // fill copies everything the API reports about scan into the attributes.
 func (m *scanAttributes) fill(scan *aether365.Scan) {
 	m.ID = types.StringValue(scan.ID)
 	m.TenantID = types.StringValue(scan.TenantID)
-	m.ScanType = types.StringValue(scan.ScanType)
-	m.Status = types.StringValue(scan.Status)
+	m.ScanType = types.StringValue(string(scan.ScanType))
+	m.Status = types.StringValue(string(scan.Status))
 	m.Score = types.Float64PointerValue(scan.Score)
-	m.CreatedAt = timeValue(&scan.CreatedAt)
-	m.StartedAt = timeValue(scan.StartedAt)
+	m.StartedAt = timeValue(&scan.StartedAt)
 	m.CompletedAt = timeValue(scan.CompletedAt)
-	m.FailureReason = types.StringPointerValue(scan.FailureReason)
-	m.Summary = summaryValue(scan.Summary)
+	m.PassCount = countValue(scan.PassCount)
+	m.FailCount = countValue(scan.FailCount)
+	m.SkipCount = countValue(scan.SkipCount)
 }
 
 // objectValue is the scan as one object, for lists of scans.
 func (m *scanAttributes) objectValue() types.Object {
 	return types.ObjectValueMust(scanAttrTypes, map[string]attr.Value{
-		"id":             m.ID,
-		"tenant_id":      m.TenantID,
-		"scan_type":      m.ScanType,
-		"status":         m.Status,
-		"score":          m.Score,
-		"created_at":     m.CreatedAt,
-		"started_at":     m.StartedAt,
-		"completed_at":   m.CompletedAt,
-		"failure_reason": m.FailureReason,
-		"summary":        m.Summary,
+		"id":           m.ID,
+		"tenant_id":    m.TenantID,
+		"scan_type":    m.ScanType,
+		"status":       m.Status,
+		"score":        m.Score,
+		"started_at":   m.StartedAt,
+		"completed_at": m.CompletedAt,
+		"pass_count":   m.PassCount,
+		"fail_count":   m.FailCount,
+		"skip_count":   m.SkipCount,
 	})
 }
 
@@ -181,17 +140,12 @@ func timeValue(t *time.Time) types.String {
 	return types.StringValue(t.UTC().Format(time.RFC3339))
 }
 
-func summaryValue(s *aether365.ScanSummary) types.Object {
-	if s == nil {
-		return types.ObjectNull(summaryAttrTypes)
+// countValue is a whole number the API may send as null.
+func countValue(n *int) types.Int64 {
+	if n == nil {
+		return types.Int64Null()
 	}
-	values := countValues(summaryCountFields, *s)
-	values[summaryFailedBySeverity] = severityCountsValue(s.FailedBySeverity)
-	return types.ObjectValueMust(summaryAttrTypes, values)
-}
-
-func severityCountsValue(c aether365.SeverityCounts) types.Object {
-	return types.ObjectValueMust(severityCountAttrTypes, countValues(severityCountFields, c))
+	return types.Int64Value(int64(*n))
 }
 
 // latestScan finds the newest scan in tenant with status (default completed)
@@ -201,13 +155,13 @@ func severityCountsValue(c aether365.SeverityCounts) types.Object {
 func latestScan(ctx context.Context, pd *providerData, tenant, status, scanType types.String, diags *diag.Diagnostics) *aether365.Scan {
 	tenantID := pd.tenantOr(tenant)
 	wantStatus := aether365.ScanStatusCompleted
-	if s := status.ValueString(); s != "" {
+	if s := normalizedEnum(status); s != "" {
 		wantStatus = s
 	}
-	scan, err := pd.client.LatestScan(ctx, tenantID, wantStatus, scanType.ValueString())
+	scan, err := pd.client.LatestScan(ctx, tenantID, wantStatus, normalizedEnum(scanType))
 	if errors.Is(err, aether365.ErrNoScan) {
 		kind := ""
-		if t := scanType.ValueString(); t != "" {
+		if t := normalizedEnum(scanType); t != "" {
 			kind = " " + t
 		}
 		advice := "run one first (with the aether365_scan resource or in Aether365), or relax scan_type"

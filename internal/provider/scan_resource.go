@@ -35,6 +35,7 @@ type scanResource struct {
 
 type scanResourceModel struct {
 	scanAttributes
+	ConnectionID      types.String   `tfsdk:"connection_id"`
 	Triggers          types.Map      `tfsdk:"triggers"`
 	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
 	FailOnScanFailure types.Bool     `tfsdk:"fail_on_scan_failure"`
@@ -48,18 +49,23 @@ func (r *scanResource) Metadata(_ context.Context, req resource.MetadataRequest,
 func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keepAfterCreate := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
+		// Version 1 follows the published API: summary, created_at and
+		// failure_reason gave way to pass_count, fail_count and skip_count
+		// (see UpgradeState).
+		Version: 1,
 		MarkdownDescription: "Runs an Aether365 security-posture scan of a Microsoft 365 tenant and, by default, waits " +
 			"for its score during `terraform apply`.\n\n" +
 			"The scan ID is written to state as soon as Aether365 accepts the scan, before waiting. If the scan " +
 			"fails (with `fail_on_scan_failure`), the wait times out or Terraform is interrupted, the apply fails " +
 			"with the scan ID and its last known status, the resource stays in state marked *tainted*, and the " +
 			"next apply starts a fresh scan.\n\n" +
-			"If terraform or the provider is killed (SIGKILL, the OOM killer, a crash) before the scan is in " +
-			"state, the next apply finds that scan again and adopts it, with a warning, instead of starting a " +
-			"second one, provided the scan is still queued or running and the configuration (tenant, " +
-			"`scan_type`, `triggers`) and API key are unchanged. Once it has finished, the next apply starts a " +
-			"new scan and the first stays in Aether365 as history. See the Reliability guide for exactly what " +
-			"is and is not guaranteed.\n\n" +
+			"Aether365 runs one scan at a time per tenant. When the tenant is already running a scan of the same " +
+			"`scan_type` (started by a schedule, a person, another Terraform run), the resource adopts it with a " +
+			"warning instead of failing; a running scan of the other type is waited for, within " +
+			"`timeouts.create`, and then this one starts. So if terraform or the provider is killed (SIGKILL, the " +
+			"OOM killer, a crash) before the scan is in state, the next apply adopts that scan while it is still " +
+			"in progress instead of starting a second one. See the Reliability guide for exactly what is and is " +
+			"not guaranteed.\n\n" +
 			"Scans are history: destroying this resource only removes it from Terraform state; the scan and its " +
 			"results stay in Aether365. To run a new scan, change `triggers` (or taint the resource).",
 		Attributes: map[string]schema.Attribute{
@@ -69,16 +75,23 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       keepAfterCreate,
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: descScanType + " " + scanTypeWarningNote() +
+				MarkdownDescription: descScanType + " " + enumInputNote +
 					" Changing it starts a new scan (replaces the resource).",
 				Required:      true,
 				Validators:    scanTypeValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"connection_id": schema.StringAttribute{
+				MarkdownDescription: descConnection + " Changing it starts a new scan (replaces the resource).",
+				Optional:            true,
+				Validators:          []validator.String{idValidator()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
 			"tenant_id": schema.StringAttribute{
-				MarkdownDescription: "Tenant to scan: `me` (the API key's own tenant) or a tenant ID the key may " +
-					"see. Defaults to the provider's `tenant_id` (itself `me` by default), and records the tenant " +
-					"as requested: `me` stays `me`. Changing it, including through the provider's default, starts " +
+				MarkdownDescription: "Aether365 account to scan in: `me` (the API key's own account) or its ID " +
+					"(`t_...`). Defaults to the provider's `tenant_id` (itself `me` by default), and records it " +
+					"as requested: `me` stays `me`. To scan one of several connected Microsoft 365 tenants, set " +
+					"`connection_id`. Changing it, including through the provider's default, starts " +
 					"a new scan (replaces the resource).",
 				Optional:   true,
 				Computed:   true,
@@ -96,7 +109,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait during apply until the scan is `completed` or `failed` (default `true`). " +
-					"With `false`, apply returns as soon as the scan is queued and `score` stays null until a " +
+					"With `false`, apply returns as soon as the scan is accepted and `score` stays null until a " +
 					"later refresh sees the scan finish. The wait polls quickly at first (about every second), " +
 					"then backs off to at most every 30 seconds, following the API's hints.",
 				Optional: true,
@@ -107,7 +120,7 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Fail the apply when the scan ends `failed` (default `true`). A failed scan is " +
 					"then re-scanned by the next apply, however the failure was seen (by create, by an update " +
 					"that waited, or by a refresh): the next plan replaces it. With `false`, a failed scan is " +
-					"recorded in state with a warning and `failure_reason` set.",
+					"recorded in state with a warning.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
@@ -120,24 +133,18 @@ func (r *scanResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: descScore + " Gate on it with a `lifecycle { postcondition { ... } }`.",
 				Computed:            true,
 			},
-			"created_at": schema.StringAttribute{
-				MarkdownDescription: descCreatedAt,
-				Computed:            true,
-				PlanModifiers:       keepAfterCreate,
-			},
 			"started_at": schema.StringAttribute{
 				MarkdownDescription: descStartedAt,
 				Computed:            true,
+				PlanModifiers:       keepAfterCreate,
 			},
 			"completed_at": schema.StringAttribute{
 				MarkdownDescription: descCompleted,
 				Computed:            true,
 			},
-			"failure_reason": schema.StringAttribute{
-				MarkdownDescription: descFailure,
-				Computed:            true,
-			},
-			"summary": resourceCounts.summary(),
+			"pass_count": schema.Int64Attribute{MarkdownDescription: descPassCount, Computed: true},
+			"fail_count": schema.Int64Attribute{MarkdownDescription: descFailCount, Computed: true},
+			"skip_count": schema.Int64Attribute{MarkdownDescription: descSkipCount, Computed: true},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": scanTimeoutsBlock(ctx),
@@ -180,16 +187,6 @@ func scanTimeoutsBlock(ctx context.Context) schema.Block {
 	return nested
 }
 
-// resourceCounts builds count attributes for the resource's schema.
-var resourceCounts = countSchema[schema.Attribute]{
-	count: func(desc string) schema.Attribute {
-		return schema.Int64Attribute{MarkdownDescription: desc, Computed: true}
-	},
-	object: func(desc string, attrs map[string]schema.Attribute) schema.Attribute {
-		return schema.SingleNestedAttribute{MarkdownDescription: desc, Computed: true, Attributes: attrs}
-	},
-}
-
 // ModifyPlan plans tenant_id and what an existing scan still needs.
 //
 // tenant_id defaults to the provider's tenant, which only a configured
@@ -202,7 +199,7 @@ var resourceCounts = countSchema[schema.Attribute]{
 // refresh). A failed scan with fail_on_scan_failure is replaced by a new
 // one. An unfinished scan with wait_for_completion is planned as an update
 // with its results unknown, so the apply waits for it again. A finished scan
-// cannot change, so an in-place update keeps its score and summary known.
+// cannot change, so an in-place update keeps its score and counts known.
 func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -243,15 +240,12 @@ func (r *scanResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.Score = state.Score
 		plan.StartedAt = state.StartedAt
 		plan.CompletedAt = state.CompletedAt
-		plan.FailureReason = state.FailureReason
-		plan.Summary = state.Summary
+		plan.PassCount, plan.FailCount, plan.SkipCount = state.PassCount, state.FailCount, state.SkipCount
 	case plan.WaitForCompletion.ValueBool():
 		plan.Status = types.StringUnknown()
 		plan.Score = types.Float64Unknown()
-		plan.StartedAt = types.StringUnknown()
 		plan.CompletedAt = types.StringUnknown()
-		plan.FailureReason = types.StringUnknown()
-		plan.Summary = types.ObjectUnknown(summaryAttrTypes)
+		plan.PassCount, plan.FailCount, plan.SkipCount = types.Int64Unknown(), types.Int64Unknown(), types.Int64Unknown()
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -268,33 +262,34 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	createTimeout, diags := plan.Timeouts.Create(ctx, defaultScanWait)
 	resp.Diagnostics.Append(diags...)
-	triggers := map[string]string{}
-	resp.Diagnostics.Append(plan.Triggers.ElementsAs(ctx, &triggers, false)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// The create timeout bounds everything Create does, the POST included,
-	// and an interrupt cancels it at once: a scan the POST may have started
-	// is found again by the next apply through its idempotency key.
+	// The create timeout bounds everything Create does, the POST and any
+	// wait for another running scan included, and an interrupt cancels it
+	// at once: a scan the POST may have started is the tenant's running scan,
+	// which the next apply adopts.
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
 	tenant := r.data.tenantOr(plan.TenantID)
 	ctx = tflog.SetField(ctx, "tenant_id", tenant)
-	ctx = tflog.SetField(ctx, "scan_type", plan.ScanType.ValueString())
+	ctx = tflog.SetField(ctx, "scan_type", normalizedEnum(plan.ScanType))
 	tflog.Info(ctx, "Starting Aether365 scan")
-	started, err := r.startOrAdopt(ctx, tenant, plan.ScanType.ValueString(), triggers)
+	started, err := r.data.startOrAdopt(ctx, aether365.StartScanRequest{
+		Tenant: tenant, ConnectionID: plan.ConnectionID.ValueString(), ScanType: normalizedEnum(plan.ScanType)})
 	seenAt := r.data.client.Now()
 	if err != nil {
-		addStartError(&resp.Diagnostics, err, started.key, createTimeout)
+		addStartError(&resp.Diagnostics, err, createTimeout)
 		return
 	}
-	scan := started.scan
+	scan := started.Scan
 	ctx = tflog.SetField(ctx, "scan_id", scan.ID)
 	tflog.Info(ctx, "Aether365 scan started", map[string]any{
-		"status": scan.Status, "adopted": started.adopted, "idempotency_key": started.key})
-	if started.adopted {
-		addAdoptedWarning(&resp.Diagnostics, scan, started.key)
+		"status": string(scan.Status), "adopted": started.Adopted, "after_lost_answer": started.AfterLostAnswer,
+		"waited_for": started.WaitedFor})
+	if started.Adopted {
+		addAdoptedWarning(&resp.Diagnostics, started)
 	}
 
 	// Record the scan before waiting: if the wait fails, times out or is
@@ -302,7 +297,7 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	r.applyScan(&plan, scan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setScanIdentity(ctx, resp.Identity, plan.scanAttributes)...)
-	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || scan.IsTerminal() {
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || aether365.IsTerminal(scan) {
 		reportOutcome(&resp.Diagnostics, plan.FailOnScanFailure.ValueBool(), scan, afterCreate)
 		return
 	}
@@ -435,7 +430,7 @@ func (r *scanResource) waitForScanSeenAt(ctx context.Context, tenant, id string,
 		SeenAt:      seenAt,
 		OnPollError: warnPollError(id),
 		OnStatusChange: func(ctx context.Context, previous string, scan *aether365.Scan) {
-			fields := map[string]any{"scan_id": scan.ID, "status": scan.Status, "previous_status": previous}
+			fields := map[string]any{"scan_id": scan.ID, "status": string(scan.Status), "previous_status": previous}
 			if scan.Score != nil {
 				fields["score"] = *scan.Score
 			}

@@ -21,7 +21,7 @@ import (
 
 const scanAddress = "aether365_scan.test"
 
-var scanIDPattern = regexp.MustCompile(`^scn_[0-9a-f]{24}$`)
+var scanIDPattern = regexp.MustCompile(`^scan_[0-9a-f]{24}$`)
 
 // firstScanID is the ID of the one scan a test expects the server to hold.
 func firstScanID(sim *testSimulator) string {
@@ -36,32 +36,32 @@ func scanConfig(sim *testSimulator, body string) string {
 	return sim.providerConfig() + fmt.Sprintf("resource \"aether365_scan\" \"test\" {\n%s\n}\n", body)
 }
 
-// criticalFailuresServedFor checks a summary's critical failure count against
-// the results the API serves for the one scan sim holds.
-func criticalFailuresServedFor(t *testing.T, sim *testSimulator) func(int64) error {
+// countsServedFor checks a scan's pass and fail counts against the results
+// the API serves for the one scan sim holds.
+func countsServedFor(t *testing.T, sim *testSimulator, result string) func(int64) error {
 	return func(v int64) error {
 		ids := sim.ScanIDs(testTenant)
 		if len(ids) != 1 {
 			return fmt.Errorf("simulator holds %d scans, want 1", len(ids))
 		}
 		_, meta, err := sim.client(t).ListResults(context.Background(), ids[0],
-			aether365.ListResultsOptions{Result: "Failed", Severity: "Critical", MaxItems: 1})
+			aether365.ListResultsOptions{Result: result, MaxItems: 1})
 		if err != nil {
 			return err
 		}
 		if v != int64(meta.Total) {
-			return fmt.Errorf("summary counts %d critical failures, the API serves %d", v, meta.Total)
+			return fmt.Errorf("the scan counts %d %s checks, the API serves %d", v, result, meta.Total)
 		}
 		return nil
 	}
 }
 
 // A scan is created, waited for (the simulator takes a moment, so the poller
-// really polls), recorded with its score and summary, then imported.
+// really polls), recorded with its score and the published counts, then
+// imported.
 func TestAccScanResource_createWaitAndImport(t *testing.T) {
 	score := 87.5
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: 1500 * time.Millisecond, Score: &score, ResultsPerScan: 200})
-	criticalFailures := criticalFailuresServedFor(t, sim)
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
@@ -80,11 +80,12 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 					expectString(scanAddress, "scan_type", "compliance"),
 					expectValue(scanAddress, "score", knownvalue.Float64Exact(87.5)),
 					expectValue(scanAddress, "completed_at", knownvalue.NotNull()),
-					expectValue(scanAddress, "failure_reason", knownvalue.Null()),
+					expectValue(scanAddress, "started_at", knownvalue.NotNull()),
+					expectValue(scanAddress, "connection_id", knownvalue.Null()),
 					expectValue(scanAddress, "wait_for_completion", knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("total"), knownvalue.Int64Exact(200)),
-					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("summary").AtMapKey("failed_by_severity").AtMapKey("critical"),
-						knownvalue.Int64Func(criticalFailures)),
+					expectValue(scanAddress, "pass_count", knownvalue.Int64Func(countsServedFor(t, sim, "passed"))),
+					expectValue(scanAddress, "fail_count", knownvalue.Int64Func(countsServedFor(t, sim, "failed"))),
+					expectValue(scanAddress, "skip_count", knownvalue.Int64Func(countsServedFor(t, sim, "skipped"))),
 				},
 				Check: expectScanCount(sim, testTenant, 1, "simulator holds %d scans, want exactly 1"),
 			},
@@ -145,11 +146,11 @@ func TestAccScanResource_triggersReplace(t *testing.T) {
 			},
 			{
 				// Changing the scan type is also a new scan.
-				Config: scanConfig(sim, "scan_type = \"identity\"\ntriggers = { release = \"1.1.0\" }"),
+				Config: scanConfig(sim, "scan_type = \"exposure\"\ntriggers = { release = \"1.1.0\" }"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "scan_type", "identity")},
+				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "scan_type", "exposure")},
 			},
 		},
 	})
@@ -163,7 +164,7 @@ func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, `scan_type = "compliance"`),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Failed.*scn_[0-9a-f]{24}.*tainted`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Failed.*scan_[0-9a-f]{24}.*tainted`),
 			},
 			{
 				PreConfig: func() { sim.SetScanOutcome("completed") },
@@ -190,7 +191,7 @@ func TestAccScanResource_failedScanRecordedWhenAllowed(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectString(scanAddress, "status", "failed"),
 					expectValue(scanAddress, "score", knownvalue.Null()),
-					expectValue(scanAddress, "failure_reason", knownvalue.NotNull()),
+					expectValue(scanAddress, "fail_count", knownvalue.Null()),
 				},
 			},
 		},
@@ -198,14 +199,16 @@ func TestAccScanResource_failedScanRecordedWhenAllowed(t *testing.T) {
 }
 
 // A scan slower than the create timeout fails the apply with the scan ID and
-// its last status; the ID stays in state, so the next apply replaces it.
+// its last status; the ID stays in state, so the next apply replaces it. The
+// replacement waits for the timed-out scan, still running, to end (one scan
+// at a time per tenant), then starts its own.
 func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
-	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
+	sim := newTestSimulator(t, simulator.Config{ScanDuration: 5 * time.Second})
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
-				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scn_[0-9a-f]{24}.*last known status\s+is\s+"(queued|running)"`),
+				ExpectError: regexp.MustCompile(`(?s)Timed Out Waiting for Aether365 Scan.*scan_[0-9a-f]{24}.*last known status\s+is\s+"in_progress"`),
 			},
 			{
 				PreConfig: func() {
@@ -214,37 +217,38 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 					}
 					sim.SetScanDuration(0)
 				},
-				Config: scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"2s\"\n}"),
+				Config: scanConfig(sim, "scan_type = \"compliance\""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					// Replace, not Create: the timed-out scan was in state, tainted.
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
 						expectPriorStateString(scanAddress, "id", func() string { return firstScanID(sim) }),
-						expectPriorStateString(scanAddress, "status", func() string { return "queued" }),
+						expectPriorStateString(scanAddress, "status", func() string { return "in_progress" }),
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
+				Check:             expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want the timed-out one and its replacement"),
 			},
 		},
 	})
 }
 
-// Without waiting, apply records the queued scan; turning waiting on later
-// waits in place for the same scan.
+// Without waiting, apply records the scan in progress; turning waiting on
+// later waits in place for the same scan.
 func TestAccScanResource_noWait(t *testing.T) {
-	// The scan takes an hour on a fake clock that moves only while the
-	// provider waits: it is still queued when step 2 plans, however slow the
-	// machine, and the wait of step 2 plays the hour out at once.
-	sim, clk := newFakeClockSimulator(t, time.Hour, 77)
+	// The scan takes 20 minutes on a fake clock that moves only while the
+	// provider waits: it is still in progress when step 2 plans, however slow the
+	// machine, and the wait of step 2 plays the 20 minutes out at once.
+	sim, clk := newFakeClockSimulator(t, 20*time.Minute, 77)
 	parallelAccTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: fakeClockFactories(sim, clk),
 		Steps: []resource.TestStep{
 			{
 				Config: scanConfig(sim, "scan_type = \"compliance\"\nwait_for_completion = false"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					expectString(scanAddress, "status", "queued"),
+					expectString(scanAddress, "status", "in_progress"),
 					expectValue(scanAddress, "score", knownvalue.Null()),
-					expectValue(scanAddress, "summary", knownvalue.Null()),
+					expectValue(scanAddress, "pass_count", knownvalue.Null()),
 				},
 			},
 			{
@@ -263,8 +267,8 @@ func TestAccScanResource_noWait(t *testing.T) {
 					if n := sim.ScanCount(testTenant); n != 1 {
 						return fmt.Errorf("simulator holds %d scans, want 1: waiting must not start a new scan", n)
 					}
-					if waited, _ := clk.Slept(); waited < time.Hour {
-						return fmt.Errorf("the wait spent %s of fake time; the scan takes an hour", waited)
+					if waited, _ := clk.Slept(); waited < 20*time.Minute {
+						return fmt.Errorf("the wait spent %s of fake time; the scan takes 20 minutes", waited)
 					}
 					return nil
 				},
@@ -351,13 +355,20 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				// Only the server knows the valid scan types: its answer comes through.
+				// The reference names two scan types: anything else fails at plan.
 				Config:      scanConfig(sim, `scan_type = "posture"`),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Rejected the Request.*VALIDATION_ERROR.*compliance`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Value.*scan_type is "posture".*"compliance", "exposure"`),
 			},
 			{
 				Config:      scanConfig(sim, `scan_type = ""`),
-				ExpectError: regexp.MustCompile(`(?s)scan_type.*length`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Value.*scan_type is ""`),
+			},
+			{
+				Config:      scanConfig(sim, "scan_type = \"compliance\"\nconnection_id = \"conn/../x\""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Aether365 ID.*connection_id`),
 			},
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntimeouts {\n  create = \"soon\"\n}"),
@@ -365,7 +376,7 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 			},
 			{
 				Config:      scanConfig(sim, "scan_type = \"compliance\"\ntenant_id = \"northwind\""),
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible.*TENANT_ACCESS_DENIED`),
 			},
 			// Rejected at plan, before any request: IDs that are not one plain
 			// path segment, and timeouts that would give up at once.
@@ -424,21 +435,22 @@ resource "aether365_scan" "test" {
 				},
 			},
 			{
-				Config: withProviderTenant("fabrikam", `scan_type = "compliance"`),
+				// Naming the account instead of "me" is another tenant_id: a new scan.
+				Config: withProviderTenant(testTenant, `scan_type = "compliance"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace),
-						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("tenant_id"), knownvalue.StringExact("fabrikam")),
+						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("tenant_id"), knownvalue.StringExact(testTenant)),
 					},
 				},
-				Check: expectScanCount(sim, "fabrikam", 1, "fabrikam holds %d scans, want 1"),
+				Check: expectScanCount(sim, testTenant, 2, "the account holds %d scans, want 2"),
 			},
 			{
-				// Import a scan of another tenant as TENANT/SCAN_ID.
+				// Import as TENANT/SCAN_ID.
 				ResourceName: scanAddress,
 				ImportState:  true,
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					return "fabrikam/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
+					return testTenant + "/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
 				},
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
@@ -446,16 +458,16 @@ resource "aether365_scan" "test" {
 			{
 				ResourceName:  scanAddress,
 				ImportState:   true,
-				ImportStateId: "northwind/scn_000000000000000000000000",
-				ExpectError:   regexp.MustCompile(`(?s)Aether365 Tenant Not Accessible|Cannot import non-existent remote object`),
+				ImportStateId: "northwind/scan_000000000000000000000000",
+				ExpectError:   regexp.MustCompile(`(?s)Aether365 Scan Not Found.*scan_000000000000000000000000`),
 			},
 			{
 				ResourceName: scanAddress,
 				ImportState:  true,
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					return "contoso/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
+					return otherAccount + "/" + s.RootModule().Resources[scanAddress].Primary.ID, nil
 				},
-				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Belongs to Another Tenant.*fabrikam/scn_`),
+				ExpectError: regexp.MustCompile(`(?s)Aether365 Scan Belongs to Another Tenant.*` + testTenant + `/scan_`),
 			},
 		},
 	})

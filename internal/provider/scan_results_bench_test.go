@@ -22,7 +22,7 @@ var benchResultCounts = []int{10_000, 50_000}
 func benchSimulator(b *testing.B, n int) (url, scanID string, client *aether365.Client) {
 	b.Helper()
 	sim, err := simulator.New(simulator.Config{
-		APIKeys: map[string][]string{testAPIKey: {testTenant}}, ResultsPerScan: n, Seed: 365,
+		APIKeys: map[string]string{testAPIKey: testTenant}, ResultsPerScan: n, Seed: 365,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -33,7 +33,7 @@ func benchSimulator(b *testing.B, n int) (url, scanID string, client *aether365.
 	if err != nil {
 		b.Fatal(err)
 	}
-	scan, err := client.StartScan(context.Background(), "me", "compliance", "")
+	scan, err := client.StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -169,4 +169,37 @@ func benchProviderServer(b *testing.B, url string) tfprotov6.ProviderServer {
 		b.Fatalf("configure: %v %v", err, resp.Diagnostics)
 	}
 	return server
+}
+
+// BenchmarkScanResultsConversionLibrary is BenchmarkScanResultsConversion
+// the library's way: the state as a tftypes.Value (resultValues), encoded by
+// tfprotov6.NewDynamicValue. It decides whether the hand-written msgpack
+// encoder (state_msgpack.go) still earns its place.
+func BenchmarkScanResultsConversionLibrary(b *testing.B) {
+	for _, n := range benchResultCounts {
+		for _, withText := range []bool{true, false} {
+			b.Run(fmt.Sprintf("results=%d/control_text=%t", n, withText), func(b *testing.B) {
+				_, scanID, client := benchSimulator(b, n)
+				results, meta, err := client.ListResults(context.Background(), scanID, aether365.ListResultsOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				typ := scanResultsSchemaType(b)
+				config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, scanID)})
+				computed := scanResultsComputed{id: "bench", scanID: scanID, total: meta.Total, withControlText: withText}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					state, diags := scanResultsState(context.Background(), config, computed, results)
+					if diags.HasError() {
+						b.Fatal(diags)
+					}
+					if _, err := tfprotov6.NewDynamicValue(typ, state); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)*10_000/float64(n), "ms/10k-results")
+			})
+		}
+	}
 }

@@ -27,8 +27,8 @@ import (
 // resultFilterAll asks for results of every outcome; the API itself has no
 // such value, it simply omits the filter.
 const (
-	resultFilterAll     = "All"
-	defaultResultFilter = "Failed"
+	resultFilterAll     = "all"
+	defaultResultFilter = "failed"
 	maxResultsLimit     = 1_000_000
 )
 
@@ -49,6 +49,7 @@ type scanResultsQuery struct {
 	TenantID           types.String
 	Result             types.String
 	Severity           types.String
+	Framework          types.String
 	MaxResults         types.Int64
 	IncludeControlText types.Bool
 }
@@ -84,16 +85,23 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 			"result": schema.StringAttribute{
-				MarkdownDescription: "Only results with this outcome: `Passed`, `Failed` (the default), `Warning`, " +
-					"`Skipped` or `Error`; `All` for every result. Spelled as shown, capital first letter.",
+				MarkdownDescription: "Only results with this outcome: `passed`, `failed` (the default) or `skipped`; " +
+					"`all` for every result. " + enumInputNote,
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(append([]string{resultFilterAll}, aether365.ResultValues...)...)},
+				Validators: []validator.String{enumValidator(append([]string{resultFilterAll}, aether365.ResultValues...)...)},
 			},
 			"severity": schema.StringAttribute{
-				MarkdownDescription: "Only results of this severity: `Critical`, `High`, `Medium`, `Low` or " +
-					"`Informational`. Every severity when omitted.",
+				MarkdownDescription: "Only results of this severity: `critical`, `high`, `medium` or `low`. Every " +
+					"severity when omitted. " + enumInputNote,
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(aether365.SeverityValues...)},
+				Validators: []validator.String{enumValidator(aether365.SeverityValues...)},
+			},
+			"framework": schema.StringAttribute{
+				MarkdownDescription: "Only results of checks of this framework: `cis` (CIS Microsoft 365 " +
+					"Foundations Benchmark), `eidsca`, `cisa` (CISA SCuBA) or `nis2`. Every framework when omitted. " +
+					enumInputNote,
+				Optional:   true,
+				Validators: []validator.String{enumValidator(aether365.Frameworks...)},
 			},
 			"max_results": schema.Int64Attribute{
 				MarkdownDescription: "Return at most this many results (in the API's order); only the pages " +
@@ -111,15 +119,15 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				NestedObject:        schema.NestedAttributeObject{Attributes: resultSchemaAttributes()},
 			},
 			"include_control_text": schema.BoolAttribute{
-				MarkdownDescription: "Whether each result carries its control's `description`, `remediation` and " +
-					"`reference_url` (the default, `true`). Set `false` to keep state small: those three are then " +
-					"null in every result and `controls` carries them once per control, so Terraform stores and " +
-					"re-reads far less on every plan when a control fails on many subjects.",
+				MarkdownDescription: "Whether each result carries its check's `remediation_steps` and `help_url` " +
+					"(the default, `true`). Set `false` to keep state small: those two are then null in every " +
+					"result and `controls` carries them once per check, so Terraform stores and re-reads far less " +
+					"on every plan when a check fails on many subjects.",
 				Optional: true,
 				Computed: true,
 			},
 			"controls": schema.MapNestedAttribute{
-				MarkdownDescription: "When `include_control_text` is false: each returned control, by `control_id`, " +
+				MarkdownDescription: "When `include_control_text` is false: each returned check, by `test_id`, " +
 					"with the text left out of `results`. Null otherwise.",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: controlSchemaAttributes()},
@@ -171,9 +179,9 @@ func (d *scanResultsDataSource) read(ctx context.Context, config tfsdk.Config, d
 	}
 	resultFilter := defaultResultFilter
 	if !query.Result.IsNull() {
-		resultFilter = query.Result.ValueString()
+		resultFilter = normalizedEnum(query.Result)
 	}
-	opts := aether365.ListResultsOptions{Severity: query.Severity.ValueString()}
+	opts := aether365.ListResultsOptions{Severity: normalizedEnum(query.Severity), Framework: normalizedEnum(query.Framework)}
 	if resultFilter != resultFilterAll {
 		opts.Result = resultFilter
 	}
@@ -193,7 +201,7 @@ func (d *scanResultsDataSource) read(ctx context.Context, config tfsdk.Config, d
 		maxPart = fmt.Sprint(opts.MaxItems)
 	}
 	found.computed = scanResultsComputed{
-		id:              queryID(scanID, resultFilter, query.Severity.ValueString(), maxPart),
+		id:              queryID(scanID, resultFilter, opts.Severity, opts.Framework, maxPart),
 		scanID:          scanID,
 		total:           meta.Total,
 		withControlText: query.IncludeControlText.IsNull() || query.IncludeControlText.ValueBool(),
@@ -219,7 +227,7 @@ func readScanResultsQuery(ctx context.Context, config tfsdk.Config, diags *diag.
 	var q scanResultsQuery
 	for name, target := range map[string]any{
 		"scan_id": &q.ScanID, "tenant_id": &q.TenantID, "result": &q.Result, "severity": &q.Severity,
-		"max_results": &q.MaxResults, "include_control_text": &q.IncludeControlText,
+		"framework": &q.Framework, "max_results": &q.MaxResults, "include_control_text": &q.IncludeControlText,
 	} {
 		diags.Append(config.GetAttribute(ctx, path.Root(name), target)...)
 	}
@@ -280,11 +288,11 @@ func scanResultsAttributes(ctx context.Context, config tftypes.Value, c scanResu
 	}
 	// As hands out the configuration's own map; the state gets a copy.
 	attrs := maps.Clone(inputs)
-	var counts aether365.SeverityCounts
+	counts := severityCounts{}
 	for i := range results {
-		countSeverity(&counts, results[i].Severity)
+		counts.add(string(results[i].Severity))
 	}
-	countsValue, err := severityCountsValue(counts).ToTerraformValue(ctx)
+	countsValue, err := counts.value().ToTerraformValue(ctx)
 	if err != nil {
 		diags.AddError("Reading Aether365 Scan Results", "Could not encode the severity counts: "+err.Error())
 		return nil, diags
@@ -295,18 +303,6 @@ func scanResultsAttributes(ctx context.Context, config tftypes.Value, c scanResu
 	attrs["include_control_text"] = tftypes.NewValue(tftypes.Bool, c.withControlText)
 	attrs["counts_by_severity"] = countsValue
 	return attrs, diags
-}
-
-func countSeverity(c *aether365.SeverityCounts, severity string) {
-	for _, level := range []struct {
-		name  string
-		count *int
-	}{{"critical", &c.Critical}, {"high", &c.High}, {"medium", &c.Medium}, {"low", &c.Low}, {"informational", &c.Informational}} {
-		if strings.EqualFold(severity, level.name) {
-			*level.count++
-			return
-		}
-	}
 }
 
 // queryID makes a data source's ID from its inputs, so the same query always

@@ -2,16 +2,10 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
@@ -19,69 +13,39 @@ import (
 
 // defaultScanWait is how long the aether365_scan resource (its create and
 // update timeouts) and the aether365_run_scan action wait for a scan unless
-// told otherwise; defaultScanWaitText is how their descriptions spell it.
-const defaultScanWait = 30 * time.Minute
+// told otherwise; defaultScanWaitText is how their descriptions spell it. It
+// is above the 30 minutes after which Aether365 itself fails a scan, so that
+// the wait ends with the server's verdict rather than just before it.
+const defaultScanWait = 45 * time.Minute
 
 var defaultScanWaitText = strconv.Itoa(int(defaultScanWait.Minutes())) + "m"
 
-// How the resource finds a scan again after Terraform was killed before it
-// could save state.
+// How a scan is started, and found again after Terraform was killed.
 //
-// Terraform records a new resource only when Create returns, so a SIGKILL of
-// terraform or of this plugin while the POST is in flight or while Create
-// waits leaves a scan on the server that no state knows. The next apply plans
-// the same resource from the same configuration, so Create derives the
-// Idempotency-Key from that configuration (tenant as requested, scan type,
-// triggers) and a generation number instead of drawing a random one: the
-// POST of the next apply carries the key the killed one sent, and Aether365
-// answers with that scan again instead of starting another.
+// Aether365 runs one scan at a time per tenant: a trigger while one is in
+// progress is answered 409 SCAN_ALREADY_RUNNING (published). The client's
+// StartOrAdoptScan then finds the running scan and, when it is of the
+// requested type, adopts it; a scan of another type is waited for, and the
+// trigger sent again, all within the create timeout.
 //
-// A replayed scan is adopted only while it is queued or running and no other
-// resource of this provider process has it. A finished one belongs to an
-// earlier life of the resource (replaced, tainted or destroyed), so Create
-// moves on to the next generation's key, until one starts a new scan. A scan
-// this process started, adopted or forgot (Delete, as in a replacement) is
-// never adopted again, so two resources with the same arguments get a scan
-// each and a replacement never gets back the scan it replaces.
+// That is also what makes a killed apply safe. Terraform records a new
+// resource only when Create returns, so a SIGKILL of terraform or of this
+// plugin while the POST is in flight or while Create waits leaves a scan on
+// the server that no state knows. It is still the tenant's running scan, so
+// the next apply's trigger meets the 409 and adopts it instead of starting a
+// second one. Once it has finished, the next apply starts a new scan.
 //
-// This rests on two assumptions the API documentation does not spell out but
-// aether365-sim implements: Aether365 keeps an Idempotency-Key, per API key,
-// for at least as long as a scan runs, and marks a replay with
-// "Idempotent-Replayed: true".
-
-// maxStartKeyGenerations bounds the keys one Create tries. Each finished scan
-// with the same arguments costs one generation (one POST answered at once);
-// past the bound Create falls back to a random key and cannot adopt.
-const maxStartKeyGenerations = 32
+// A scan this provider process started, adopted or forgot (Delete, as in a
+// replacement) is never adopted again: two resources of one apply on the same
+// tenant and type get a scan each (the second waits for the first to end),
+// and a replacement never gets back the scan it replaces.
 
 // scanClaims are the scans this provider process has handed to a resource or
 // forgotten. Terraform runs one plugin process per provider configuration for
 // the whole apply, so a replacement's Delete and Create meet here.
 type scanClaims struct {
-	mu    sync.Mutex
-	ids   map[string]bool
-	walks map[string]*sync.Mutex
-}
-
-// lockWalk serialises the Creates that derive keys from the same base, so
-// that of two identical resources one claims a scan before the other is
-// answered with it.
-func (c *scanClaims) lockWalk(base string) (unlock func()) {
-	if c == nil {
-		return func() {}
-	}
-	c.mu.Lock()
-	if c.walks == nil {
-		c.walks = map[string]*sync.Mutex{}
-	}
-	walk, ok := c.walks[base]
-	if !ok {
-		walk = &sync.Mutex{}
-		c.walks[base] = walk
-	}
-	c.mu.Unlock()
-	walk.Lock()
-	return walk.Unlock
+	mu  sync.Mutex
+	ids map[string]bool
 }
 
 // claim marks id as taken and reports whether it was free.
@@ -101,85 +65,22 @@ func (c *scanClaims) claim(id string) bool {
 	return true
 }
 
-// startKeyBase is the part of every Idempotency-Key of one resource that the
-// configuration decides: the tenant as requested, the scan type and the
-// triggers. It is a hash, so no configuration value reaches the header.
-func startKeyBase(tenant, scanType string, triggers map[string]string) string {
-	h := sha256.New()
-	write := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
-	write(tenant)
-	write(scanType)
-	names := make([]string, 0, len(triggers))
-	for name := range triggers {
-		names = append(names, name)
+// startOrAdopt starts a scan of req, or adopts the tenant's running scan of
+// the same type that no resource of this process has (see the comment at
+// the top). ctx bounds it all, an interrupt included: the scan a cancelled
+// POST may have started is found again by the next apply.
+func (pd *providerData) startOrAdopt(ctx context.Context, req aether365.StartScanRequest) (aether365.StartedScan, error) {
+	started, err := pd.client.StartOrAdoptScan(ctx, req, aether365.StartOptions{
+		MayAdopt: func(running *aether365.Scan) bool { return pd.claims.claim(running.ID) },
+		OnWaiting: func(ctx context.Context, running *aether365.Scan) {
+			tflog.Warn(ctx, "The tenant is already running another Aether365 scan; waiting for it to end before "+
+				"starting this one (Aether365 runs one scan at a time)", map[string]any{
+				"running_scan_id": running.ID, "running_scan_type": string(running.ScanType)})
+		},
+		Wait: aether365.WaitOptions{Tenant: checkedTenant(req.Tenant)},
+	})
+	if err == nil && !started.Adopted {
+		pd.claims.claim(started.Scan.ID)
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		write(name)
-		write(triggers[name])
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
-func startKey(base string, generation int) string {
-	return fmt.Sprintf("tf-aether365-v1-%s-%d", base, generation)
-}
-
-// startedScan is what startOrAdopt found: a new scan, or one an earlier,
-// killed apply started; key is the last Idempotency-Key sent.
-type startedScan struct {
-	scan    *aether365.Scan
-	adopted bool
-	key     string
-}
-
-// startOrAdopt starts the resource's scan, or adopts the still-running scan a
-// killed apply started with the same key (see the comment at the top).
-func (r *scanResource) startOrAdopt(ctx context.Context, tenant, scanType string, triggers map[string]string) (startedScan, error) {
-	base := startKeyBase(tenant, scanType, triggers)
-	defer r.data.claims.lockWalk(base)()
-	for generation := range maxStartKeyGenerations {
-		key := startKey(base, generation)
-		scan, replayed, err := r.data.client.StartScanOrReplay(ctx, tenant, scanType, key)
-		switch {
-		case errors.Is(err, aether365.ErrConflict):
-			// The key was used for another request (the tenant "me" stood for
-			// may have changed): it cannot be ours.
-			continue
-		case err != nil:
-			return startedScan{key: key}, err
-		case !r.data.claims.claim(scan.ID):
-			// Started, adopted or forgotten by this process: never twice.
-		case !replayed:
-			return startedScan{scan: scan, key: key}, nil
-		case !scan.IsTerminal():
-			return startedScan{scan: scan, adopted: true, key: key}, nil
-		}
-		tflog.Debug(ctx, "Idempotency key belongs to an earlier scan of this resource; trying the next",
-			map[string]any{"idempotency_key": key, "earlier_scan_id": scan.ID, "earlier_status": scan.Status})
-	}
-	key, err := uuid.GenerateUUID()
-	if err != nil {
-		return startedScan{}, fmt.Errorf("generating an idempotency key: %w", err)
-	}
-	tflog.Warn(ctx, "Every derived idempotency key is taken by an earlier scan; starting this one with a random key, "+
-		"which a later apply cannot find again if this one is killed. Change triggers to start a fresh series.",
-		map[string]any{"generations": maxStartKeyGenerations})
-	scan, err := r.data.startScan(ctx, tenant, scanType, key)
-	if err != nil {
-		return startedScan{key: key}, err
-	}
-	return startedScan{scan: scan, key: key}, nil
-}
-
-// startScan sends the POST that starts a scan with the caller's key. ctx
-// alone bounds it, retries included, and an interrupt cancels it at once:
-// finishing the request first would keep Ctrl-C waiting on a slow server,
-// and the key is what finds the scan again.
-func (pd *providerData) startScan(ctx context.Context, tenant, scanType, idempotencyKey string) (*aether365.Scan, error) {
-	scan, err := pd.client.StartScan(ctx, tenant, scanType, idempotencyKey)
-	if err == nil {
-		pd.claims.claim(scan.ID)
-	}
-	return scan, err
+	return started, err
 }

@@ -23,7 +23,7 @@ import (
 func TestScanWaitChecksTheTenant(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
 	client := sim.client(t)
-	scan, err := client.StartScan(context.Background(), testTenant, "compliance", "")
+	scan, err := client.StartScan(context.Background(), aether365.StartScanRequest{Tenant: testTenant, ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +32,10 @@ func TestScanWaitChecksTheTenant(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	_, err = r.waitForScan(ctx, "fabrikam", scan.ID)
+	_, err = r.waitForScan(ctx, otherAccount, scan.ID)
 	var malformed *aether365.MalformedResponseError
 	if !errors.As(err, &malformed) || malformed.Field != "data.tenant_id" {
-		t.Fatalf("waiting for a %s scan as one of fabrikam: want a wrong data.tenant_id, got %v", testTenant, err)
+		t.Fatalf("waiting for a %s scan as one of northwind: want a wrong data.tenant_id, got %v", testTenant, err)
 	}
 
 	// "me" checks nothing: the wait goes on until its context ends.
@@ -51,7 +51,7 @@ func TestScanWaitChecksTheTenant(t *testing.T) {
 func TestScanWaitWarnsAboutFailedPolls(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{ScanDuration: time.Hour})
 	client := sim.client(t)
-	scan, err := client.StartScan(context.Background(), "me", "compliance", "")
+	scan, err := client.StartScan(context.Background(), aether365.StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,15 +110,15 @@ provider "aether365" {
 	config := func(tenant string) string {
 		return configWith(tenant, `data "aether365_scan" "one" { id = %q }`)
 	}
-	wrongTenant := regexp.MustCompile(`(?s)Belongs to Another Tenant.*not a scan of tenant\s+"fabrikam"`)
+	wrongTenant := regexp.MustCompile(`(?s)Belongs to Another Tenant.*not a scan of tenant\s+"northwind"`)
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				Config:      config("fabrikam"),
+				Config:      config(otherAccount),
 				ExpectError: wrongTenant,
 			},
 			{
-				Config:      configWith("fabrikam", `data "aether365_scan_comparison" "c" { scan_id = %q }`),
+				Config:      configWith(otherAccount, `data "aether365_scan_comparison" "c" { scan_id = %q }`),
 				ExpectError: wrongTenant,
 			},
 			{

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -31,12 +30,13 @@ type scansDataSource struct {
 }
 
 type scansDataSourceModel struct {
-	ID       types.String `tfsdk:"id"`
-	TenantID types.String `tfsdk:"tenant_id"`
-	Status   types.String `tfsdk:"status"`
-	ScanType types.String `tfsdk:"scan_type"`
-	Limit    types.Int64  `tfsdk:"limit"`
-	Scans    types.List   `tfsdk:"scans"`
+	ID           types.String `tfsdk:"id"`
+	TenantID     types.String `tfsdk:"tenant_id"`
+	Status       types.String `tfsdk:"status"`
+	ScanType     types.String `tfsdk:"scan_type"`
+	ConnectionID types.String `tfsdk:"connection_id"`
+	Limit        types.Int64  `tfsdk:"limit"`
+	Scans        types.List   `tfsdk:"scans"`
 }
 
 func (d *scansDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -61,12 +61,17 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"status": schema.StringAttribute{
 				MarkdownDescription: descScanFilter + " All statuses when omitted.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(aether365.ScanStatuses...)},
+				Validators:          []validator.String{enumValidator(aether365.ScanStatuses...)},
 			},
 			"scan_type": schema.StringAttribute{
-				MarkdownDescription: "Only scans of this kind, for example `compliance`. All kinds when omitted.",
+				MarkdownDescription: "Only scans of this kind, `compliance` or `exposure`. All kinds when omitted. " + enumInputNote,
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				Validators:          []validator.String{enumValidator(aether365.ScanTypes...)},
+			},
+			"connection_id": schema.StringAttribute{
+				MarkdownDescription: "Only scans of this connected Microsoft 365 tenant (`conn_...`). All connections when omitted. How a scan names its connection is not in the published API reference: the provider sends the `connectionId` query parameter (an assumption).",
+				Optional:            true,
+				Validators:          []validator.String{idValidator()},
 			},
 			"limit": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Most scans to return, newest first: 1 to %d, default %d.", maxScansLimit, defaultScansLimit),
@@ -94,10 +99,11 @@ func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 
 	scans, err := d.data.client.ListScans(ctx, tenant, aether365.ListScansOptions{
-		Status:   model.Status.ValueString(),
-		ScanType: model.ScanType.ValueString(),
-		MaxItems: int(limit),
-		PageSize: int(min(limit, aether365.MaxPageSize)),
+		Status:       normalizedEnum(model.Status),
+		ScanType:     normalizedEnum(model.ScanType),
+		ConnectionID: model.ConnectionID.ValueString(),
+		MaxItems:     int(limit),
+		PageSize:     int(min(limit, aether365.MaxScanPageSize)),
 	})
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Listing Aether365 Scans", err)
@@ -112,6 +118,6 @@ func (d *scansDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	}
 	model.Scans = types.ListValueMust(types.ObjectType{AttrTypes: scanAttrTypes}, elements)
 	model.TenantID = types.StringValue(tenant)
-	model.ID = types.StringValue(queryID(tenant, model.Status.ValueString(), model.ScanType.ValueString(), fmt.Sprint(limit)))
+	model.ID = types.StringValue(queryID(tenant, normalizedEnum(model.Status), normalizedEnum(model.ScanType), model.ConnectionID.ValueString(), fmt.Sprint(limit)))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }

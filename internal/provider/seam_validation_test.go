@@ -60,8 +60,8 @@ func runStringValidators(validators []validator.String, attr, value string) *val
 }
 
 // The action and the list resource check tenant_id and scan_type as the
-// resource does: a tenant that is no plain path segment is an error, an
-// undocumented scan type a warning.
+// resource does: a tenant that is no plain path segment is an error, and so
+// is a scan type the reference does not name, in any case.
 func TestTenantAndScanTypeValidatedAlike(t *testing.T) {
 	byAttr := stringValidatorsOf(t)
 	for where, validators := range byAttr["tenant_id"] {
@@ -76,12 +76,14 @@ func TestTenantAndScanTypeValidatedAlike(t *testing.T) {
 		}
 	}
 	for where, validators := range byAttr["scan_type"] {
-		if d := runStringValidators(validators, "scan_type", "compliance").Diagnostics; len(d) != 0 {
-			t.Errorf("%s: scan_type compliance: %v", where, d)
+		for _, ok := range []string{"compliance", "Exposure"} {
+			if d := runStringValidators(validators, "scan_type", ok).Diagnostics; len(d) != 0 {
+				t.Errorf("%s: scan_type %s: %v", where, ok, d)
+			}
 		}
-		if d := runStringValidators(validators, "scan_type", "posture").Diagnostics; d.HasError() || d.WarningsCount() != 1 ||
-			d.Warnings()[0].Summary() != "Unknown Aether365 Scan Type" {
-			t.Errorf("%s: scan_type posture: want one Unknown Aether365 Scan Type warning, got %v", where, d)
+		if d := runStringValidators(validators, "scan_type", "posture").Diagnostics; !d.HasError() || d.ErrorsCount() != 1 ||
+			d.Errors()[0].Summary() != "Invalid Value" {
+			t.Errorf("%s: scan_type posture: want one Invalid Value error, got %v", where, d)
 		}
 		if d := runStringValidators(validators, "scan_type", "").Diagnostics; !d.HasError() {
 			t.Errorf("%s: empty scan_type accepted", where)

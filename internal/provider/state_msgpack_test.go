@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
@@ -98,10 +99,10 @@ func variedResults() []aether365.Result {
 	long := strings.Repeat("y", 70_000)
 	results := make([]aether365.Result, 70_000)
 	for i := range results {
-		results[i] = aether365.Result{ID: fmt.Sprintf("res_%d", i), ControlID: []string{"EXO-002", "AAD-001", "SPO-010"}[i%3],
-			Title: long[:i%40], Category: "Identity", Severity: []string{"High", "Low"}[i%2], Result: "Failed",
-			Description: long[:i%300], Remediation: long[:(i*7)%400], ReferenceURL: ""}
+		results[i] = aether365.Result{ID: fmt.Sprintf("result_%d", i), TestID: []string{"AE.1068", "CIS.M365.1.1.1", "CIS.M365.7.2.1"}[i%3],
+			Title: long[:i%40], Framework: "cis", Severity: []api.Severity{"high", "low"}[i%2], Result: "failed",
+			SourceTool: long[:i%300], RemediationSteps: long[:(i*7)%400], HelpURL: ""}
 	}
-	results[5].Remediation = long
+	results[5].RemediationSteps = long
 	return results
 }

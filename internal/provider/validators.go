@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
 // maxIDLength bounds scan and tenant IDs, well above any the API hands out.
@@ -18,20 +21,6 @@ const maxIDLength = 128
 // URL characters, so the ID goes into the request path exactly as written and
 // cannot name another path ("/", "%2F", "?", "#").
 var pathSegmentPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
-
-// knownScanTypes are the scan types the Aether365 documentation names. The
-// API may accept others, so a value outside this set is a warning, not an
-// error.
-var knownScanTypes = []string{"compliance"}
-
-// knownScanTypesMarkdown lists knownScanTypes for a schema description.
-func knownScanTypesMarkdown() string {
-	quoted := make([]string, len(knownScanTypes))
-	for i, t := range knownScanTypes {
-		quoted[i] = "`" + t + "`"
-	}
-	return strings.Join(quoted, ", ")
-}
 
 // idValidator accepts a scan or tenant ID that is one plain URL path segment.
 // Every attribute that names a scan or a tenant uses it, the provider's
@@ -55,7 +44,7 @@ func (v pathSegmentValidator) ValidateString(ctx context.Context, req validator.
 	if problem := pathSegmentProblem(req.ConfigValue.ValueString()); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Aether365 ID",
 			fmt.Sprintf("%s %s; it %s. Use the ID exactly as Aether365 shows it, for example %q for a tenant "+
-				"or %q for a scan.", req.Path, problem, v.Description(ctx), "me", "scn_0123456789abcdef01234567"))
+				"or %q for a scan.", req.Path, problem, v.Description(ctx), "me", "scan_abc123"))
 	}
 }
 
@@ -75,39 +64,96 @@ func pathSegmentProblem(id string) string {
 }
 
 // scanTypeValidators check every scan_type that starts or filters scans:
-// a bounded length, and a warning for a type the documentation does not name.
+// one of the two the API reference names, in any case.
 func scanTypeValidators() []validator.String {
-	return []validator.String{stringvalidator.LengthBetween(1, 64), knownScanTypeValidator{}}
+	return []validator.String{enumValidator(aether365.ScanTypes...)}
 }
 
-// scanTypeWarningNote tells the reader of a schema what scanTypeValidators do.
-func scanTypeWarningNote() string {
-	return "A value other than the documented ones (" + knownScanTypesMarkdown() + ") gets a warning at plan, not an error."
+// enumInputNote tells the reader of a schema how enumValidator treats case.
+const enumInputNote = "Matched whatever its case (`Failed` works as well as `failed`) and sent in lower case, as the API reference spells it."
+
+// enumValidator accepts one of the API's values of an enumeration, whatever
+// its case: the API reference spells them in lower case, while its own
+// REST API Automation guide sends "Failed" and "Critical". normalizedEnum is
+// what is then sent.
+func enumValidator(values ...string) validator.String { return enumValueValidator{values: values} }
+
+type enumValueValidator struct{ values []string }
+
+func (v enumValueValidator) Description(context.Context) string {
+	return "must be one of " + quotedList(v.values) + " (any case)"
 }
 
-// knownScanTypeValidator warns about a scan type the documentation does not
-// name: most likely a typo, but the API decides.
-type knownScanTypeValidator struct{}
-
-func (knownScanTypeValidator) Description(context.Context) string {
-	return "should be one of the documented scan types: " + strings.Join(knownScanTypes, ", ")
-}
-
-func (v knownScanTypeValidator) MarkdownDescription(ctx context.Context) string {
+func (v enumValueValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (knownScanTypeValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v enumValueValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if scanType := req.ConfigValue.ValueString(); !slices.Contains(knownScanTypes, scanType) {
-		resp.Diagnostics.AddAttributeWarning(req.Path, "Unknown Aether365 Scan Type",
-			fmt.Sprintf("scan_type %q is not one of the scan types Aether365 documents (%s). If it is a typo, fix "+
-				"it; if your Aether365 accepts it, ignore this warning: the API decides at apply.",
-				scanType, strings.Join(knownScanTypes, ", ")))
+	got := req.ConfigValue.ValueString()
+	if slices.Contains(v.values, strings.ToLower(got)) {
+		return
 	}
+	detail := fmt.Sprintf("%s is %q; it %s.", req.Path, got, v.Description(ctx))
+	if suggestion := closestValue(got, v.values); suggestion != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", suggestion)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Value", detail)
 }
+
+// closestValue is the value got most likely meant: one that starts with it
+// or that it starts with, or one at most two edits away; "" when none is.
+func closestValue(got string, values []string) string {
+	got = strings.ToLower(strings.TrimSpace(got))
+	if got == "" {
+		return ""
+	}
+	best, bestDistance := "", 3
+	for _, value := range values {
+		if strings.HasPrefix(value, got) || strings.HasPrefix(got, value) {
+			return value
+		}
+		if d := editDistance(got, value); d < bestDistance {
+			best, bestDistance = value, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	previous := make([]int, len(b)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		current := make([]int, len(b)+1)
+		current[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			current[j] = min(previous[j]+1, current[j-1]+1, previous[j-1]+cost)
+		}
+		previous = current
+	}
+	return previous[len(b)]
+}
+
+func quotedList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// normalizedEnum is an enumeration value as the API spells it: lower case.
+// Configuration and state keep the value as written.
+func normalizedEnum(v types.String) string { return strings.ToLower(v.ValueString()) }
 
 // positiveDurationValidator rejects, at plan, a duration that does not parse
 // or is zero or negative: it would start a scan and give up on it at once.

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +13,7 @@ import (
 )
 
 func TestPathSegmentProblem(t *testing.T) {
-	for _, ok := range []string{"me", "demo", "contoso.onmicrosoft.com", "scn_0123456789abcdef01234567", "a-b~c", "..."} {
+	for _, ok := range []string{"me", "demo", "contoso.onmicrosoft.com", "scan_abc123", "a-b~c", "..."} {
 		if problem := pathSegmentProblem(ok); problem != "" {
 			t.Errorf("%q rejected: %s", ok, problem)
 		}
@@ -26,9 +25,11 @@ func TestPathSegmentProblem(t *testing.T) {
 	}
 }
 
-// scan_type outside the documented set is a warning on the attribute, never
-// an error: the API may know more types than its documentation.
-func TestScanTypeOutsideTheKnownSetWarns(t *testing.T) {
+// scan_type is one of the two types the API reference names, in any case:
+// an unknown one is an error at plan that names them and guesses the one
+// meant (it was a warning when the provider knew only "compliance" and the
+// simulator invented the rest).
+func TestScanTypeIsOneOfThePublishedTypesInAnyCase(t *testing.T) {
 	var resp resource.SchemaResponse
 	NewScanResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	scanType, ok := resp.Schema.Attributes["scan_type"].(schema.StringAttribute)
@@ -43,14 +44,33 @@ func TestScanTypeOutsideTheKnownSetWarns(t *testing.T) {
 		}
 		return out
 	}
-	if d := validate("compliance").Diagnostics; len(d) != 0 {
-		t.Errorf("compliance: %v", d)
+	for _, accepted := range []string{"compliance", "exposure", "Compliance", "EXPOSURE"} {
+		if d := validate(accepted).Diagnostics; len(d) != 0 {
+			t.Errorf("%s: %v", accepted, d)
+		}
 	}
-	d := validate("posture").Diagnostics
-	if d.HasError() || d.WarningsCount() != 1 {
-		t.Fatalf("posture: want one warning and no error, got %v", d)
+	d := validate("exposur").Diagnostics
+	if !d.HasError() || d.ErrorsCount() != 1 {
+		t.Fatalf("exposur: want one error, got %v", d)
 	}
-	if detail := d.Warnings()[0].Detail(); !slices.ContainsFunc(knownScanTypes, func(k string) bool { return strings.Contains(detail, k) }) {
-		t.Errorf("the warning does not name the known set: %s", detail)
+	detail := d.Errors()[0].Detail()
+	for _, want := range []string{`"compliance", "exposure"`, `Did you mean "exposure"?`} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the error does not say %s: %s", want, detail)
+		}
+	}
+	if d := validate("posture").Diagnostics; !d.HasError() || strings.Contains(d.Errors()[0].Detail(), "Did you mean") {
+		t.Errorf("posture: want an error without a guess, got %v", d)
+	}
+}
+
+func TestClosestValue(t *testing.T) {
+	values := []string{"critical", "high", "medium", "low"}
+	for got, want := range map[string]string{
+		"Critcal": "critical", "crit": "critical", "HIGHEST": "high", "lo": "low", "urgent": "", "": "",
+	} {
+		if guess := closestValue(got, values); guess != want {
+			t.Errorf("closestValue(%q) = %q, want %q", got, guess, want)
+		}
 	}
 }

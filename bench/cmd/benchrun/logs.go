@@ -12,7 +12,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -120,7 +120,7 @@ func applyDiagnostics(output string) (errorCount, rateLimited int) {
 			if diagnostic.Severity == tfjson.DiagnosticSeverityError {
 				errorCount++
 			}
-			if strings.Contains(diagnostic.Summary+"\n"+diagnostic.Detail, apicode.RateLimited) {
+			if strings.Contains(diagnostic.Summary+"\n"+diagnostic.Detail, string(api.ErrorCodeRateLimited)) {
 				rateLimited++
 			}
 		}

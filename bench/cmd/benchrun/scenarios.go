@@ -377,7 +377,7 @@ func startScan(ctx context.Context, url, key, tenant string) error {
 	if err != nil {
 		return err
 	}
-	_, err = client.StartScan(ctx, tenant, "compliance", "bench-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	_, err = client.StartScan(ctx, aether365.StartScanRequest{Tenant: tenant, ScanType: "compliance"})
 	return err
 }
 
@@ -400,12 +400,15 @@ func (r *runner) p5(ctx context.Context, rep *report) error {
 }
 
 func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (p5Result, error) {
+	// An MSP's fleet: one Aether365 account with a connection per Microsoft
+	// 365 tenant, as published. A request rate limit is not published: it is
+	// the assumed profile's.
 	tenants := make([]string, p5Tenants)
 	for i := range tenants {
-		tenants[i] = fmt.Sprintf("t%02d", i+1)
+		tenants[i] = fmt.Sprintf("conn_t%02d", i+1)
 	}
-	s, err := r.startSim(ctx, name+"-sim", "--scan-duration", p1ScanDuration.String(), "--score", "87",
-		"--rate-limit", strconv.Itoa(p5RateLimit), "--api-key", fleetKey+"="+strings.Join(tenants, ","))
+	s, err := r.startSim(ctx, name+"-sim", "--profile", "assumed", "--scan-duration", p1ScanDuration.String(), "--score", "87",
+		"--rate-limit", strconv.Itoa(p5RateLimit), "--api-key", fleetKey+"=t_fleet", "--connections", "t_fleet="+strings.Join(tenants, ","))
 	if err != nil {
 		return p5Result{}, err
 	}
@@ -453,7 +456,7 @@ func (r *runner) p5Fleet(ctx context.Context, name string, clientRate float64) (
 	return res, nil
 }
 
-// fleetConfig scans every tenant with for_each; clientRate > 0 sets the
+// fleetConfig scans every connection with for_each; clientRate > 0 sets the
 // provider's requests_per_second.
 func fleetConfig(url string, tenants []string, clientRate float64) string {
 	extra := ""
@@ -466,8 +469,8 @@ func fleetConfig(url string, tenants []string, clientRate float64) string {
 	}
 	return providerBlock(url, fleetKey, extra) + fmt.Sprintf(`
 resource "aether365_scan" "fleet" {
-  for_each  = toset([%s])
-  tenant_id = each.key
+  for_each      = toset([%s])
+  connection_id = each.key
   scan_type = "compliance"
 }
 
