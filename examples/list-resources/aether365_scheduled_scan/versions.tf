@@ -1,0 +1,9 @@
+# Not part of the documentation: lets `terraform validate` run in this directory.
+terraform {
+  required_version = ">= 1.14.1"
+  required_providers {
+    aether365 = {
+      source = "aether365/aether365"
+    }
+  }
+}
