@@ -44,13 +44,13 @@ func TestGetScanRejectsAnAnswerAboutAnotherScan(t *testing.T) {
 
 func TestGetTenantScanRejectsAScanOfAnotherTenant(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusCompleted)) // tenant "demo"
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusCompleted)) // tenant testTenant
 	})
 	_, err := c.GetTenantScan(context.Background(), "tnt_other", "scn_1")
-	wantMalformedField(t, err, "data.tenant_id", "demo", "tnt_other")
+	wantMalformedField(t, err, "data.tenant_id", testTenant, "tnt_other")
 	_, err = c.WaitForScan(context.Background(), "scn_1", WaitOptions{Tenant: "tnt_other"})
-	wantMalformedField(t, err, "data.tenant_id", "demo")
-	for _, tenant := range []string{"", DefaultTenant, "demo"} {
+	wantMalformedField(t, err, "data.tenant_id", testTenant)
+	for _, tenant := range []string{"", DefaultTenant, testTenant} {
 		if _, err := c.GetTenantScan(context.Background(), tenant, "scn_1"); err != nil {
 			t.Errorf("tenant %q: %v", tenant, err)
 		}
@@ -73,7 +73,8 @@ func TestWrongTypedFieldsSayWhichAndWhatWasExpected(t *testing.T) {
 	for body, want := range map[string][]string{
 		`{"success":true,"data":{"id":"scn_1","status":"completed","score":"85"}}`:              {"data.score", "string", "a number"},
 		`{"success":true,"data":{"id":"scn_1","status":"completed","score":1e309}}`:             {"data.score", "1e309", "a number"},
-		`{"success":true,"data":{"id":"scn_1","status":"completed","created_at":"yesterday"}}`:  {"yesterday", "RFC 3339"},
+		`{"success":true,"data":{"id":"scn_1","status":"completed","started_at":"yesterday"}}`:  {"yesterday", "RFC 3339"},
+		`{"success":true,"data":{"id":"scn_1","status":"completed","pass_count":"87"}}`:         {"data.pass_count", "string", "a whole number"},
 		`{"success":true,"data":[],"meta":{"total":0,"page":1,"limit":10,"totalPages":-1}}`:     {"meta.totalPages", "-1", "0 or more"},
 		`{"success":true,"data":[],"meta":{"total":"many","page":1,"limit":10,"totalPages":1}}`: {"meta.total", "a whole number"},
 	} {
@@ -105,41 +106,41 @@ func TestListsContradictingTheRequestAreRejected(t *testing.T) {
 	}
 	t.Run("a running scan in a status=completed list", func(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-			writeList(w, scans("completed", "running"), PageMeta{Total: 2, Page: 1, Limit: 100, TotalPages: 1})
+			writeList(w, scans("completed", "in_progress"), metaFor(2, 1, 100))
 		})
 		_, err := c.LatestScan(context.Background(), "", ScanStatusCompleted, "")
 		if err == nil {
 			_, err = c.ListScans(context.Background(), "", ListScansOptions{Status: ScanStatusCompleted})
 		}
-		wantMalformedField(t, err, "data[1].status", "running", "completed")
+		wantMalformedField(t, err, "data[1].status", "in_progress", "completed")
 	})
 	t.Run("another scan type", func(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 			s := scans("completed")
 			s[0].ScanType = "quick"
-			writeList(w, s, PageMeta{Total: 1, Page: 1, Limit: 100, TotalPages: 1})
+			writeList(w, s, metaFor(1, 1, 100))
 		})
 		_, err := c.ListScans(context.Background(), "", ListScansOptions{ScanType: "compliance"})
 		wantMalformedField(t, err, "data[0].scan_type", "quick")
 	})
-	t.Run("a passed result in a result=Failed list", func(t *testing.T) {
+	t.Run("a passed result in a result=failed list", func(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-			writeList(w, []Result{{ID: "r1", Result: "Failed"}, {ID: "r2", Result: "Passed"}}, PageMeta{Total: 2, Page: 1, Limit: 100, TotalPages: 1})
+			writeList(w, []Result{{ID: "r1", Result: "failed"}, {ID: "r2", Result: "passed"}}, metaFor(2, 1, 200))
 		})
-		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Result: "Failed"})
-		wantMalformedField(t, err, "data[1].result", "Passed")
+		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Result: "failed"})
+		wantMalformedField(t, err, "data[1].result", "passed")
 	})
-	t.Run("a High result in a severity=critical list, whatever the filter's case", func(t *testing.T) {
+	t.Run("a high result in a severity=Critical list, whatever the filter's case", func(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-			writeList(w, []Result{{ID: "r1", Severity: "Critical"}, {ID: "r2", Severity: "High"}}, PageMeta{Total: 2, Page: 1, Limit: 100, TotalPages: 1})
+			writeList(w, []Result{{ID: "r1", Severity: "critical"}, {ID: "r2", Severity: "high"}}, metaFor(2, 1, 200))
 		})
-		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Severity: "critical"})
-		wantMalformedField(t, err, "data[1].severity", "High", "critical", "results were asked for")
+		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{Severity: "Critical"})
+		wantMalformedField(t, err, "data[1].severity", "high", "Critical", "results were asked for")
 	})
 	for name, limit := range map[string]int{"meta.limit matching": 2, "meta.limit = 0": 0} {
 		t.Run("more items than the limit asked for, "+name, func(t *testing.T) {
 			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-				writeList(w, []Result{{ID: "r1"}, {ID: "r2"}, {ID: "r3"}}, PageMeta{Total: 3, Page: 1, Limit: limit, TotalPages: 2})
+				writeList(w, []Result{{ID: "r1"}, {ID: "r2"}, {ID: "r3"}}, PageMeta{Total: 3, Page: 1, Limit: limit, TotalPages: pages(2)})
 			})
 			_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{PageSize: 2})
 			wantMalformedField(t, err, "data", "3 items", "at most 2")
@@ -147,7 +148,7 @@ func TestListsContradictingTheRequestAreRejected(t *testing.T) {
 	}
 	t.Run("totalPages 0 with items", func(t *testing.T) {
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-			writeList(w, []Result{{ID: "r1"}}, PageMeta{Total: 1, Page: 1, Limit: 100, TotalPages: 0})
+			writeList(w, []Result{{ID: "r1"}}, PageMeta{Total: 1, Page: 1, Limit: 200, TotalPages: pages(0)})
 		})
 		_, _, err := c.ListResults(context.Background(), "scn_1", ListResultsOptions{})
 		wantMalformedField(t, err, "meta.totalPages", "is 0", "1 items")

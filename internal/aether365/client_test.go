@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -90,7 +90,7 @@ func TestRequestHeaders(t *testing.T) {
 		var got http.Header
 		c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 			got = r.Header.Clone()
-			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusQueued))
+			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 		}, func(cfg *Config) { cfg.UserAgent = tt.configured })
 		if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 			t.Fatal(err)
@@ -111,7 +111,7 @@ func TestBaseURLPathPrefixAndEscaping(t *testing.T) {
 	var gotPath string
 	c, srv := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		gotPath = r.URL.EscapedPath()
-		writeData(w, http.StatusOK, testScan("a/b c", ScanStatusQueued))
+		writeData(w, http.StatusOK, testScan("a/b c", ScanStatusInProgress))
 	})
 	c2, err := New(Config{APIKey: testAPIKey, BaseURL: srv.URL + "/prefix/"})
 	if err != nil {
@@ -133,7 +133,7 @@ func TestCrossHostRedirectNeverCarriesKey(t *testing.T) {
 		if r.Header.Get("Authorization") != "" {
 			t.Errorf("the other host received an Authorization header")
 		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusQueued))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}))
 	defer other.Close()
 
@@ -169,7 +169,7 @@ func TestSameHostRedirectIsFollowed(t *testing.T) {
 		if r.Header.Get("Authorization") != "Bearer "+testAPIKey {
 			t.Errorf("Authorization lost on a same-host redirect")
 		}
-		writeData(w, http.StatusOK, testScan("scn_moved", ScanStatusQueued))
+		writeData(w, http.StatusOK, testScan("scn_moved", ScanStatusInProgress))
 	})
 	scan, err := c.GetScan(context.Background(), "scn_moved")
 	if err != nil {
@@ -189,9 +189,9 @@ func TestLogsAreStructuredAndNeverCarryTheKey(t *testing.T) {
 			hangUp(t, w)
 		case 2:
 			w.Header().Set("Retry-After", "0")
-			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "try later")
+			writeAPIError(w, http.StatusServiceUnavailable, api.ErrorCodeServiceUnavailable, "try later")
 		default:
-			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+			writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 		}
 	}, func(cfg *Config) { cfg.Logger = logger })
 	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {

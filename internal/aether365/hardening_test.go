@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 // closedURL is a loopback URL nothing listens on.
@@ -84,7 +84,7 @@ func TestWaitForScanGivesUpSoonOnADeadAPI(t *testing.T) {
 	var polls counter
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		polls.inc()
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}))
 	clk := newRecordingClock()
 	c, err := New(Config{BaseURL: srv.URL, APIKey: testAPIKey, Clock: clk, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
@@ -96,7 +96,7 @@ func TestWaitForScanGivesUpSoonOnADeadAPI(t *testing.T) {
 		OnStatusChange: func(context.Context, string, *Scan) { srv.Close() },
 		OnPollError:    func(_ context.Context, _ error, n, _ int) { warned = append(warned, n) },
 	})
-	if !errors.Is(err, ErrUnreachable) || scan == nil || scan.Status != ScanStatusRunning {
+	if !errors.Is(err, ErrUnreachable) || scan == nil || string(scan.Status) != ScanStatusInProgress {
 		t.Fatalf("scan %+v, err %v", scan, err)
 	}
 	if len(warned) != 1 || warned[0] != 1 {
@@ -153,7 +153,7 @@ func TestEchoedKeyInAnyFormIsMasked(t *testing.T) {
 						w.WriteHeader(http.StatusFound)
 					default:
 						w.Header().Set("X-Request-Id", form)
-						writeAPIError(w, http.StatusNotFound, apicode.NotFound, "no")
+						writeAPIError(w, http.StatusNotFound, api.ErrorCodeScanNotFound, "no")
 					}
 				}, func(cfg *Config) { cfg.APIKey = key; cfg.Logger = logger })
 				_, err := c.GetScan(context.Background(), "scn_1")
@@ -208,12 +208,18 @@ func TestMaskKnowsEveryHTMLReferenceABrowserDecodes(t *testing.T) {
 func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {
 	for name, answer := range map[string]func(w http.ResponseWriter, auth string){
 		"401 message": func(w http.ResponseWriter, auth string) {
-			writeAPIError(w, http.StatusUnauthorized, apicode.Unauthorized, "the key in '"+auth+"' is revoked")
+			writeAPIError(w, http.StatusUnauthorized, api.ErrorCodeAuthInvalidToken, "the key in '"+auth+"' is revoked")
 		},
 		"400 message and request id": func(w http.ResponseWriter, auth string) {
 			writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "error": map[string]any{
-				"code": apicode.Validation, "message": auth, "request_id": strings.TrimPrefix(auth, "Bearer "),
+				"code": api.ErrorCodeValidationError, "message": auth, "request_id": strings.TrimPrefix(auth, "Bearer "),
 			}})
+		},
+		"error details": func(w http.ResponseWriter, auth string) {
+			writeAPIErrorDetails(w, http.StatusForbidden, api.ErrorCodeAuthInsufficientScope, "no entitlement", map[string]any{
+				"authorization": auth, auth: true, "headers": []any{map[string]any{"name": "Authorization", "value": auth}},
+				"escaped": allUnicodeEscapes(auth), "percent": url.QueryEscape(auth),
+			})
 		},
 		"error code with 200": func(w http.ResponseWriter, auth string) {
 			writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": map[string]any{"code": auth, "message": auth}})
@@ -241,8 +247,15 @@ func TestEchoedKeyNeverReachesErrorsOrLogs(t *testing.T) {
 				t.Errorf("error leaks the key: %v", err)
 			}
 			var apiErr *APIError
-			if errors.As(err, &apiErr) && (strings.Contains(apiErr.Message, testAPIKey) || strings.Contains(apiErr.RequestID, testAPIKey) || strings.Contains(apiErr.Code, testAPIKey)) {
-				t.Errorf("APIError fields leak the key: %+v", apiErr)
+			if errors.As(err, &apiErr) {
+				for _, field := range []string{apiErr.Message, apiErr.RequestID, apiErr.Code, apiErr.DetailsText(), fmt.Sprint(apiErr.Details)} {
+					if leak := keyPrefixLeak(field, testAPIKey); leak != "" {
+						t.Errorf("APIError fields leak %q of the key: %+v", leak, apiErr)
+					}
+				}
+			}
+			if leak := keyPrefixLeak(err.Error(), testAPIKey); leak != "" {
+				t.Errorf("error leaks %q of the key: %v", leak, err)
 			}
 			if strings.Contains(logger.String(), testAPIKey) {
 				t.Errorf("logs leak the key:\n%s", logger)
@@ -304,7 +317,7 @@ func TestRedirectsToAnotherOriginAreRefused(t *testing.T) {
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		elsewhere.Add(1)
-		writeData(w, http.StatusCreated, testScan("scn_evil", ScanStatusQueued))
+		writeData(w, http.StatusCreated, testScan("scn_evil", ScanStatusInProgress))
 	}))
 	defer other.Close()
 	_, otherPort, _ := net.SplitHostPort(other.Listener.Addr().String())
@@ -324,7 +337,7 @@ func TestRedirectsToAnotherOriginAreRefused(t *testing.T) {
 		if _, err := c.GetScan(context.Background(), "scn_1"); !errors.Is(err, errRefusedRedirect) {
 			t.Errorf("GET redirected to %s (%s): err = %v", to, name, err)
 		}
-		if _, err := c.StartScan(context.Background(), "", "compliance", "k"); !errors.Is(err, errRefusedRedirect) {
+		if _, err := c.StartScan(context.Background(), StartScanRequest{ScanType: "compliance"}); !errors.Is(err, errRefusedRedirect) {
 			t.Errorf("POST redirected to %s (%s): err = %v", to, name, err)
 		}
 	}

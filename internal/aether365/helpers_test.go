@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
@@ -62,7 +63,7 @@ const everyRequest = -1
 
 // newFlakyClient is a client whose server answers its first failures
 // requests with fail (all of them for everyRequest) and the later ones with
-// scan scn_1, running; the counter tells how many requests it got.
+// scan scn_1, in progress; the counter tells how many requests it got.
 func newFlakyClient(t *testing.T, failures int, fail func(http.ResponseWriter), adjust ...func(*Config)) (*Client, *counter) {
 	t.Helper()
 	hits := &counter{}
@@ -71,14 +72,14 @@ func newFlakyClient(t *testing.T, failures int, fail func(http.ResponseWriter), 
 			fail(w)
 			return
 		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}, adjust...)
 	return c, hits
 }
 
 // newFailingClient is a client whose server answers every request with the
 // same API error; the counter tells how many requests it got.
-func newFailingClient(t *testing.T, status int, code, message string, adjust ...func(*Config)) (*Client, *counter) {
+func newFailingClient(t *testing.T, status int, code api.ErrorCode, message string, adjust ...func(*Config)) (*Client, *counter) {
 	t.Helper()
 	return newFlakyClient(t, everyRequest, func(w http.ResponseWriter) { writeAPIError(w, status, code, message) }, adjust...)
 }
@@ -98,18 +99,44 @@ func writeList(w http.ResponseWriter, data any, meta PageMeta) {
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": data, "meta": meta})
 }
 
-func writeAPIError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]any{"success": false, "error": map[string]any{"code": code, "message": message}})
+// writeAPIError writes the published error envelope, with "details": {}.
+func writeAPIError(w http.ResponseWriter, status int, code api.ErrorCode, message string) {
+	writeAPIErrorDetails(w, status, code, message, map[string]any{})
 }
 
+func writeAPIErrorDetails(w http.ResponseWriter, status int, code api.ErrorCode, message string, details map[string]any) {
+	writeJSON(w, status, map[string]any{"success": false, "error": map[string]any{"code": code, "message": message, "details": details}})
+}
+
+// testTenant is the account every hand-written answer's scans belong to.
+const testTenant = "t_demo"
+
+// testScan is a compliance scan of testTenant that started at simtest.Epoch.
 func testScan(id, status string) Scan {
 	return Scan{
 		ID:        id,
-		TenantID:  "demo",
-		ScanType:  "compliance",
-		Status:    status,
-		CreatedAt: simtest.Epoch,
+		TenantID:  testTenant,
+		ScanType:  api.ScanTypeCompliance,
+		Status:    api.ScanStatus(status),
+		StartedAt: simtest.Epoch,
 	}
+}
+
+// pages is a meta.totalPages value.
+func pages(n int) *int { return &n }
+
+// metaFor is the meta the reference shows, {total, page, limit}, without
+// the guide's totalPages.
+func metaFor(total, page, limit int) PageMeta {
+	return PageMeta{Total: total, Page: page, Limit: limit}
+}
+
+// metaWithPages is metaFor plus totalPages = ceil(total/limit), as the REST
+// API Automation guide shows it.
+func metaWithPages(total, page, limit int) PageMeta {
+	m := metaFor(total, page, limit)
+	m.TotalPages = pages((total + limit - 1) / limit)
+	return m
 }
 
 // hangUp closes the connection without a response: a connection error.

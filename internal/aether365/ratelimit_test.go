@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 func TestRateLimitSpreadsConcurrentRequests(t *testing.T) {
@@ -16,7 +16,7 @@ func TestRateLimitSpreadsConcurrentRequests(t *testing.T) {
 	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}, func(cfg *Config) { cfg.RequestsPerSecond = 20 }) // burst 20, then one per 50ms
 
 	const n = 30
@@ -50,10 +50,10 @@ func TestRateLimitCoversRetries(t *testing.T) {
 	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if hits.inc() <= 3 {
-			writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
+			writeAPIError(w, http.StatusServiceUnavailable, api.ErrorCodeServiceUnavailable, "later")
 			return
 		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}, func(cfg *Config) { cfg.RequestsPerSecond = 10 }) // burst 10
 	// Use up the burst, then one request with 3 retries needs 4 more slots.
 	for range 10 {
@@ -74,7 +74,7 @@ func TestRateLimitWaitIsContextAware(t *testing.T) {
 	var hits counter
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.inc()
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}, func(cfg *Config) { cfg.RequestsPerSecond = 0.1 }) // one now, the next in 10s
 	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 		t.Fatal(err)

@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/clock"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 )
 
+// 429 is retried as a rate limit unless it is the scan quota (see
+// TestScanQuotaIsFinal).
 func TestRetriesTransientStatuses(t *testing.T) {
 	for _, status := range []int{429, 502, 503, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
@@ -24,7 +26,7 @@ func TestRetriesTransientStatuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if scan.Status != ScanStatusRunning || hits.get() != 3 {
+			if string(scan.Status) != ScanStatusInProgress || hits.get() != 3 {
 				t.Errorf("scan %+v after %d requests", scan, hits.get())
 			}
 		})
@@ -37,8 +39,13 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 			c, hits := newFailingClient(t, tt.status, tt.code, "no")
 			_, err := c.GetScan(context.Background(), "scn_1")
 			var apiErr *APIError
-			if !errors.As(err, &apiErr) || (tt.want != nil && !errors.Is(err, tt.want)) {
-				t.Errorf("err = %v, want an APIError matching %v", err, tt.want)
+			if !errors.As(err, &apiErr) {
+				t.Errorf("err = %v, want an APIError", err)
+			}
+			for _, want := range tt.want {
+				if !errors.Is(err, want) {
+					t.Errorf("err = %v, want it to match %v", err, want)
+				}
 			}
 			if n := hits.get(); n != 1 {
 				t.Errorf("%d requests, want 1", n)
@@ -51,13 +58,13 @@ func TestNeverRetriesOtherStatuses(t *testing.T) {
 }
 
 func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
-	c, hits := newFailingClient(t, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "Service temporarily unavailable", func(cfg *Config) { cfg.MaxRetries = new(2) })
+	c, hits := newFailingClient(t, http.StatusServiceUnavailable, api.ErrorCodeServiceUnavailable, "Service temporarily unavailable", func(cfg *Config) { cfg.MaxRetries = new(2) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v, want ErrServiceUnavailable", err)
 	}
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != apicode.ServiceUnavailable {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Code != string(api.ErrorCodeServiceUnavailable) {
 		t.Errorf("err = %#v", err)
 	}
 	if hits.get() != 3 {
@@ -69,7 +76,7 @@ func TestRetriesExhaustedReturnsTheLastAPIError(t *testing.T) {
 }
 
 func TestNegativeMaxRetriesMeansNone(t *testing.T) {
-	c, hits := newFailingClient(t, http.StatusTooManyRequests, apicode.RateLimited, "slow down", func(cfg *Config) { cfg.MaxRetries = new(0) })
+	c, hits := newFailingClient(t, http.StatusTooManyRequests, api.ErrorCodeRateLimited, "slow down", func(cfg *Config) { cfg.MaxRetries = new(0) })
 	_, err := c.GetScan(context.Background(), "scn_1")
 	if !errors.Is(err, ErrRateLimited) || hits.get() != 1 {
 		t.Errorf("err = %v after %d requests", err, hits.get())
@@ -81,7 +88,7 @@ func TestRetryAfterSecondsIsHonoured(t *testing.T) {
 	clk := newRecordingClock()
 	c, _ := newFlakyClient(t, 1, func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "3")
-		writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
+		writeAPIError(w, http.StatusTooManyRequests, api.ErrorCodeRateLimited, "slow down")
 	}, func(cfg *Config) { cfg.RetryWaitMax = 5 * time.Second; cfg.Clock = clk })
 	if _, err := c.GetScan(context.Background(), "scn_1"); err != nil {
 		t.Fatal(err)
@@ -202,7 +209,8 @@ func (b brokenAnswer) write(w http.ResponseWriter) {
 }
 
 // Bodies that show the API's answer was lost on the way are retried, for a
-// GET and for the POST that carries an Idempotency-Key.
+// GET and for the scan's trigger (retried because a second trigger of a
+// scan that did start meets 409 SCAN_ALREADY_RUNNING, see StartOrAdoptScan).
 var transientAnswers = []brokenAnswer{
 	{"proxy HTML with 502", 502, "text/html", "<html><head><title>502 Bad Gateway</title></head></html>"},
 	{"proxy HTML with 200", 200, "text/html", "<!DOCTYPE html><title>Sign in</title>"},
@@ -221,10 +229,10 @@ var permanentAnswers = []brokenAnswer{
 	{"success false NOT_FOUND with 200", 200, "application/json", `{"success":false,"error":{"code":"NOT_FOUND","message":"x"}}`},
 	{"success false INTERNAL_ERROR with 200", 200, "application/json", `{"success":false,"error":{"code":"INTERNAL_ERROR","message":"x"}}`},
 	{"success true without data", 200, "application/json", `{"success":true}`},
-	{"no success field", 200, "application/json", `{"data":{"id":"scn_1","status":"running"}}`},
-	{"wrong field type", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"running","score":"high"}}`},
-	{"scan without id", 200, "application/json", `{"success":true,"data":{"status":"running"}}`},
-	{"trailing data", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"running"}}{}`},
+	{"no success field", 200, "application/json", `{"data":{"id":"scn_1","status":"in_progress"}}`},
+	{"wrong field type", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"in_progress","score":"high"}}`},
+	{"scan without id", 200, "application/json", `{"success":true,"data":{"status":"in_progress"}}`},
+	{"trailing data", 200, "application/json", `{"success":true,"data":{"id":"scn_1","status":"in_progress"}}{}`},
 	{"HTML 404 (wrong base URL)", 404, "text/html", "<html><body>Not Found</body></html>"},
 	{"empty 401", 401, "", ""},
 }
@@ -238,8 +246,8 @@ func TestTransientMalformedAnswersAreRetried(t *testing.T) {
 				t.Fatalf("GET: scan %+v, err %v", scan, err)
 			}
 			c, posts := newFlakyClient(t, 1, answer.write)
-			if _, err := c.StartScan(context.Background(), "", "compliance", "key-1"); err != nil {
-				t.Fatalf("POST with an Idempotency-Key: %v", err)
+			if _, err := c.StartScan(context.Background(), StartScanRequest{ScanType: "compliance"}); err != nil {
+				t.Fatalf("POST of the trigger: %v", err)
 			}
 			if gets.get() != 2 || posts.get() != 2 {
 				t.Errorf("%d GETs and %d POSTs, want 2 of each (one retry)", gets.get(), posts.get())
@@ -294,7 +302,7 @@ func TestTransientMalformedAnswersExhausted(t *testing.T) {
 func serviceUnavailableFor(retryAfter string) func(http.ResponseWriter) {
 	return func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", retryAfter)
-		writeAPIError(w, http.StatusServiceUnavailable, apicode.ServiceUnavailable, "later")
+		writeAPIError(w, http.StatusServiceUnavailable, api.ErrorCodeServiceUnavailable, "later")
 	}
 }
 

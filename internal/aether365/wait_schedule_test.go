@@ -2,7 +2,6 @@ package aether365
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -17,17 +16,19 @@ import (
 func waitOnSimulator(t *testing.T, d time.Duration, hints, seen bool) (late time.Duration, polls int) {
 	t.Helper()
 	clk := simtest.NewClock()
-	var front simtest.Front
-	if !hints {
-		front = func(sim *simulator.Server) http.Handler { return simtest.WithoutRetryAfter(sim) }
+	// Polling hints are SILENT in the reference: only the assumed profile
+	// sends them, and the published one is the server without hints.
+	profile := simulator.ProfilePublished
+	if hints {
+		profile = simulator.ProfileAssumed
 	}
-	srv := simtest.StartBehind(t, simulator.Config{ScanDuration: d, Clock: clk, Seed: 1}, front)
+	srv := simtest.Start(t, simulator.Config{Profile: profile, ScanDuration: d, Clock: clk, Seed: 1})
 	c, err := New(Config{BaseURL: srv.URL, APIKey: simulator.DemoAPIKey, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	started := clk.Now()
-	scan, err := c.StartScan(context.Background(), "", "compliance", "")
+	scan, err := c.StartScan(context.Background(), StartScanRequest{ScanType: "compliance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func waitOnSimulator(t *testing.T, d time.Duration, hints, seen bool) (late time
 		opts.SeenAt = c.Now()
 	}
 	final, err := c.WaitForScan(context.Background(), scan.ID, opts)
-	if err != nil || final.Status != ScanStatusCompleted {
+	if err != nil || string(final.Status) != ScanStatusCompleted {
 		t.Fatalf("wait: %+v, %v", final, err)
 	}
 	return clk.Now().Sub(started) - d, srv.Stats().ByRoute[simulator.StatsKeyGetScan]

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aether365/terraform-provider-aether365/internal/apicode"
+	"github.com/aether365/terraform-provider-aether365/api"
 )
 
 type step func(t *testing.T, w http.ResponseWriter, r *http.Request)
@@ -30,7 +30,7 @@ func statusWithHint(s, retryAfter string) step {
 	}
 }
 
-func failWith(code int, apiCode string) step {
+func failWith(code int, apiCode api.ErrorCode) step {
 	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, code, apiCode, "nope")
 	}
@@ -66,20 +66,20 @@ func scriptedWait(t *testing.T, steps ...step) (*Client, *recordingClock, *count
 type statusChange struct{ previous, current string }
 
 func TestWaitForScanReportsStatusChangesInOrder(t *testing.T) {
-	c, clk, polls := scriptedWait(t, status("queued"), status("queued"), status("running"), status("running"), status("completed"))
+	c, clk, polls := scriptedWait(t, status("in_progress"), status("in_progress"), status("in_progress"), status("in_progress"), status("completed"))
 	var changes []statusChange
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
 		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) {
-			changes = append(changes, statusChange{previous, scan.Status})
+			changes = append(changes, statusChange{previous, string(scan.Status)})
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scan.Status != ScanStatusCompleted {
+	if string(scan.Status) != ScanStatusCompleted {
 		t.Errorf("scan = %+v", scan)
 	}
-	want := []statusChange{{"", "queued"}, {"queued", "running"}, {"running", "completed"}}
+	want := []statusChange{{"", "in_progress"}, {"in_progress", "completed"}}
 	if !slices.Equal(changes, want) {
 		t.Errorf("changes = %v, want %v", changes, want)
 	}
@@ -97,34 +97,36 @@ func TestWaitForScanReportsStatusChangesInOrder(t *testing.T) {
 }
 
 func TestWaitForScanTerminalStatuses(t *testing.T) {
-	for _, final := range []string{ScanStatusFailed, ScanStatusCancelled, ScanStatusCanceled, ScanStatusCompleted} {
-		c, _, polls := scriptedWait(t, status("running"), status(final))
+	// cancelled is implied by the audit trail; "canceled" is the American
+	// spelling, in case: a scan that ended must never be waited for forever.
+	for _, final := range []string{ScanStatusFailed, ScanStatusCancelled, "canceled", "Completed", ScanStatusCompleted} {
+		c, _, polls := scriptedWait(t, status("in_progress"), status(final))
 		scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
-		if err != nil || scan.Status != final || polls.get() != 2 {
+		if err != nil || string(scan.Status) != final || polls.get() != 2 {
 			t.Errorf("%s: scan %+v, err %v, %d polls", final, scan, err, polls.get())
 		}
 	}
 }
 
 func TestWaitForScanTreatsUnknownStatusAsPending(t *testing.T) {
-	c, _, polls := scriptedWait(t, status("running"), status("paused"), status("paused"), status("completed"))
+	c, _, polls := scriptedWait(t, status("in_progress"), status("paused"), status("paused"), status("completed"))
 	var seen []string
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{
-		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) { seen = append(seen, scan.Status) },
+		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) { seen = append(seen, string(scan.Status)) },
 	})
 	if err != nil || scan.Status != "completed" || polls.get() != 4 {
 		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
 	}
-	if !slices.Equal(seen, []string{"running", "paused", "completed"}) {
+	if !slices.Equal(seen, []string{"in_progress", "paused", "completed"}) {
 		t.Errorf("seen = %v", seen)
 	}
 }
 
 func TestWaitForScanToleratesTransientErrors(t *testing.T) {
 	c, _, polls := scriptedWait(t,
-		status("running"),
-		failWith(503, apicode.ServiceUnavailable), failWith(429, apicode.RateLimited),
-		status("running"),
+		status("in_progress"),
+		failWith(503, api.ErrorCodeServiceUnavailable), failWith(429, api.ErrorCodeRateLimited),
+		status("in_progress"),
 		proxyPage, dropConnection,
 		status("completed"))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 4})
@@ -137,18 +139,18 @@ func TestWaitForScanToleratesTransientErrors(t *testing.T) {
 }
 
 func TestWaitForScanGivesUpAfterTooManyErrors(t *testing.T) {
-	c, _, polls := scriptedWait(t, status("running"), failWith(503, apicode.ServiceUnavailable))
+	c, _, polls := scriptedWait(t, status("in_progress"), failWith(503, api.ErrorCodeServiceUnavailable))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 3})
 	if !errors.Is(err, ErrServiceUnavailable) {
 		t.Fatalf("err = %v", err)
 	}
-	if scan == nil || scan.Status != "running" {
+	if scan == nil || scan.Status != "in_progress" {
 		t.Errorf("last scan = %+v, want the running scan", scan)
 	}
 	if polls.get() != 4 {
 		t.Errorf("%d polls, want 1 + 3 errors", polls.get())
 	}
-	if !strings.Contains(err.Error(), "last status: running") || !strings.Contains(err.Error(), "3 failed polls in a row") {
+	if !strings.Contains(err.Error(), "last status: in_progress") || !strings.Contains(err.Error(), "3 failed polls in a row") {
 		t.Errorf("err = %q", err)
 	}
 }
@@ -158,23 +160,23 @@ func TestWaitForScanStopsAtOnceOnPermanentErrors(t *testing.T) {
 		fail step
 		want error
 	}{
-		{failWith(404, apicode.NotFound), ErrNotFound},
-		{failWith(401, apicode.Unauthorized), ErrUnauthorized},
-		{failWith(403, apicode.Forbidden), ErrForbidden},
-		{failWith(400, apicode.Validation), ErrValidation},
+		{failWith(404, api.ErrorCodeScanNotFound), ErrNotFound},
+		{failWith(401, api.ErrorCodeAuthInvalidToken), ErrUnauthorized},
+		{failWith(403, api.ErrorCodeTenantAccessDenied), ErrForbidden},
+		{failWith(400, api.ErrorCodeValidationError), ErrValidation},
 	}
 	for _, tt := range tests {
-		c, _, polls := scriptedWait(t, status("running"), tt.fail)
+		c, _, polls := scriptedWait(t, status("in_progress"), tt.fail)
 		scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
 		if !errors.Is(err, tt.want) || polls.get() != 2 {
 			t.Errorf("err = %v after %d polls, want %v after 2", err, polls.get(), tt.want)
 		}
-		if scan == nil || scan.Status != "running" {
+		if scan == nil || scan.Status != "in_progress" {
 			t.Errorf("last scan = %+v", scan)
 		}
 	}
 	// Before any scan was seen.
-	c, _, _ := scriptedWait(t, failWith(404, apicode.NotFound))
+	c, _, _ := scriptedWait(t, failWith(404, api.ErrorCodeScanNotFound))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{})
 	if scan != nil || !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no status seen") {
 		t.Errorf("scan %+v err %v", scan, err)
@@ -182,12 +184,12 @@ func TestWaitForScanStopsAtOnceOnPermanentErrors(t *testing.T) {
 }
 
 func TestWaitForScanContextCancelled(t *testing.T) {
-	c, _, _ := scriptedWait(t, status("queued"), status("running"))
+	c, _, _ := scriptedWait(t, status("in_progress"), status("in_progress"))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	scan, err := c.WaitForScan(ctx, "scn_1", WaitOptions{
 		OnStatusChange: func(ctx context.Context, previous string, scan *Scan) {
-			if scan.Status == "running" {
+			if scan.Status == "in_progress" {
 				cancel()
 			}
 		},
@@ -195,7 +197,7 @@ func TestWaitForScanContextCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if scan == nil || scan.Status != "running" || !strings.Contains(err.Error(), "last status: running") {
+	if scan == nil || scan.Status != "in_progress" || !strings.Contains(err.Error(), "last status: in_progress") {
 		t.Errorf("scan %+v err %q", scan, err)
 	}
 }
@@ -211,7 +213,7 @@ func TestWaitForScanDeadlineExceeded(t *testing.T) {
 			t.Error("the client did not give up at its deadline")
 		}
 	}
-	c, _, _ := scriptedWait(t, status("running"), hang)
+	c, _, _ := scriptedWait(t, status("in_progress"), hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -219,7 +221,7 @@ func TestWaitForScanDeadlineExceeded(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}
-	if scan == nil || scan.Status != "running" {
+	if scan == nil || scan.Status != "in_progress" {
 		t.Errorf("scan = %+v", scan)
 	}
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
@@ -232,7 +234,7 @@ func TestWaitForScanScheduleWithoutHintsIsCapped(t *testing.T) {
 	clk := newRecordingClock()
 	done := clk.Now().Add(time.Hour)
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		s := ScanStatusRunning
+		s := ScanStatusInProgress
 		if !clk.Now().Before(done) {
 			s = ScanStatusCompleted
 		}
@@ -269,7 +271,7 @@ func hintingServer(t *testing.T, done time.Duration, hint func(left time.Duratio
 		if h := hint(left); h != "" {
 			w.Header().Set("Retry-After", h)
 		}
-		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusRunning))
+		writeData(w, http.StatusOK, testScan("scn_1", ScanStatusInProgress))
 	}, func(cfg *Config) {
 		cfg.MaxRetries = new(0)
 		cfg.Clock = clk
@@ -286,7 +288,7 @@ func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
 	c, clk, polls := hintingServer(t, 95*time.Second, honestHint)
 	start := clk.Now()
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second})
-	if err != nil || scan.Status != ScanStatusCompleted {
+	if err != nil || string(scan.Status) != ScanStatusCompleted {
 		t.Fatalf("scan %+v err %v", scan, err)
 	}
 	// Capped at 30 s while the scan has long to go, then exactly the time left:
@@ -301,7 +303,7 @@ func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
 }
 
 func TestWaitForScanHintOfZeroPollsSoonButNotAtOnce(t *testing.T) {
-	c, clk, polls := scriptedWait(t, statusWithHint("running", "0"), status("completed"))
+	c, clk, polls := scriptedWait(t, statusWithHint("in_progress", "0"), status("completed"))
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -312,9 +314,9 @@ func TestWaitForScanHintOfZeroPollsSoonButNotAtOnce(t *testing.T) {
 
 func TestWaitForScanStopsTrustingBrokenHints(t *testing.T) {
 	c, clk, polls := scriptedWait(t,
-		statusWithHint("queued", "3"), statusWithHint("running", "2"),
-		statusWithHint("running", "120"), statusWithHint("running", "0"),
-		status("running"), status("completed"))
+		statusWithHint("in_progress", "3"), statusWithHint("in_progress", "2"),
+		statusWithHint("in_progress", "120"), statusWithHint("in_progress", "0"),
+		status("in_progress"), status("completed"))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second})
 	if err != nil || scan.Status != "completed" || polls.get() != 6 {
 		t.Fatalf("scan %+v err %v polls %d", scan, err, polls.get())
@@ -363,9 +365,9 @@ func TestWaitForScanTenMinuteScanWithHints(t *testing.T) {
 func TestWaitForScanUsesRetryAfterOnErrors(t *testing.T) {
 	limited := func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
-		writeAPIError(w, http.StatusTooManyRequests, apicode.RateLimited, "slow down")
+		writeAPIError(w, http.StatusTooManyRequests, api.ErrorCodeRateLimited, "slow down")
 	}
-	c, clk, _ := scriptedWait(t, status("running"), limited, status("completed"))
+	c, clk, _ := scriptedWait(t, status("in_progress"), limited, status("completed"))
 	c.retryWaitMax = 30 * time.Second
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MaxConsecutiveErrors: 3}); err != nil {
 		t.Fatal(err)
