@@ -61,10 +61,10 @@ const (
 )
 
 // newFakeAPI starts the fake API; its client shares clk and retries quickly.
-func newFakeAPI(t *testing.T, clk clock.Clock, adjust ...func(*Config)) (*fakeAPI, *Client) {
+func newFakeAPI(t *testing.T, clk clock.Clock) (*fakeAPI, *Client) {
 	t.Helper()
 	f := &fakeAPI{t: t, clock: clk, duration: 10 * time.Minute}
-	c, _ := newTestClient(t, f.ServeHTTP, append([]func(*Config){func(cfg *Config) { cfg.Clock = clk }}, adjust...)...)
+	c, _ := newTestClient(t, f.ServeHTTP, func(cfg *Config) { cfg.Clock = clk })
 	return f, c
 }
 

@@ -252,7 +252,9 @@ func TestListResultsNotCompleted(t *testing.T) {
 }
 
 // intPages is a well-behaved PageFetcher over the integers 0..total-1.
-func intPages(total, pageSize int) pageFetcher[int] {
+// intPages serves the numbers 0..total-1 in pages of ten.
+func intPages(total int) pageFetcher[int] {
+	const pageSize = 10
 	return func(ctx context.Context, page int) ([]int, PageMeta, error) {
 		var items []int
 		for i := (page - 1) * pageSize; i < min(page*pageSize, total); i++ {
@@ -263,14 +265,14 @@ func intPages(total, pageSize int) pageFetcher[int] {
 }
 
 func TestPaginateWithoutItemKeys(t *testing.T) {
-	items, meta, err := paginate(context.Background(), intPages(95, 10), paginateOptions[int]{})
+	items, meta, err := paginate(context.Background(), intPages(95), paginateOptions[int]{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(items) != 95 || items[94] != 94 || PageCount(meta) != 10 {
 		t.Errorf("items %v meta %+v", items, meta)
 	}
-	items, _, err = paginate(context.Background(), intPages(95, 10), paginateOptions[int]{MaxItems: 33})
+	items, _, err = paginate(context.Background(), intPages(95), paginateOptions[int]{MaxItems: 33})
 	if err != nil || len(items) != 33 || items[32] != 32 {
 		t.Errorf("items %v err %v", items, err)
 	}
@@ -279,7 +281,7 @@ func TestPaginateWithoutItemKeys(t *testing.T) {
 func TestPaginateResultsInPageOrderDespiteCompletionOrder(t *testing.T) {
 	fetch := func(ctx context.Context, page int) ([]int, PageMeta, error) {
 		time.Sleep(time.Duration(10-page) * 2 * time.Millisecond) // later pages finish first
-		return intPages(100, 10)(ctx, page)
+		return intPages(100)(ctx, page)
 	}
 	items, _, err := paginate(context.Background(), fetch, paginateOptions[int]{Concurrency: 9})
 	if err != nil {
@@ -579,7 +581,7 @@ func TestPaginateContextCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	fetch := func(ctx context.Context, page int) ([]int, PageMeta, error) {
 		if page == 1 {
-			return intPages(1000, 10)(ctx, page)
+			return intPages(1000)(ctx, page)
 		}
 		if page == 5 {
 			cancel()
@@ -588,7 +590,7 @@ func TestPaginateContextCancellation(t *testing.T) {
 		case <-ctx.Done():
 			return nil, PageMeta{}, ctx.Err()
 		case <-time.After(30 * time.Second):
-			return intPages(1000, 10)(ctx, page)
+			return intPages(1000)(ctx, page)
 		}
 	}
 	start := time.Now()
@@ -692,7 +694,7 @@ func TestPaginateDefaultConcurrencyBoundsInFlightPages(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		return intPages(500, 10)(ctx, page)
+		return intPages(500)(ctx, page)
 	}
 	items, _, err := paginate(context.Background(), fetch, paginateOptions[int]{})
 	if err != nil || len(items) != 500 {

@@ -23,10 +23,11 @@ func status(s string) step {
 	}
 }
 
-func statusWithHint(s, retryAfter string) step {
+// inProgressWithHint answers that the scan is in progress, with a hint.
+func inProgressWithHint(retryAfter string) step {
 	return func(t *testing.T, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", retryAfter)
-		writeData(w, http.StatusOK, testScan("scn_1", s))
+		writeData(w, http.StatusOK, testScan("scn_1", "in_progress"))
 	}
 }
 
@@ -303,7 +304,7 @@ func TestWaitForScanFollowsRetryAfterHint(t *testing.T) {
 }
 
 func TestWaitForScanHintOfZeroPollsSoonButNotAtOnce(t *testing.T) {
-	c, clk, polls := scriptedWait(t, statusWithHint("in_progress", "0"), status("completed"))
+	c, clk, polls := scriptedWait(t, inProgressWithHint("0"), status("completed"))
 	if _, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,8 +315,8 @@ func TestWaitForScanHintOfZeroPollsSoonButNotAtOnce(t *testing.T) {
 
 func TestWaitForScanStopsTrustingBrokenHints(t *testing.T) {
 	c, clk, polls := scriptedWait(t,
-		statusWithHint("in_progress", "3"), statusWithHint("in_progress", "2"),
-		statusWithHint("in_progress", "120"), statusWithHint("in_progress", "0"),
+		inProgressWithHint("3"), inProgressWithHint("2"),
+		inProgressWithHint("120"), inProgressWithHint("0"),
 		status("in_progress"), status("completed"))
 	scan, err := c.WaitForScan(context.Background(), "scn_1", WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second})
 	if err != nil || scan.Status != "completed" || polls.get() != 6 {

@@ -123,11 +123,11 @@ func (c priorStateString) CheckPlan(_ context.Context, req plancheck.CheckPlanRe
 }
 
 // expectScanCount checks, after a step, that the simulator holds want scans
-// of tenant; format tells what a different count means, with one %d for the
-// count held.
-func expectScanCount(sim interface{ ScanCount(tenant string) int }, tenant string, want int, format string) func(*terraform.State) error {
+// of the test key's account; format tells what a different count means, with
+// one %d for the count held.
+func expectScanCount(sim interface{ ScanCount(account string) int }, want int, format string) func(*terraform.State) error {
 	return func(*terraform.State) error {
-		if n := sim.ScanCount(tenant); n != want {
+		if n := sim.ScanCount(testTenant); n != want {
 			return fmt.Errorf(format, n)
 		}
 		return nil

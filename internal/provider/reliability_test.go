@@ -314,7 +314,7 @@ func TestAccReliability_createTimeoutUnderFaults(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2 (the timed-out one and its replacement)"),
+				Check:             expectScanCount(sim, 2, "the server holds %d scans, want 2 (the timed-out one and its replacement)"),
 			},
 		},
 	})
@@ -384,7 +384,7 @@ func TestAccReliability_unknownStatusThatNeverChangesIsBoundedByTheTimeout(t *te
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("aether365_scan.test", plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString("aether365_scan.test", "status", "completed")},
-				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want 2"),
+				Check:             expectScanCount(sim, 2, "the server holds %d scans, want 2"),
 			},
 		},
 	})

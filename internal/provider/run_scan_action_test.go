@@ -272,15 +272,6 @@ func elapsedIn(t *testing.T, line string) time.Duration {
 
 var progressElapsed = regexp.MustCompile(`\(([0-9hms.]+) elapsed\)|after ([0-9hms.]+)`)
 
-func slicesContainMatch(lines []string, re *regexp.Regexp) bool {
-	for _, l := range lines {
-		if re.MatchString(l) {
-			return true
-		}
-	}
-	return false
-}
-
 func TestRunScanAction_verdicts(t *testing.T) {
 	t.Run("score below min_score", func(t *testing.T) {
 		sim, clk := newFakeClockSimulator(t, 5*time.Minute, 60)

@@ -260,7 +260,7 @@ func TestAccScanResource_failureSeenByUpdateIsReplacedNextPlan(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scanAddress, plancheck.ResourceActionReplace)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
-				Check:             expectScanCount(sim, testTenant, 2, "the server holds %d scans, want the failed one and its replacement"),
+				Check:             expectScanCount(sim, 2, "the server holds %d scans, want the failed one and its replacement"),
 			},
 		},
 	})

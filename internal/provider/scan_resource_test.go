@@ -87,7 +87,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 					expectValue(scanAddress, "fail_count", knownvalue.Int64Func(countsServedFor(t, sim, "failed"))),
 					expectValue(scanAddress, "skip_count", knownvalue.Int64Func(countsServedFor(t, sim, "skipped"))),
 				},
-				Check: expectScanCount(sim, testTenant, 1, "simulator holds %d scans, want exactly 1"),
+				Check: expectScanCount(sim, 1, "simulator holds %d scans, want exactly 1"),
 			},
 			{
 				// Nothing changes on a second plan: the finished scan is stable.
@@ -111,7 +111,7 @@ func TestAccScanResource_createWaitAndImport(t *testing.T) {
 						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("score"), knownvalue.Float64Exact(87.5)),
 					},
 				},
-				Check: expectScanCount(sim, testTenant, 1, "simulator holds %d scans after an in-place update, want 1"),
+				Check: expectScanCount(sim, 1, "simulator holds %d scans after an in-place update, want 1"),
 			},
 		},
 	})
@@ -142,7 +142,7 @@ func TestAccScanResource_triggersReplace(t *testing.T) {
 					compareIDs.AddStateValue(scanAddress, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(scanAddress, tfjsonpath.New("triggers").AtMapKey("release"), knownvalue.StringExact("1.1.0")),
 				},
-				Check: expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want 2 (one per trigger value)"),
+				Check: expectScanCount(sim, 2, "simulator holds %d scans, want 2 (one per trigger value)"),
 			},
 			{
 				// Changing the scan type is also a new scan.
@@ -175,7 +175,7 @@ func TestAccScanResource_failedScanIsTaintedAndReplaced(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
-				Check:             expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want 2 (the failed one and its replacement)"),
+				Check:             expectScanCount(sim, 2, "simulator holds %d scans, want 2 (the failed one and its replacement)"),
 			},
 		},
 	})
@@ -227,7 +227,7 @@ func TestAccScanResource_createTimeoutKeepsScanInState(t *testing.T) {
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{expectString(scanAddress, "status", "completed")},
-				Check:             expectScanCount(sim, testTenant, 2, "simulator holds %d scans, want the timed-out one and its replacement"),
+				Check:             expectScanCount(sim, 2, "simulator holds %d scans, want the timed-out one and its replacement"),
 			},
 		},
 	})
@@ -401,7 +401,7 @@ func TestAccScanResource_invalidInput(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Timeout.*timeouts.update = "0s"`),
 			},
 		},
-		CheckDestroy: expectScanCount(sim, testTenant, 0, "rejected input still started %d scans"),
+		CheckDestroy: expectScanCount(sim, 0, "rejected input still started %d scans"),
 	})
 }
 
@@ -443,7 +443,7 @@ resource "aether365_scan" "test" {
 						plancheck.ExpectKnownValue(scanAddress, tfjsonpath.New("tenant_id"), knownvalue.StringExact(testTenant)),
 					},
 				},
-				Check: expectScanCount(sim, testTenant, 2, "the account holds %d scans, want 2"),
+				Check: expectScanCount(sim, 2, "the account holds %d scans, want 2"),
 			},
 			{
 				// Import as TENANT/SCAN_ID.

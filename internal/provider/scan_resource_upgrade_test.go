@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -57,14 +58,14 @@ func TestScanStateUpgradesFromVersion0(t *testing.T) {
 				!got.ConnectionID.IsNull() || got.WaitForCompletion.ValueBool() != true {
 				t.Errorf("upgraded scan = %+v", got)
 			}
-			for attr, pair := range map[string][2]any{
+			for attr, pair := range map[string]struct {
+				value types.Int64
+				want  any
+			}{
 				"pass_count": {got.PassCount, tc.wantPass}, "fail_count": {got.FailCount, tc.wantFail}, "skip_count": {got.SkipCount, tc.wantSkip},
 			} {
-				value := pair[0].(interface {
-					IsNull() bool
-					ValueInt64() int64
-				})
-				switch want := pair[1].(type) {
+				value := pair.value
+				switch want := pair.want.(type) {
 				case nil:
 					if !value.IsNull() {
 						t.Errorf("%s = %d, want null", attr, value.ValueInt64())
