@@ -179,9 +179,14 @@ func TestAccDataSourceIDsAreCheckedAtPlan(t *testing.T) {
 		{"aether365_scan_comparison", "scan_id", ".."},
 		{"aether365_scan_comparison", "baseline_scan_id", "a/b"},
 		{"aether365_scan_comparison", "tenant_id", "demo?x=1"},
+		{"aether365_scan_result", "scan_id", "scan/../x"},
+		{"aether365_scans", "connection_id", "conn/x"},
+		{"aether365_policies", "connection_id", ".."},
+		{"aether365_threats", "connection_id", "conn?x=1"},
 	} {
 		steps = append(steps, tfresource.TestStep{
-			Config:      sim.providerConfig() + fmt.Sprintf("data %q \"bad\" {\n  %s = %q\n}\n", tt.dataSource, tt.attr, tt.value),
+			Config: sim.providerConfig() + fmt.Sprintf("data %q \"bad\" {\n  %s = %q\n%s}\n", tt.dataSource, tt.attr, tt.value,
+				map[bool]string{true: "  test_id = \"AE.1068\"\n"}[tt.dataSource == "aether365_scan_result"]),
 			PlanOnly:    true,
 			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Invalid Aether365 ID.*%s is %s`, tt.attr, regexp.QuoteMeta(strconv.Quote(tt.value)))),
 		})
