@@ -78,9 +78,11 @@ deny contains msg if {
 	)
 }
 
+# Lower case is how the API spells statuses; aether365_scan keeps a status
+# filter as configured, so status = "Completed" reads back "Completed".
 deny contains msg if {
 	is_string(scan.status)
-	scan.status != "completed"
+	lower(scan.status) != "completed"
 	msg := sprintf("Scan %s is %s, not completed; only a completed scan has a score to gate on.", [scan.id, scan.status])
 }
 

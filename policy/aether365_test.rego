@@ -5,7 +5,7 @@ import data.aether365
 settings := {"min_score": 80, "max_scan_age_days": 8, "scan_address": "data.aether365_scan.latest"}
 
 good_scan := {
-	"id": "scn_good",
+	"id": "scan_good",
 	"status": "completed",
 	"score": 91,
 	"completed_at": "2026-11-30T06:00:00Z",
@@ -32,7 +32,7 @@ test_a_recent_completed_scan_above_the_threshold_is_allowed if {
 test_a_score_below_the_threshold_is_denied if {
 	denials := aether365.deny with input as plan(object.union(good_scan, {"score": 64.7}))
 		with data.aether365_policy as settings
-	denials == {"Security score 64.7% of scan scn_good is below the 80% threshold."}
+	denials == {"Security score 64.7% of scan scan_good is below the 80% threshold."}
 }
 
 test_the_threshold_comes_from_data if {
@@ -59,9 +59,14 @@ test_the_age_limit_comes_from_data if {
 }
 
 test_a_scan_that_is_not_completed_is_denied if {
-	running := plan(object.union(good_scan, {"status": "running"}))
+	running := plan(object.union(good_scan, {"status": "in_progress"}))
 	denials := aether365.deny with input as running with data.aether365_policy as settings
-	"Scan scn_good is running, not completed; only a completed scan has a score to gate on." in denials
+	"Scan scan_good is in_progress, not completed; only a completed scan has a score to gate on." in denials
+}
+
+test_a_status_filter_written_in_another_case_is_still_completed if {
+	aether365.allow with input as plan(object.union(good_scan, {"status": "Completed"}))
+		with data.aether365_policy as settings
 }
 
 test_a_missing_score_is_denied if {

@@ -2,7 +2,7 @@ terraform {
   required_providers {
     aether365 = {
       source  = "aether365/aether365"
-      version = "~> 0.1"
+      version = "~> 0.2"
     }
   }
 }
@@ -11,11 +11,12 @@ terraform {
 # never appears in the configuration. Everything else has a sensible default.
 provider "aether365" {}
 
-# A managed-service (MSP) key that may see several tenants: pick the default
-# tenant, and stay under the API's rate limit when scanning many tenants.
+# A managed-service (MSP) account that holds many connected Microsoft 365
+# tenants: resources pick one with connection_id. requests_per_second paces
+# the requests of every scan and read of this provider (the API documents no
+# request rate limit; this keeps a long tenant list polite).
 provider "aether365" {
   alias               = "msp"
-  tenant_id           = "contoso"
   max_retries         = 6
   requests_per_second = 5
 }

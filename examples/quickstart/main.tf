@@ -43,7 +43,7 @@ resource "aether365_scan" "compliance" {
   }
 
   timeouts {
-    create = "15m"
+    create = "45m"
   }
 }
 
@@ -69,7 +69,7 @@ resource "terraform_data" "deployment" {
 # 3. The critical failures of that scan, every page of them.
 data "aether365_scan_results" "critical" {
   scan_id  = aether365_scan.compliance.id
-  severity = "Critical"
+  severity = "critical"
 }
 
 # 4. All failures, for the CSV export.
@@ -96,10 +96,10 @@ output "gate" {
 }
 
 output "critical_failures" {
-  description = "Failed controls of severity Critical, with their remediation."
+  description = "Failed checks of severity critical, with their remediation steps."
   value = [
     for r in data.aether365_scan_results.critical.results :
-    "[${r.control_id}] ${r.title}: ${r.remediation}"
+    "[${r.test_id}] ${r.title}: ${r.remediation_steps}"
   ]
 }
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,6 +36,9 @@ variable "min_score" {
 			t.Errorf("output lacks %q:\n%s", want, ok.stdout)
 		}
 	}
+	if !regexp.MustCompile(`checks: \d+ passed, \d+ failed, \d+ skipped\.`).MatchString(ok.stdout) {
+		t.Errorf("the final progress line lacks the counts of checks:\n%s", ok.stdout)
+	}
 	if resources := w.savedState(); len(resources) != 0 {
 		t.Errorf("an invocation must not record anything in state, got %+v", resources)
 	}
@@ -57,12 +59,11 @@ variable "min_score" {
 func TestQueryGeneratedConfigImportsWithoutChanges(t *testing.T) {
 	tf := binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for terraform query")
 	w := newWorkspaceWith(t, tf, simulator.Config{})
+	// Scans end at once (Config.ScanDuration 0), so the second is not
+	// refused as SCAN_ALREADY_RUNNING.
 	client := w.client()
-	ctx := context.Background()
-	for _, scanType := range []string{"compliance", "identity"} {
-		if _, err := client.StartScan(ctx, "me", scanType, ""); err != nil {
-			t.Fatal(err)
-		}
+	for _, scanType := range []string{"compliance", "exposure"} {
+		startScan(t, client, scanType)
 	}
 	w.writeConfig("")
 	w.write("scans.tfquery.hcl", `list "aether365_scan" "all" {
@@ -128,10 +129,7 @@ func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
 			}
 
 			w.sim.SetScore(55)
-			latest, err := w.client().StartScan(context.Background(), "me", "compliance", "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			latest := startScan(t, w.client(), "compliance")
 			w.writeConfig(`resource "aether365_scan" "weekly" {
   scan_type = "compliance"
 }

@@ -54,20 +54,26 @@ func guideRuns() []guideRun {
 		{
 			name: "ci-cd-pipeline", simFlags: "--score 60",
 			args:      [][]string{{"apply", "-auto-approve", "-var", "run_id=1"}},
-			wantError: regexp.MustCompile(`Security score 60% of scan scn_\w+ is below the 75% threshold`),
+			wantError: regexp.MustCompile(`Security score 60% of scan scan_\w+ is below the 75% threshold`),
 		},
 		{name: "continuous-validation", simFlags: "--score 88", scans: 1, args: [][]string{{"plan"}}},
 		{name: "critical-failures", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
 		{name: "export-csv", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
 		{name: "policy-as-code", simFlags: "--score 88", scans: 1, args: [][]string{{"plan", "-out=tfplan"}, {"show", "-json", "tfplan"}}},
 		{
-			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --api-key ae_live_msp=contoso,fabrikam,adatum",
-			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --connections t_demo=conn_contoso,conn_fabrikam,conn_adatum",
+			args: [][]string{{"apply", "-auto-approve"}},
+			check: func(t *testing.T, r result) {
+				// One scan per connection, side by side: none waited for another.
+				if strings.Contains(r.stdout+r.stderr, "Adopted the Running Aether365 Scan") {
+					t.Errorf("a tenant's scan was adopted; each connection should get its own:\n%s", r.stderr)
+				}
+			},
 		},
 		{
 			// Two tenants below their thresholds: one clear error each, and nothing else.
-			name: "multi-tenant", simFlags: "--scan-duration 2s --score 78 --api-key ae_live_msp=contoso,fabrikam,adatum",
-			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 78 --connections t_demo=conn_contoso,conn_fabrikam,conn_adatum",
+			args:      [][]string{{"apply", "-auto-approve"}},
 			wantError: regexp.MustCompile(`Tenant (adatum|contoso): score 78%`),
 			check: func(t *testing.T, r result) {
 				if n := strings.Count(joinLines(r.stderr), "Error: "); n != 2 {
@@ -81,22 +87,27 @@ func guideRuns() []guideRun {
 			},
 		},
 		{
-			// A tenant the key may not see: its one error, no Invalid index for the others.
-			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --api-key ae_live_msp=contoso,fabrikam",
-			apiKey: "ae_live_msp", args: [][]string{{"apply", "-auto-approve"}},
-			wantError: regexp.MustCompile(`Aether365 Tenant Not Accessible`),
+			// A connection the account does not have: its one error, no Invalid index for the others.
+			name: "multi-tenant", simFlags: "--scan-duration 2s --score 90 --connections t_demo=conn_contoso,conn_fabrikam",
+			args:      [][]string{{"apply", "-auto-approve"}},
+			wantError: regexp.MustCompile(`CONNECTION_NOT_FOUND`),
 			check: func(t *testing.T, r result) {
-				if n := strings.Count(joinLines(r.stderr), "Error: "); n != 1 {
+				stderr := joinLines(r.stderr)
+				if n := strings.Count(stderr, "Error: "); n != 1 {
 					t.Errorf("%d errors, want only adatum's:\n%s", n, r.stderr)
+				}
+				if !strings.Contains(stderr, `aether365_scan.tenant["adatum"]`) {
+					t.Errorf("the error does not name adatum's scan:\n%s", r.stderr)
 				}
 			},
 		},
 		{
 			name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 100,60", scans: 2,
 			args:      [][]string{{"plan"}},
-			wantError: regexp.MustCompile(`[1-9][0-9]* new Critical failures since scan scn_\w+: \[[A-Z]+-[0-9]+\]`),
+			wantError: regexp.MustCompile(`[1-9][0-9]* new critical failures since scan scan_\w+: \[(CIS\.M365(\.[0-9]+)+|AE\.[0-9]+)\]`),
 		},
 		{name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 60,100", scans: 2, args: [][]string{{"plan"}}},
+		{name: "scheduled-scans", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
 	}
 }
 
@@ -142,10 +153,8 @@ func walkGuide(t *testing.T, simBin string, g guideRun) {
 	w.url, w.apiKey = url, apiKey
 	client := w.client()
 	for range g.scans {
-		scan, err := client.StartScan(context.Background(), "me", "compliance", "")
-		if err != nil {
-			t.Fatalf("starting a scan: %v", err)
-		}
+		// One scan at a time: each ends before the next starts.
+		scan := startScan(t, client, "compliance")
 		if _, err := client.WaitForScan(context.Background(), scan.ID, aether365.WaitOptions{}); err != nil {
 			t.Fatalf("waiting for scan %s: %v", scan.ID, err)
 		}

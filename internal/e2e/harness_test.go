@@ -91,17 +91,23 @@ type workspace struct {
 	sim    *simulator.Server
 	url    string
 	apiKey string
+	// tenant is the Aether365 account (t_...) the key belongs to: what the
+	// provider's tenant_id "me" names, and what scans report as tenant_id.
 	tenant string
 }
 
+// e2eAccount is the account of every workspace's key.
+const e2eAccount = "t_e2e"
+
 // newWorkspace starts a simulator with cfg (its APIKeys replaced by one
-// fresh, distinctive key) and prepares a working directory whose CLI
-// configuration points Terraform at the freshly built provider.
+// fresh, distinctive key of the account e2eAccount) and prepares a working
+// directory whose CLI configuration points Terraform at the freshly built
+// provider.
 func newWorkspace(t *testing.T, cfg simulator.Config) *workspace {
 	t.Helper()
 	tf := terraformPath(t)
-	w := &workspace{t: t, dir: t.TempDir(), tenant: "e2e-tenant", apiKey: distinctiveKey("ae_live_e2e_")}
-	cfg.APIKeys = map[string][]string{w.apiKey: {w.tenant}}
+	w := &workspace{t: t, dir: t.TempDir(), tenant: e2eAccount, apiKey: distinctiveKey("ae_live_e2e_")}
+	cfg.APIKeys = map[string]string{w.apiKey: w.tenant}
 	server := simtest.Start(t, cfg)
 	w.sim, w.url = server.Server, server.URL
 	ws, err := tfworkspace.New(tfworkspace.Options{
@@ -297,18 +303,26 @@ func (w *workspace) client() *aether365.Client {
 	return c
 }
 
-// completedScan starts a compliance scan in the workspace's tenant that
+// completedScan starts a compliance scan in the workspace's account that
 // completes at once with score.
 func (w *workspace) completedScan(t *testing.T, score float64) *aether365.Scan {
 	t.Helper()
 	w.sim.SetScore(score)
 	w.sim.SetScanDuration(0)
-	scan, err := w.client().StartScan(context.Background(), "me", "compliance", "")
-	if err != nil {
-		t.Fatalf("starting a scan: %v", err)
-	}
-	if scan.Status != aether365.ScanStatusCompleted {
+	scan := startScan(t, w.client(), "compliance")
+	if string(scan.Status) != aether365.ScanStatusCompleted {
 		t.Fatalf("scan %s is %s; the simulator should complete it at once", scan.ID, scan.Status)
+	}
+	return scan
+}
+
+// startScan starts a scan of scanType on the key's active connection, as a
+// person or a schedule would outside Terraform.
+func startScan(t *testing.T, client *aether365.Client, scanType string) *aether365.Scan {
+	t.Helper()
+	scan, err := client.StartScan(context.Background(), aether365.StartScanRequest{ScanType: scanType})
+	if err != nil {
+		t.Fatalf("starting a %s scan: %v", scanType, err)
 	}
 	return scan
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+	"github.com/aether365/terraform-provider-aether365/internal/simulator/simtest"
 	"github.com/aether365/terraform-provider-aether365/internal/syncbuffer"
 )
 
@@ -22,8 +23,13 @@ const interruptBound = 15 * time.Second
 // promptly, the scan's ID is in the state file (tainted, not lost), and the
 // next apply replaces it. The server ends with exactly two scans: the
 // interrupted one and its replacement; nothing orphaned, nothing duplicated.
+//
+// The simulator's clock is a fake one, so the interrupted scan runs until the
+// test moves the clock on: a tenant runs one scan at a time, and while the
+// interrupted scan still ran, the replacement would wait for it to end.
 func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
-	w := newWorkspace(t, simulator.Config{ScanDuration: time.Hour, Seed: 365})
+	clk := simtest.NewClock()
+	w := newWorkspace(t, simulator.Config{ScanDuration: time.Hour, Seed: 365, Clock: clk})
 	w.writeConfig(`resource "aether365_scan" "gate" {
   scan_type = "compliance"
 }
@@ -57,7 +63,10 @@ func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
 		t.Fatalf("state has scan %v (tainted: %v), want %s tainted", instance.AttributeValues["id"], instance.Tainted, interruptedID)
 	}
 
-	// The next apply, with scans finishing at once, replaces the tainted scan.
+	// The interrupted scan ends (an hour is past Aether365's 30-minute
+	// timeout, so it fails), and the next apply, with scans finishing at
+	// once, replaces the tainted scan.
+	clk.Advance(time.Hour)
 	w.sim.SetScanDuration(0)
 	next := w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
 	if !strings.Contains(next.stdout, "is tainted, so must be replaced") || !strings.Contains(next.stdout, "1 added, 0 changed, 1 destroyed") {

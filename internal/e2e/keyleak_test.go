@@ -28,7 +28,7 @@ func TestTraceLogsStateAndPlanNeverHoldTheKey(t *testing.T) {
 
 data "aether365_scan_results" "failed" {
   scan_id = aether365_scan.gate.id
-  result  = "All"
+  result  = "all"
 }
 
 output "score" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,13 +14,20 @@ import (
 type report struct {
 	Gate  string `json:"gate"`
 	Scans []struct {
-		Address           string                                 `json:"address"`
-		ID                string                                 `json:"id"`
-		Status            string                                 `json:"status"`
-		Score             *float64                               `json:"score"`
-		FailedBySeverity  map[string]int                         `json:"failed_by_severity"`
-		TopFailures       []struct{ ControlID, Severity string } `json:"top_failures"`
-		TopFailuresSource string                                 `json:"top_failures_source"`
+		Address          string         `json:"address"`
+		ID               string         `json:"id"`
+		Status           string         `json:"status"`
+		Score            *float64       `json:"score"`
+		PassCount        *int           `json:"pass_count"`
+		FailCount        *int           `json:"fail_count"`
+		SkipCount        *int           `json:"skip_count"`
+		FailedBySeverity map[string]int `json:"failed_by_severity"`
+		TopFailures      []struct {
+			TestID    string `json:"test_id"`
+			Severity  string `json:"severity"`
+			Framework string `json:"framework"`
+		} `json:"top_failures"`
+		TopFailuresSource string `json:"top_failures_source"`
 	} `json:"scans"`
 	Checks []struct {
 		Address, Status string
@@ -90,20 +98,32 @@ func TestReportAfterFailedGate(t *testing.T) {
 		if state.Type != "aether365_scan" {
 			continue
 		}
-		summary, _ := state.AttributeValues["summary"].(map[string]any)
-		bySeverity, _ := summary["failed_by_severity"].(map[string]any)
-		for severity, n := range bySeverity {
+		for name, got := range map[string]*int{"pass_count": scan.PassCount, "fail_count": scan.FailCount, "skip_count": scan.SkipCount} {
 			// terraform-json keeps numbers as json.Number.
-			if count, ok := n.(json.Number); !ok || count.String() != strconv.Itoa(scan.FailedBySeverity[severity]) {
-				t.Errorf("failed %s: report %d, state %v", severity, scan.FailedBySeverity[severity], n)
+			n, ok := state.AttributeValues[name].(json.Number)
+			if !ok || got == nil || n.String() != strconv.Itoa(*got) {
+				t.Errorf("%s: report %v, state %v", name, got, state.AttributeValues[name])
 			}
 		}
+	}
+	// Every failure was read from the API and counted, before -top kept five.
+	counted := 0
+	for _, severity := range []string{"critical", "high", "medium", "low"} {
+		counted += scan.FailedBySeverity[severity]
+	}
+	if scan.FailCount == nil || counted != *scan.FailCount || len(scan.FailedBySeverity) != 4 {
+		t.Errorf("failed_by_severity %v counts %d failures; fail_count is %v", scan.FailedBySeverity, counted, scan.FailCount)
 	}
 	if scan.TopFailuresSource != "api" || len(scan.TopFailures) != 5 {
 		t.Errorf("top failures from %q: %d, want 5 from the API", scan.TopFailuresSource, len(scan.TopFailures))
 	}
-	if len(scan.TopFailures) > 0 && scan.FailedBySeverity["critical"] > 0 && scan.TopFailures[0].Severity != "Critical" {
+	if len(scan.TopFailures) > 0 && scan.FailedBySeverity["critical"] > 0 && scan.TopFailures[0].Severity != "critical" {
 		t.Errorf("the first top failure is %s; critical failures come first", scan.TopFailures[0].Severity)
+	}
+	for _, f := range scan.TopFailures {
+		if !regexp.MustCompile(`^(CIS\.M365(\.[0-9]+)+|AE\.[0-9]+)$`).MatchString(f.TestID) || f.Framework == "" {
+			t.Errorf("top failure %+v lacks a test ID or framework", f)
+		}
 	}
 	if len(r.Checks) != 1 || r.Checks[0].Status != "fail" || len(r.Checks[0].Problems) != 1 ||
 		!strings.Contains(r.Checks[0].Problems[0], "below the 75% threshold") {

@@ -26,9 +26,13 @@ const sigkillScanDuration = 30 * time.Second
 
 // SIGKILL of terraform, or of the provider plugin, while aether365_scan is in
 // Create (its POST answered by the server but not yet by the network, or its
-// wait under way): Terraform saves no state, and the next apply finds and
-// adopts the scan the killed one started instead of starting a second one.
-// The server ends with exactly one scan, and it is the one in state.
+// wait under way): Terraform saves no state. The killed apply's scan is still
+// the tenant's running scan, and Aether365 runs one at a time, so the next
+// apply's POST is answered 409 SCAN_ALREADY_RUNNING (published) and the
+// provider adopts that scan instead of starting a second one. Nothing else
+// carries the adoption: the simulator serves only the published API (no
+// Idempotency-Key replay). The server ends with exactly one scan, and it is
+// the one in state.
 func TestSigkillDuringCreateThenReapplyAdoptsTheScan(t *testing.T) {
 	for _, victim := range []string{"terraform", "provider"} {
 		for _, during := range []string{"post", "wait"} {
@@ -60,7 +64,7 @@ func runSigkillCase(t *testing.T, victim, during string) {
 	}
 	apply.awaitExit(t, 30*time.Second)
 	gate.release()
-	expectNextApplyAdopts(t, w, fmt.Sprintf("SIGKILL of %s during %s", victim, during))
+	expectNextApplyAdopts(t, w, gate, fmt.Sprintf("SIGKILL of %s during %s", victim, during))
 }
 
 // startRequestInterruptBound is how soon after Ctrl-C an apply whose request
@@ -83,13 +87,14 @@ func TestInterruptDuringStartRequestEndsPromptlyAndNextApplyAdopts(t *testing.T)
 		t.Errorf("the interrupted apply does not say what it interrupted:\n%s", output)
 	}
 	gate.release()
-	expectNextApplyAdopts(t, w, "SIGINT during post")
+	expectNextApplyAdopts(t, w, gate, "SIGINT during post")
 }
 
 // newGatedWorkspace is a workspace whose provider talks to the simulator
-// through an answerGate, configured with one aether365_scan.
+// (published profile) through an answerGate, configured with one
+// aether365_scan.
 func newGatedWorkspace(t *testing.T, holdPOST bool) (*workspace, *answerGate) {
-	w := newWorkspace(t, simulator.Config{ScanDuration: sigkillScanDuration, Seed: 365})
+	w := newWorkspace(t, simulator.Config{Profile: simulator.ProfilePublished, ScanDuration: sigkillScanDuration, Seed: 365})
 	gate := newAnswerGate(w.sim, holdPOST)
 	server := httptest.NewServer(gate)
 	t.Cleanup(server.Close)
@@ -130,8 +135,9 @@ func (a *runningTerraform) awaitExit(t *testing.T, bound time.Duration) {
 }
 
 // expectNextApplyAdopts checks that the stopped apply saved nothing and left
-// one scan, then that the next apply adopts exactly that scan.
-func expectNextApplyAdopts(t *testing.T, w *workspace, what string) {
+// one scan, then that the next apply's POST met 409 SCAN_ALREADY_RUNNING and
+// adopted exactly that scan.
+func expectNextApplyAdopts(t *testing.T, w *workspace, gate *answerGate, what string) {
 	t.Helper()
 	if recorded := recordedScanIDs(t, w); len(recorded) != 0 {
 		t.Fatalf("the stopped apply recorded %v; the test assumes Terraform saved nothing", recorded)
@@ -140,12 +146,16 @@ func expectNextApplyAdopts(t *testing.T, w *workspace, what string) {
 	if len(orphaned) != 1 {
 		t.Fatalf("after the stop the server holds %v, want the one scan the stopped apply started", orphaned)
 	}
+	conflictsBefore := gate.conflicts()
 	started := time.Now()
 	next := w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
 	t.Logf("%s: the next apply finished in %s", what, time.Since(started).Round(100*time.Millisecond))
-	if output := next.stdout + next.stderr; !strings.Contains(output, "Adopted Aether365 Scan Started Earlier") ||
+	if output := joinLines(next.stdout + next.stderr); !strings.Contains(output, "Adopted the Running Aether365 Scan") ||
 		!strings.Contains(output, orphaned[0]) {
-		t.Errorf("the next apply does not say it adopted %s:\n%s", orphaned[0], output)
+		t.Errorf("the next apply does not say it adopted %s:\n%s", orphaned[0], next.stdout+next.stderr)
+	}
+	if n := gate.conflicts() - conflictsBefore; n != 1 {
+		t.Errorf("the next apply's POSTs met 409 SCAN_ALREADY_RUNNING %d times, want once: the adoption rests on it", n)
 	}
 	if ids := w.sim.ScanIDs(w.tenant); len(ids) != 1 || ids[0] != orphaned[0] {
 		t.Errorf("the server holds %v, want exactly the adopted scan %s", ids, orphaned[0])
@@ -174,15 +184,23 @@ func recordedScanIDs(t *testing.T, w *workspace) []any {
 // answerGate serves the simulator, and while holding it lets a POST be
 // processed in full (the scan exists) but keeps its answer back until the
 // client goes away or the gate is released: the lost answer of a killed
-// process.
+// process. It counts the POSTs answered 409.
 type answerGate struct {
-	sim      http.Handler
-	held     chan struct{}
-	heldOnce sync.Once
-	released chan struct{}
-	once     sync.Once
-	mu       sync.Mutex
-	holding  bool
+	sim          http.Handler
+	held         chan struct{}
+	heldOnce     sync.Once
+	released     chan struct{}
+	once         sync.Once
+	mu           sync.Mutex
+	holding      bool
+	conflicts409 int
+}
+
+// conflicts is how many POSTs the simulator answered 409 so far.
+func (g *answerGate) conflicts() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.conflicts409
 }
 
 func newAnswerGate(sim http.Handler, holding bool) *answerGate {
@@ -202,17 +220,24 @@ func (g *answerGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	holding := g.holding && r.Method == http.MethodPost
 	g.mu.Unlock()
-	if !holding {
+	if r.Method != http.MethodPost {
 		g.sim.ServeHTTP(w, r)
 		return
 	}
 	answer := httptest.NewRecorder()
 	g.sim.ServeHTTP(answer, r)
-	g.heldOnce.Do(func() { close(g.held) })
-	select {
-	case <-r.Context().Done():
-		return
-	case <-g.released:
+	if answer.Code == http.StatusConflict {
+		g.mu.Lock()
+		g.conflicts409++
+		g.mu.Unlock()
+	}
+	if holding {
+		g.heldOnce.Do(func() { close(g.held) })
+		select {
+		case <-r.Context().Done():
+			return
+		case <-g.released:
+		}
 	}
 	for name, values := range answer.Header() {
 		w.Header()[name] = values

@@ -14,7 +14,7 @@ import (
 
 const (
 	soakGate       = "AETHER365_SOAK"
-	soakTenant     = "soak"
+	soakTenant     = "t_soak"        // the account of the soak's key
 	soakRunLimit   = 5 * time.Minute // a single terraform run that takes longer counts as failed
 	soakSummaryDir = "../../.soak"
 )
@@ -91,7 +91,11 @@ func newSoak(t *testing.T, settings soakSettings) *soak {
 	t.Cleanup(func() { _ = simLog.Close() })
 	s.simLog = simLog
 	s.sim = simtest.Start(t, simulator.Config{
-		APIKeys: map[string][]string{s.apiKey: {soakTenant}}, Seed: settings.seed,
+		// The published API documents no request rate limit: it is the
+		// assumed profile's, so a soak with one runs on that profile.
+		Profile: soakProfile(settings),
+		APIKeys: map[string]string{s.apiKey: soakTenant}, Connections: map[string][]string{soakTenant: soakConnections(settings)},
+		Seed:      settings.seed,
 		ErrorRate: settings.errorRate, ResetRate: settings.resetRate, MalformedRate: settings.malformedRate,
 		RateLimit: settings.rateLimit, Latency: mustDuration(settings.latency),
 		ScanDuration: mustDuration(settings.scanDuration), ResultsPerScan: settings.results, RequestLog: simLog,
@@ -112,9 +116,29 @@ func newSoak(t *testing.T, settings soakSettings) *soak {
 	return s
 }
 
+// soakProfile is the simulator's profile for settings: published, unless a
+// request rate limit (the assumed profile's alone) is asked for.
+func soakProfile(settings soakSettings) string {
+	if settings.rateLimit > 0 {
+		return simulator.ProfileAssumed
+	}
+	return simulator.ProfilePublished
+}
+
+// soakConnections are the soak account's Microsoft 365 connections, one per
+// resource: a tenant runs one scan at a time, so the resources' scans run
+// in parallel only on connections of their own.
+func soakConnections(settings soakSettings) []string {
+	connections := make([]string, settings.resources)
+	for i := range connections {
+		connections[i] = fmt.Sprintf("conn_soak_%d", i+1)
+	}
+	return connections
+}
+
 // soakConfig is the configuration every cycle applies: resources scans in
-// parallel and a paginated results data source. The key comes from
-// AETHER365_API_KEY, never from configuration.
+// parallel, one per connection, and a paginated results data source. The
+// key comes from AETHER365_API_KEY, never from configuration.
 func soakConfig(baseURL string, settings soakSettings) string {
 	return providerBlock(baseURL, fmt.Sprintf("max_retries = %d", settings.maxRetries)) + fmt.Sprintf(`
 variable "cycle" {
@@ -122,14 +146,15 @@ variable "cycle" {
 }
 
 resource "aether365_scan" "soak" {
-  count     = %d
-  scan_type = "compliance"
-  triggers  = { cycle = var.cycle }
+  count         = %d
+  connection_id = "conn_soak_${count.index + 1}"
+  scan_type     = "compliance"
+  triggers      = { cycle = var.cycle }
 }
 
 data "aether365_scan_results" "all" {
   scan_id = aether365_scan.soak[0].id
-  result  = "All"
+  result  = "all"
 }
 
 output "results_total" {

@@ -123,17 +123,20 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 			},
 			"tenant_id": schema.StringAttribute{
-				MarkdownDescription: "Tenant that resources and data sources use when they do not name one. `me` (the " +
-					"default) is the API key's own tenant; managed-service keys may name another tenant ID. Falls back to `" +
-					envTenantID + "`. Must be a plain ID: not empty, no `/`.",
+				MarkdownDescription: "Aether365 account that resources and data sources use when they do not name one. " +
+					"`me` (the default) is the API key's own account, the only one a key may see; its ID (`t_...`) " +
+					"means the same. Several Microsoft 365 tenants of one account are told apart by `connection_id`. " +
+					"Falls back to `" + envTenantID + "`. Must be a plain ID: not empty, no `/`.",
 				Optional:   true,
 				Validators: []validator.String{idValidator()},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 429, 502, 503, 504 "+
-					"and connection errors, with capped exponential backoff that honours `Retry-After`). Default %d; "+
-					"`0` turns retries off. Falls back to `%s`. Starting a scan is retried only with the same "+
-					"idempotency key, so a retry never starts a second scan.", aether365.DefaultMaxRetries, envMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 502, 503, 504, a "+
+					"429 other than the scan quota, and connection errors, with capped exponential backoff that honours "+
+					"`Retry-After` when a server sends it). Default %d; `0` turns retries off. Falls back to `%s`. The "+
+					"scan quota (429 `SCAN_PLAN_LIMIT_REACHED`) is never retried. A retried start of a scan whose first "+
+					"answer was lost meets 409 `SCAN_ALREADY_RUNNING` and takes that scan, so it does not start a second "+
+					"one while the first runs.", aether365.DefaultMaxRetries, envMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -145,8 +148,9 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"requests_per_second": schema.Float64Attribute{
 				MarkdownDescription: "Client-side limit on requests per second, shared by every resource and data " +
-					"source of this provider block, so that a large `for_each` stays under the API's rate limit " +
-					"instead of collecting HTTP 429 answers. Default `0` (no limit). Falls back to `" +
+					"source of this provider block, so that a large `for_each` stays polite to the API (its reference " +
+					"publishes no request rate limit; a 429 other than the scan quota is retried). Default `0` (no " +
+					"limit). Falls back to `" +
 					envRequestsPerSecond + "`.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.AtLeast(0)},

@@ -5,6 +5,14 @@ action "aether365_run_scan" "weekly" {
   config {
     scan_type = "compliance"
     min_score = 75
-    timeout   = "20m"
+    timeout   = "45m"
+  }
+}
+
+# An exposure scan of one connected Microsoft 365 tenant (conn_...).
+action "aether365_run_scan" "fabrikam_exposure" {
+  config {
+    scan_type     = "exposure"
+    connection_id = "conn_fabrikam"
   }
 }

@@ -19,7 +19,7 @@ resource "terraform_data" "deployment" {
 
 # One scan by ID, for example to report on it.
 data "aether365_scan" "audit" {
-  id = "scn_0123456789abcdef01234567"
+  id = "scan_abc123"
 }
 
 output "audit_scan" {
@@ -27,6 +27,6 @@ output "audit_scan" {
     status       = data.aether365_scan.audit.status
     score        = data.aether365_scan.audit.score
     completed_at = data.aether365_scan.audit.completed_at
-    critical     = try(data.aether365_scan.audit.summary.failed_by_severity.critical, null)
+    checks       = "${data.aether365_scan.audit.pass_count} passed, ${data.aether365_scan.audit.fail_count} failed, ${data.aether365_scan.audit.skip_count} skipped"
   }
 }

@@ -8,7 +8,7 @@ output "posture_change" {
 }
 
 # Against the scan recorded at the last release: block the deployment on any
-# new Critical failure, whatever the score did.
+# new critical failure, whatever the score did.
 variable "release_scan_id" {
   description = "Scan ID recorded when the last release shipped."
   type        = string
@@ -25,7 +25,7 @@ resource "terraform_data" "deployment" {
   lifecycle {
     precondition {
       condition     = data.aether365_scan_comparison.since_release.new_failures_by_severity.critical == 0
-      error_message = "New Critical failures since the last release: ${join(", ", [for r in data.aether365_scan_comparison.since_release.new_failures : "[${r.control_id}] ${r.title}" if r.severity == "Critical"])}."
+      error_message = "New critical failures since the last release: ${join(", ", [for r in data.aether365_scan_comparison.since_release.new_failures : "[${r.test_id}] ${r.title}" if r.severity == "critical"])}."
     }
   }
 }

@@ -19,12 +19,20 @@ output "score_trend" {
   }
 }
 
-# Every scan that failed, with the reason Aether365 gave.
+# Every scan that failed, with when it started. The API gives no reason;
+# Aether365 shows it on the scan's page.
 data "aether365_scans" "failed" {
   status = "failed"
   limit  = 50
 }
 
 output "failed_scans" {
-  value = { for scan in data.aether365_scans.failed.scans : scan.id => scan.failure_reason }
+  value = { for scan in data.aether365_scans.failed.scans : scan.id => scan.started_at }
+}
+
+# The scans of one connected Microsoft 365 tenant (sent as the connectionId
+# query parameter, an assumption: see the multi-tenant guide).
+data "aether365_scans" "fabrikam" {
+  connection_id = "conn_fabrikam"
+  limit         = 5
 }

@@ -6,10 +6,10 @@ output "failures_csv" {
 }
 
 # Any list of objects with the result attributes works, for example a
-# filtered one: only the failures in Exchange Online.
-output "exchange_failures_csv" {
+# filtered one: only the failures of CIS benchmark checks.
+output "cis_failures_csv" {
   value = provider::aether365::results_csv([
     for r in data.aether365_scan_results.failures.results : r
-    if r.category == "Exchange Online"
+    if r.framework == "cis"
   ])
 }

@@ -30,9 +30,11 @@ resource "aether365_scan" "pipeline" {
     run_id = var.run_id
   }
 
-  # The automation page's workflow polled 30 times every 30 seconds.
+  # The automation page's workflow gave up after 30 polls 30 seconds apart
+  # (15 minutes), but scans take 10-20 minutes and Aether365 only fails one
+  # after 30: wait longer than that.
   timeouts {
-    create = "15m"
+    create = "45m"
   }
 
   lifecycle {
@@ -59,6 +61,10 @@ output "score" {
   value = aether365_scan.pipeline.score
 }
 
-output "failed_by_severity" {
-  value = aether365_scan.pipeline.summary.failed_by_severity
+output "checks" {
+  value = {
+    passed  = aether365_scan.pipeline.pass_count
+    failed  = aether365_scan.pipeline.fail_count
+    skipped = aether365_scan.pipeline.skip_count
+  }
 }

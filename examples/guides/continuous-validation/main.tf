@@ -45,12 +45,12 @@ check "scan_is_recent" {
 
 check "no_critical_failures" {
   data "aether365_scan_results" "critical" {
-    severity = "Critical"
+    severity = "critical"
   }
 
   assert {
     condition     = data.aether365_scan_results.critical.total == 0
-    error_message = "${data.aether365_scan_results.critical.total} critical controls fail: ${join(", ", [for r in data.aether365_scan_results.critical.results : r.control_id])}."
+    error_message = "${data.aether365_scan_results.critical.total} critical checks fail: ${join(", ", [for r in data.aether365_scan_results.critical.results : r.test_id])}."
   }
 }
 
@@ -61,6 +61,6 @@ check "no_recent_failed_scan" {
 
   assert {
     condition     = alltrue([for s in data.aether365_scans.last_five.scans : s.status != "failed"])
-    error_message = "A recent scan failed: ${join("; ", [for s in data.aether365_scans.last_five.scans : "${s.id}: ${coalesce(s.failure_reason, "no reason given")}" if s.status == "failed"])}."
+    error_message = "A recent scan failed: ${join("; ", [for s in data.aether365_scans.last_five.scans : "${s.id} (started ${s.started_at})" if s.status == "failed"])}."
   }
 }

@@ -11,8 +11,8 @@ provider "aether365" {}
 # Every critical failure of the newest completed scan: the automation page's "latest
 # scan, then page through results" script. All pages are read, concurrently.
 data "aether365_scan_results" "critical" {
-  result   = "Failed"
-  severity = "Critical"
+  result   = "failed"
+  severity = "critical"
 }
 
 # The scan those results belong to, for its score and date.
@@ -28,19 +28,20 @@ output "critical_failures" {
   description = "One line per critical failure, as the automation page's script printed them."
   value = [
     for r in data.aether365_scan_results.critical.results :
-    "[${r.id}] ${r.title}"
+    "[${r.test_id}] ${r.title}"
   ]
 }
 
-# The same failures grouped by area, with what to do about each.
-output "critical_failures_by_category" {
+# The same failures grouped by framework (cis, eidsca, cisa, nis2), with
+# what to do about each.
+output "critical_failures_by_framework" {
   value = {
     for r in data.aether365_scan_results.critical.results :
-    r.category => {
-      control     = r.control_id
+    r.framework => {
+      test_id     = r.test_id
       title       = r.title
-      remediation = r.remediation
-      reference   = r.reference_url
+      remediation = r.remediation_steps
+      help        = r.help_url
     }...
   }
 }

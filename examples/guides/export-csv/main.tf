@@ -11,7 +11,7 @@ provider "aether365" {}
 # Every result of the newest completed scan, whatever its outcome: the
 # automation page's PowerShell loop over /scans/{id}/results.
 data "aether365_scan_results" "all" {
-  result = "All"
+  result = "all"
 }
 
 data "aether365_scan" "exported" {
@@ -27,7 +27,7 @@ output "results_csv" {
 output "needs_attention_csv" {
   value = provider::aether365::results_csv([
     for r in data.aether365_scan_results.all.results : r
-    if contains(["Failed", "Warning", "Error"], r.result)
+    if r.result == "failed"
   ])
 }
 

@@ -6,22 +6,24 @@ terraform {
   }
 }
 
-# One MSP key that may see every customer tenant. requests_per_second is
-# shared by all the scans below, so a long tenant list stays under the API's
-# rate limit instead of collecting HTTP 429 answers.
+# One Aether365 account (one API key) with every customer's Microsoft 365
+# tenant connected to it. requests_per_second paces all the scans below
+# together: Aether365 documents no request rate limit, but fifty tenants
+# polling at once need not find out where it is.
 provider "aether365" {
   requests_per_second = 5
 }
 
 variable "tenants" {
-  description = "Customer tenants to scan, with the lowest score each one accepts."
+  description = "Customer tenants to scan: each one's Aether365 connection ID (conn_..., Settings > Connections) and the lowest score it accepts."
   type = map(object({
-    min_score = number
+    connection_id = string
+    min_score     = number
   }))
   default = {
-    contoso  = { min_score = 80 }
-    fabrikam = { min_score = 75 }
-    adatum   = { min_score = 85 }
+    contoso  = { connection_id = "conn_contoso", min_score = 80 }
+    fabrikam = { connection_id = "conn_fabrikam", min_score = 75 }
+    adatum   = { connection_id = "conn_adatum", min_score = 85 }
   }
 }
 
@@ -31,13 +33,15 @@ variable "scan_round" {
   default     = "2026-11"
 }
 
-# One scan per tenant, all running at once (Terraform's -parallelism, 10 by
-# default).
+# One scan per connected tenant, all started at once (Terraform's
+# -parallelism, 10 by default). connection_id is sent as the connectionId
+# query parameter: an assumption, the API reference does not show how a
+# scan names a connection.
 resource "aether365_scan" "tenant" {
   for_each = var.tenants
 
-  tenant_id = each.key
-  scan_type = "compliance"
+  connection_id = each.value.connection_id
+  scan_type     = "compliance"
 
   triggers = {
     round = var.scan_round
@@ -47,8 +51,9 @@ resource "aether365_scan" "tenant" {
 # The gate, one instance per scanned tenant: a tenant below its threshold
 # fails only its own precondition, with one error naming it. It is a
 # resource of its own rather than a postcondition on the scans: when a scan
-# cannot even start (a tenant the key may not see), Terraform then reports
-# that one error instead of adding errors for every tenant's condition.
+# cannot even start (a connection the account does not have), Terraform then
+# reports that one error instead of adding errors for every tenant's
+# condition.
 resource "terraform_data" "tenant_gate" {
   for_each = aether365_scan.tenant
 
@@ -67,7 +72,7 @@ data "aether365_scan_results" "critical" {
   for_each = aether365_scan.tenant
 
   scan_id  = each.value.id
-  severity = "Critical"
+  severity = "critical"
 }
 
 output "scores" {
@@ -77,6 +82,6 @@ output "scores" {
 output "critical_failures" {
   value = {
     for tenant, results in data.aether365_scan_results.critical :
-    tenant => [for r in results.results : "[${r.control_id}] ${r.title}"]
+    tenant => [for r in results.results : "[${r.test_id}] ${r.title}"]
   }
 }

@@ -30,7 +30,7 @@ resource "terraform_data" "deployment" {
   lifecycle {
     precondition {
       condition     = data.aether365_scan.latest.score >= var.min_score
-      error_message = "Security score ${data.aether365_scan.latest.score}% (scan ${data.aether365_scan.latest.id}, completed ${data.aether365_scan.latest.completed_at}) is below the ${var.min_score}% threshold. Fix the failed controls in Aether365 before deploying."
+      error_message = "Security score ${data.aether365_scan.latest.score}% (scan ${data.aether365_scan.latest.id}, completed ${data.aether365_scan.latest.completed_at}) is below the ${var.min_score}% threshold. Fix the failed checks in Aether365 before deploying."
     }
   }
 }

@@ -22,7 +22,7 @@ data "aether365_scan_comparison" "since_release" {
   baseline_scan_id = var.release_scan_id
 }
 
-# The deployment may not proceed while a Critical control fails that did not
+# The deployment may not proceed while a critical check fails that did not
 # fail at the last release, even if the score went up.
 resource "terraform_data" "deployment" {
   input = "app v2.5.0"
@@ -30,7 +30,7 @@ resource "terraform_data" "deployment" {
   lifecycle {
     precondition {
       condition     = data.aether365_scan_comparison.since_release.new_failures_by_severity.critical == 0
-      error_message = "${data.aether365_scan_comparison.since_release.new_failures_by_severity.critical} new Critical failures since scan ${data.aether365_scan_comparison.since_release.baseline_scan_id}: ${join("; ", [for r in data.aether365_scan_comparison.since_release.new_failures : "[${r.control_id}] ${r.title}" if r.severity == "Critical"])}."
+      error_message = "${data.aether365_scan_comparison.since_release.new_failures_by_severity.critical} new critical failures since scan ${data.aether365_scan_comparison.since_release.baseline_scan_id}: ${join("; ", [for r in data.aether365_scan_comparison.since_release.new_failures : "[${r.test_id}] ${r.title}" if r.severity == "critical"])}."
     }
   }
 }

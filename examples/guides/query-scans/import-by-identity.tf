@@ -3,7 +3,7 @@
 import {
   to = aether365_scan.last_audit
   identity = {
-    id        = "scn_0123456789abcdef01234567"
+    id        = "scan_abc123"
     tenant_id = "me"
   }
 }

@@ -11,6 +11,6 @@ list "aether365_scan" "recent_compliance" {
   config {
     scan_type     = "compliance"
     status        = "completed"
-    created_after = "2026-11-01T00:00:00Z"
+    started_after = "2026-11-01T00:00:00Z"
   }
 }

@@ -22,8 +22,9 @@ action "aether365_run_scan" "weekly" {
   config {
     scan_type = "compliance"
     min_score = var.min_score
-    # The seed's job gave up after 30 polls 30 seconds apart.
-    timeout = "15m"
+    # The seed's job gave up after 30 polls 30 seconds apart (15 minutes);
+    # Aether365 fails a scan only after 30 minutes, so wait longer.
+    timeout = "45m"
   }
 }
 

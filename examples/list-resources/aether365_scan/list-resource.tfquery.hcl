@@ -8,6 +8,15 @@ list "aether365_scan" "november" {
   config {
     scan_type     = "compliance"
     status        = "completed"
-    created_after = "2026-11-01T00:00:00Z"
+    started_after = "2026-11-01T00:00:00Z"
+  }
+}
+
+# Only the scans of one connected Microsoft 365 tenant.
+list "aether365_scan" "fabrikam" {
+  provider = aether365
+
+  config {
+    connection_id = "conn_fabrikam"
   }
 }

@@ -1,9 +1,9 @@
-# Adopt a scan of another tenant by its identity (Terraform v1.12 and later);
-# tenant_id is optional and defaults to the provider's.
+# Adopt a scan by its identity (Terraform v1.12 and later); tenant_id, the
+# Aether365 account (t_...), is optional and defaults to the provider's.
 import {
-  to = aether365_scan.contoso_identity
+  to = aether365_scan.exposure
   identity = {
-    tenant_id = "contoso"
-    id        = "scn_89abcdef0123456789abcdef"
+    tenant_id = "t_abc123"
+    id        = "scan_xyz789"
   }
 }

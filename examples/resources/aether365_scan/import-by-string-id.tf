@@ -1,5 +1,5 @@
 # Adopt a scan that already exists in Aether365 (Terraform v1.5 and later).
 import {
   to = aether365_scan.compliance
-  id = "scn_0123456789abcdef01234567"
+  id = "scan_abc123"
 }

@@ -1,5 +1,5 @@
-# A scan of the provider's tenant is imported by its ID, as shown in Aether365 or returned by the API.
-terraform import aether365_scan.compliance scn_0123456789abcdef01234567
+# A scan of the provider's account is imported by its ID, as shown in Aether365 or returned by the API.
+terraform import aether365_scan.compliance scan_abc123
 
-# A scan of another tenant the API key may see is imported as TENANT/SCAN_ID.
-terraform import aether365_scan.fabrikam fabrikam/scn_0123456789abcdef01234567
+# Naming the account (t_...) as well: ACCOUNT/SCAN_ID.
+terraform import aether365_scan.compliance t_abc123/scan_abc123

@@ -7,6 +7,7 @@ resource "aether365_scan" "compliance" {
     release = "2026.11.1"
   }
 
+  # The default, above the 30 minutes after which Aether365 fails a scan.
   timeouts {
     create = "45m"
   }
@@ -14,7 +15,7 @@ resource "aether365_scan" "compliance" {
   lifecycle {
     postcondition {
       condition     = self.score >= 80
-      error_message = "Security score ${self.score}% of scan ${self.id} is below the 80% threshold."
+      error_message = "Security score ${self.score}% of scan ${self.id} is below the 80% threshold (${self.fail_count} checks failed)."
     }
   }
 }
@@ -25,10 +26,13 @@ resource "terraform_data" "deployment" {
   depends_on = [aether365_scan.compliance]
 }
 
-# Start an identity scan of another tenant without waiting for it: apply
-# returns once the scan is queued, and a later refresh records its score.
-resource "aether365_scan" "contoso_identity" {
-  tenant_id           = "contoso"
-  scan_type           = "identity"
+# Start an exposure scan of another connected Microsoft 365 tenant without
+# waiting for it: apply returns once Aether365 accepts the scan, and a later
+# refresh records its score. connection_id is sent as the connectionId query
+# parameter, an assumption (the API reference does not show how a scan
+# names a connection).
+resource "aether365_scan" "fabrikam_exposure" {
+  connection_id       = "conn_fabrikam"
+  scan_type           = "exposure"
   wait_for_completion = false
 }

@@ -22,8 +22,8 @@ run "scan_completes_and_passes_the_gate" {
   }
 
   assert {
-    condition     = aether365_scan.this.summary.total > 0
-    error_message = "A completed scan has results."
+    condition     = aether365_scan.this.pass_count + aether365_scan.this.fail_count > 0
+    error_message = "A completed scan has passed and failed checks."
   }
 }
 
