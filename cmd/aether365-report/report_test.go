@@ -21,7 +21,10 @@ func stateJSON(t *testing.T, resources ...map[string]any) []byte {
 	t.Helper()
 	var list []map[string]any
 	for _, r := range resources {
-		address := r["address"].(string)
+		address, ok := r["address"].(string)
+		if !ok {
+			t.Fatalf("resource %v has no address", r)
+		}
 		typ, name, _ := strings.Cut(strings.TrimPrefix(address, "data."), ".")
 		mode := "managed"
 		if strings.HasPrefix(address, "data.") {
