@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aether365/terraform-provider-aether365/api"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
 )
 
@@ -139,5 +141,49 @@ func TestSmokeApplyAndPlanTimeGate(t *testing.T) {
 				t.Errorf("the plan-time gate should stop the plan with the guide's message, %q... (exit %v):\n%s\n%s", want, gate.err, gate.stdout, gate.stderr)
 			}
 		})
+	}
+}
+
+// The same round trip for custom scheduled scans: terraform query finds
+// them (never the plan schedule), the generated configuration plans only the
+// imports, and after apply the plan is empty.
+func TestQueryGeneratedScheduledScansImportWithoutChanges(t *testing.T) {
+	tf := binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for terraform query")
+	w := newWorkspaceWith(t, tf, simulator.Config{})
+	client := w.client()
+	monday, first := 0, 1
+	for _, input := range []api.ScheduledScanInput{
+		{Name: "Weekly compliance", ScanType: api.ScanTypeCompliance, Frequency: api.FrequencyWeekly, DayOfWeek: &monday,
+			Hour: 6, Timezone: "Europe/London", Enabled: true},
+		{Name: "Monthly exposure", ScanType: api.ScanTypeExposure, Frequency: api.FrequencyMonthly, DayOfMonth: &first,
+			Hour: 2, Minute: 30, Timezone: "UTC", Enabled: false},
+	} {
+		if _, err := client.CreateScheduledScan(context.Background(), input); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.writeConfig("")
+	w.write("schedules.tfquery.hcl", `list "aether365_scheduled_scan" "all" {
+  provider = aether365
+}
+`)
+	w.mustRun(nil, "init", "-input=false", "-no-color")
+	w.mustRun(nil, "query", "-generate-config-out=generated.tf", "-no-color")
+	generated := w.read("generated.tf")
+	if strings.Contains(generated, `"plan"`) {
+		t.Errorf("the plan schedule was generated for import:\n%s", generated)
+	}
+	plan := w.mustRun(nil, "plan", "-input=false", "-no-color")
+	if !strings.Contains(plan.stdout, "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("the generated configuration should plan only the two imports:\n%s\n%s", plan.stdout, generated)
+	}
+	w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	again := w.run(nil, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if again.err != nil || !strings.Contains(again.stdout, "No changes.") {
+		t.Errorf("after the imports the plan should be empty (exit %v):\n%s\n%s", again.err, again.stdout, again.stderr)
+	}
+	schedules, err := client.ListScheduledScans(context.Background())
+	if err != nil || len(schedules) != 3 {
+		t.Errorf("%d schedules after the round trip (%v), want the plan schedule and the 2 arranged", len(schedules), err)
 	}
 }
