@@ -46,6 +46,30 @@ var defaultScanWaitText = strconv.Itoa(int(defaultScanWait.Minutes())) + "m"
 type scanClaims struct {
 	mu  sync.Mutex
 	ids map[string]bool
+	// starts serialises the starts on one tenant and connection, so that a
+	// scan is claimed by the Create that started it before another Create's
+	// 409 can find it running and adopt it.
+	starts map[string]*sync.Mutex
+}
+
+// lockStart takes the start lock of one tenant and connection.
+func (c *scanClaims) lockStart(tenant, connectionID string) (unlock func()) {
+	if c == nil {
+		return func() {}
+	}
+	key := tenant + "\x00" + connectionID
+	c.mu.Lock()
+	if c.starts == nil {
+		c.starts = map[string]*sync.Mutex{}
+	}
+	lock, ok := c.starts[key]
+	if !ok {
+		lock = &sync.Mutex{}
+		c.starts[key] = lock
+	}
+	c.mu.Unlock()
+	lock.Lock()
+	return lock.Unlock
 }
 
 // claim marks id as taken and reports whether it was free.
@@ -70,6 +94,7 @@ func (c *scanClaims) claim(id string) bool {
 // the top). ctx bounds it all, an interrupt included: the scan a cancelled
 // POST may have started is found again by the next apply.
 func (pd *providerData) startOrAdopt(ctx context.Context, req aether365.StartScanRequest) (aether365.StartedScan, error) {
+	defer pd.claims.lockStart(req.Tenant, req.ConnectionID)()
 	started, err := pd.client.StartOrAdoptScan(ctx, req, aether365.StartOptions{
 		MayAdopt: func(running *aether365.Scan) bool { return pd.claims.claim(running.ID) },
 		OnWaiting: func(ctx context.Context, running *aether365.Scan) {
