@@ -96,26 +96,28 @@ func columnTerraformTypes(columns []resultColumn) map[string]tftypes.Type {
 	return attrTypes
 }
 
-// resultSchemaAttributes is the schema of one element of results.
-func resultSchemaAttributes() map[string]schema.Attribute {
-	attrs := make(map[string]schema.Attribute, len(resultColumns))
-	for _, c := range resultColumns {
+// columnAttributes is the schema of columns as computed strings; note, when
+// set, is added to the description of the per-control text columns.
+func columnAttributes(columns []resultColumn, note string) map[string]schema.Attribute {
+	attrs := make(map[string]schema.Attribute, len(columns))
+	for _, c := range columns {
 		description := c.description
 		if c.controlText {
-			description += controlTextNote
+			description += note
 		}
 		attrs[c.name] = schema.StringAttribute{MarkdownDescription: description, Computed: true}
 	}
 	return attrs
 }
 
+// resultSchemaAttributes is the schema of one element of results.
+func resultSchemaAttributes() map[string]schema.Attribute {
+	return columnAttributes(resultColumns, controlTextNote)
+}
+
 // controlSchemaAttributes is the schema of one element of controls.
 func controlSchemaAttributes() map[string]schema.Attribute {
-	attrs := make(map[string]schema.Attribute, len(controlColumns))
-	for _, c := range controlColumns {
-		attrs[c.name] = schema.StringAttribute{MarkdownDescription: c.description, Computed: true}
-	}
-	return attrs
+	return columnAttributes(controlColumns, "")
 }
 
 // resultValues builds the results list, and the controls map when the

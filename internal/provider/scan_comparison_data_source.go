@@ -53,10 +53,7 @@ func (d *scanComparisonDataSource) Metadata(_ context.Context, req datasource.Me
 }
 
 func (d *scanComparisonDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resultAttrs := make(map[string]schema.Attribute, len(resultColumns))
-	for _, c := range resultColumns {
-		resultAttrs[c.name] = schema.StringAttribute{MarkdownDescription: c.description, Computed: true}
-	}
+	resultAttrs := columnAttributes(resultColumns, "")
 	resultList := func(desc string) schema.ListNestedAttribute {
 		return schema.ListNestedAttribute{
 			MarkdownDescription: desc + " Each is the result as the scan it comes from reports it (`id` is that scan's result ID).",

@@ -33,20 +33,19 @@ type scanAttributes struct {
 // Descriptions shared by every schema that shows a scan, so the resource and
 // the data sources document the same attribute the same way.
 const (
-	descScanID      = "Scan ID assigned by Aether365, for example `scan_abc123`."
-	descTenantID    = "Aether365 account the scan belongs to (`t_...`), not the Microsoft 365 tenant's GUID."
-	descScanType    = "Kind of scan: `compliance` or `exposure`."
-	descStatus      = "Scan status: `in_progress`, then `completed` or `failed` (`cancelled` if it was cancelled). Aether365 fails a scan that runs longer than 30 minutes."
-	descScore       = "Security-posture score from 0 to 100: `pass_count / (pass_count + fail_count) x 100`, one decimal; skipped checks do not count. Null until the scan has completed, and for a failed scan."
-	descStartedAt   = "When the scan started (RFC 3339, UTC)."
-	descCompleted   = "When the scan completed or failed (RFC 3339, UTC). Null until then."
-	descPassCount   = "Number of checks that passed. Null until the scan has completed."
-	descFailCount   = "Number of checks that failed. Null until the scan has completed."
-	descSkipCount   = "Number of checks that were skipped (not applicable or not licensed). Null until the scan has completed."
-	descSevCount    = "Failed results of this severity."
-	descScanFilter  = "Only scans with this status: `in_progress`, `completed` or `failed` (any case)."
-	descConnection  = "The connected Microsoft 365 tenant (`conn_...`) to work on; the account's active connection when unset. How a scan names a connection is not in the published API reference: the provider sends the `connectionId` query parameter that the policies and threats endpoints take (an assumption)."
-	descResultLower = "Values are matched whatever their case (`Failed` works as well as `failed`) and sent to Aether365 in lower case, as the API reference spells them."
+	descScanID     = "Scan ID assigned by Aether365, for example `scan_abc123`."
+	descTenantID   = "Aether365 account the scan belongs to (`t_...`), not the Microsoft 365 tenant's GUID."
+	descScanType   = "Kind of scan: `compliance` or `exposure`."
+	descStatus     = "Scan status: `in_progress`, then `completed` or `failed` (`cancelled` if it was cancelled). Aether365 fails a scan that runs longer than 30 minutes."
+	descScore      = "Security-posture score from 0 to 100: `pass_count / (pass_count + fail_count) x 100`, one decimal; skipped checks do not count. Null until the scan has completed, and for a failed scan."
+	descStartedAt  = "When the scan started (RFC 3339, UTC)."
+	descCompleted  = "When the scan completed or failed (RFC 3339, UTC). Null until then."
+	descPassCount  = "Number of checks that passed. Null until the scan has completed."
+	descFailCount  = "Number of checks that failed. Null until the scan has completed."
+	descSkipCount  = "Number of checks that were skipped (not applicable or not licensed). Null until the scan has completed."
+	descSevCount   = "Failed results of this severity."
+	descScanFilter = "Only scans with this status: `in_progress`, `completed` or `failed` (any case)."
+	descConnection = "The connected Microsoft 365 tenant (`conn_...`) to work on; the account's active connection when unset. How a scan names a connection is not in the published API reference: the provider sends the `connectionId` query parameter that the policies and threats endpoints take (an assumption)."
 )
 
 // severityCountAttrTypes are one count per severity, keyed as the API

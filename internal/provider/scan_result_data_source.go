@@ -33,7 +33,7 @@ func (d *scanResultDataSource) Metadata(_ context.Context, req datasource.Metada
 }
 
 func (d *scanResultDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := resultSchemaAttributesFull()
+	attrs := columnAttributes(resultColumns, "")
 	attrs["test_id"] = schema.StringAttribute{
 		MarkdownDescription: "Test ID of the check to read, exactly as Aether365 shows it, for example `CIS.M365.1.1.1` " +
 			"or `AE.1068`.",
@@ -64,16 +64,6 @@ func (d *scanResultDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"reference shows one result per test ID); read `aether365_scan_results` for all of them.",
 		Attributes: attrs,
 	}
-}
-
-// resultSchemaAttributesFull is one result's columns as top-level computed
-// attributes, every column with its text.
-func resultSchemaAttributesFull() map[string]schema.Attribute {
-	attrs := make(map[string]schema.Attribute, len(resultColumns)+2)
-	for _, c := range resultColumns {
-		attrs[c.name] = schema.StringAttribute{MarkdownDescription: c.description, Computed: true}
-	}
-	return attrs
 }
 
 func (d *scanResultDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
