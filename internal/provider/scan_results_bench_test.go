@@ -67,6 +67,34 @@ func objectWith(typ tftypes.Object, inputs map[string]tftypes.Value) tftypes.Val
 // results into the plugin protocol's msgpack of the state, as
 // NewProtocol6Server does it. The figure to watch is ms per 10,000 results.
 func BenchmarkScanResultsConversion(b *testing.B) {
+	benchmarkConversion(b, func(typ tftypes.Object, config tftypes.Value, computed scanResultsComputed, results []aether365.Result) error {
+		attrs, diags := scanResultsAttributes(context.Background(), config, computed, results)
+		if diags.HasError() {
+			return fmt.Errorf("%v", diags)
+		}
+		_, err := encodeScanResultsState(typ, attrs, newResultsMsgPack(results, computed.withControlText))
+		return err
+	})
+}
+
+// BenchmarkScanResultsConversionLibrary is BenchmarkScanResultsConversion
+// the library's way: the state as a tftypes.Value (resultValues), encoded by
+// tfprotov6.NewDynamicValue. It decides whether the hand-written msgpack
+// encoder (state_msgpack.go) still earns its place.
+func BenchmarkScanResultsConversionLibrary(b *testing.B) {
+	benchmarkConversion(b, func(typ tftypes.Object, config tftypes.Value, computed scanResultsComputed, results []aether365.Result) error {
+		state, diags := scanResultsState(context.Background(), config, computed, results)
+		if diags.HasError() {
+			return fmt.Errorf("%v", diags)
+		}
+		_, err := tfprotov6.NewDynamicValue(typ, state)
+		return err
+	})
+}
+
+// benchmarkConversion times convert over the results of a scan of each size,
+// with and without control text.
+func benchmarkConversion(b *testing.B, convert func(tftypes.Object, tftypes.Value, scanResultsComputed, []aether365.Result) error) {
 	for _, n := range benchResultCounts {
 		for _, withText := range []bool{true, false} {
 			b.Run(fmt.Sprintf("results=%d/control_text=%t", n, withText), func(b *testing.B) {
@@ -81,11 +109,7 @@ func BenchmarkScanResultsConversion(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for b.Loop() {
-					attrs, diags := scanResultsAttributes(context.Background(), config, computed, results)
-					if diags.HasError() {
-						b.Fatal(diags)
-					}
-					if _, err := encodeScanResultsState(typ, attrs, newResultsMsgPack(results, withText)); err != nil {
+					if err := convert(typ, config, computed, results); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -171,35 +195,3 @@ func benchProviderServer(b *testing.B, url string) tfprotov6.ProviderServer {
 	return server
 }
 
-// BenchmarkScanResultsConversionLibrary is BenchmarkScanResultsConversion
-// the library's way: the state as a tftypes.Value (resultValues), encoded by
-// tfprotov6.NewDynamicValue. It decides whether the hand-written msgpack
-// encoder (state_msgpack.go) still earns its place.
-func BenchmarkScanResultsConversionLibrary(b *testing.B) {
-	for _, n := range benchResultCounts {
-		for _, withText := range []bool{true, false} {
-			b.Run(fmt.Sprintf("results=%d/control_text=%t", n, withText), func(b *testing.B) {
-				_, scanID, client := benchSimulator(b, n)
-				results, meta, err := client.ListResults(context.Background(), scanID, aether365.ListResultsOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				typ := scanResultsSchemaType(b)
-				config := objectWith(typ, map[string]tftypes.Value{"scan_id": tftypes.NewValue(tftypes.String, scanID)})
-				computed := scanResultsComputed{id: "bench", scanID: scanID, total: meta.Total, withControlText: withText}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					state, diags := scanResultsState(context.Background(), config, computed, results)
-					if diags.HasError() {
-						b.Fatal(diags)
-					}
-					if _, err := tfprotov6.NewDynamicValue(typ, state); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)*10_000/float64(n), "ms/10k-results")
-			})
-		}
-	}
-}
