@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -67,28 +68,11 @@ func TestQueryGeneratedConfigImportsWithoutChanges(t *testing.T) {
 	for _, scanType := range []string{"compliance", "exposure"} {
 		startScan(t, client, scanType)
 	}
-	w.writeConfig("")
-	w.write("scans.tfquery.hcl", `list "aether365_scan" "all" {
-  provider = aether365
-}
-`)
-	w.mustRun(nil, "init", "-input=false", "-no-color")
-	w.mustRun(nil, "query", "-generate-config-out=generated.tf", "-no-color")
-	generated := w.read("generated.tf")
+	generated := queryImportRoundTrip(t, w, "aether365_scan")
 	for _, id := range w.sim.ScanIDs(w.tenant) {
 		if !strings.Contains(generated, id) {
 			t.Errorf("generated.tf does not import scan %s:\n%s", id, generated)
 		}
-	}
-
-	plan := w.mustRun(nil, "plan", "-input=false", "-no-color")
-	if !strings.Contains(plan.stdout, "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.") {
-		t.Fatalf("the generated configuration should plan only the two imports:\n%s\n%s", plan.stdout, generated)
-	}
-	w.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
-	again := w.run(nil, "plan", "-input=false", "-no-color", "-detailed-exitcode")
-	if again.err != nil || !strings.Contains(again.stdout, "No changes.") {
-		t.Errorf("after the imports the plan should be empty (exit %v):\n%s\n%s", again.err, again.stdout, again.stderr)
 	}
 	if n := w.sim.ScanCount(w.tenant); n != 2 {
 		t.Errorf("%d scans after the round trip, want the 2 arranged: importing must not start scans", n)
@@ -162,17 +146,25 @@ func TestQueryGeneratedScheduledScansImportWithoutChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w.writeConfig("")
-	w.write("schedules.tfquery.hcl", `list "aether365_scheduled_scan" "all" {
-  provider = aether365
+	if generated := queryImportRoundTrip(t, w, "aether365_scheduled_scan"); strings.Contains(generated, `"plan"`) {
+		t.Errorf("the plan schedule was generated for import:\n%s", generated)
+	}
+	schedules, err := client.ListScheduledScans(context.Background())
+	if err != nil || len(schedules) != 3 {
+		t.Errorf("%d schedules after the round trip (%v), want the plan schedule and the 2 arranged", len(schedules), err)
+	}
 }
-`)
+
+// queryImportRoundTrip lists every object of a list resource with terraform
+// query, writes generated.tf, and checks that it plans exactly two imports
+// and, once applied, no change. It returns generated.tf.
+func queryImportRoundTrip(t *testing.T, w *workspace, listResource string) string {
+	t.Helper()
+	w.writeConfig("")
+	w.write("all.tfquery.hcl", fmt.Sprintf("list %q \"all\" {\n  provider = aether365\n}\n", listResource))
 	w.mustRun(nil, "init", "-input=false", "-no-color")
 	w.mustRun(nil, "query", "-generate-config-out=generated.tf", "-no-color")
 	generated := w.read("generated.tf")
-	if strings.Contains(generated, `"plan"`) {
-		t.Errorf("the plan schedule was generated for import:\n%s", generated)
-	}
 	plan := w.mustRun(nil, "plan", "-input=false", "-no-color")
 	if !strings.Contains(plan.stdout, "Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.") {
 		t.Fatalf("the generated configuration should plan only the two imports:\n%s\n%s", plan.stdout, generated)
@@ -182,8 +174,5 @@ func TestQueryGeneratedScheduledScansImportWithoutChanges(t *testing.T) {
 	if again.err != nil || !strings.Contains(again.stdout, "No changes.") {
 		t.Errorf("after the imports the plan should be empty (exit %v):\n%s\n%s", again.err, again.stdout, again.stderr)
 	}
-	schedules, err := client.ListScheduledScans(context.Background())
-	if err != nil || len(schedules) != 3 {
-		t.Errorf("%d schedules after the round trip (%v), want the plan schedule and the 2 arranged", len(schedules), err)
-	}
+	return generated
 }
