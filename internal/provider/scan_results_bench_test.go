@@ -194,4 +194,3 @@ func benchProviderServer(b *testing.B, url string) tfprotov6.ProviderServer {
 	}
 	return server
 }
-
