@@ -219,21 +219,31 @@ func addStartError(diags *diag.Diagnostics, err error, createTimeout time.Durati
 }
 
 // addAdoptedWarning tells the user that Create took over the tenant's running
-// scan instead of starting another, and why that scan was running.
-func addAdoptedWarning(diags *diag.Diagnostics, started aether365.StartedScan) {
-	scan := started.Scan
-	if started.AfterLostAnswer {
-		// The retry of this Create's own trigger met its scan: nothing
-		// happened that the user must know of beyond the log.
-		return
+// scan instead of starting another, and who started it as far as can be
+// known: Aether365 does not record who started a scan, so the warning names
+// the schedule that fired then when there is one (startedBy) and otherwise
+// the other clients a scan comes from, without claiming which. A scan
+// adopted after the answer to Create's own trigger was lost is Create's own
+// and gets no warning (see aether365.StartedScan.AfterLostAnswer).
+func addAdoptedWarning(diags *diag.Diagnostics, scan *aether365.Scan, startedBy *aether365.ScheduledScan, now time.Time) {
+	diags.AddWarning("Adopted the Running Aether365 Scan", adoptedScanAccount(scan, startedBy, now)+
+		" This resource records that scan instead of starting a second one.")
+}
+
+// adoptedScanAccount says which running scan a start met and where it came
+// from, for the resource's warning and the action's progress.
+func adoptedScanAccount(scan *aether365.Scan, startedBy *aether365.ScheduledScan, now time.Time) string {
+	running := fmt.Sprintf("Tenant %s was already running %s scan %s, started %s (%s ago), and Aether365 runs one "+
+		"scan at a time (409 SCAN_ALREADY_RUNNING).", scan.TenantID, scan.ScanType, scan.ID,
+		scan.StartedAt.UTC().Format(time.RFC3339), now.Sub(scan.StartedAt).Round(time.Second))
+	if startedBy != nil {
+		return fmt.Sprintf("%s Schedule %q (%s) started it: it last fired at %s.", running, startedBy.Name, startedBy.ID,
+			startedBy.LastTriggeredAt.UTC().Format(time.RFC3339))
 	}
-	diags.AddWarning("Adopted the Running Aether365 Scan",
-		fmt.Sprintf("Tenant %s was already running %s scan %s (started %s) when this resource asked for one, and "+
-			"Aether365 runs one scan at a time (409 SCAN_ALREADY_RUNNING). It was started by a schedule (the plan's "+
-			"automatic scan or a custom one), another Terraform run, a person in Aether365, or an earlier apply of "+
-			"this configuration that ended before Terraform could record it. This resource records that scan "+
-			"instead of starting a second one.",
-			scan.TenantID, scan.ScanType, scan.ID, scan.StartedAt.UTC().Format(time.RFC3339)))
+	return running + " No schedule of this account fired then, and Aether365 does not record who starts a scan: " +
+		"it came from another Terraform run or API client on this tenant (an apply in another directory or " +
+		"pipeline, or one stopped before it could save its state) or from a person in Aether365. Every run " +
+		"that adopts it reports the same scan."
 }
 
 // Which operation a diagnostic reports on: it decides what Terraform does next.

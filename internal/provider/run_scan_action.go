@@ -178,7 +178,11 @@ func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	scan := started.Scan
 	waitCtx = tflog.SetField(waitCtx, "scan_id", scan.ID)
-	progress.started(started, tenant)
+	if started.Adopted && !started.AfterLostAnswer {
+		progress.adopted(adoptedScanAccount(scan, a.data.scheduleThatStarted(waitCtx, scan), a.data.client.Now()), scan)
+	} else {
+		progress.started(scan, tenant)
+	}
 	if !config.waits() {
 		return
 	}
@@ -246,18 +250,20 @@ func (p *scanProgress) sendLocked(format string, args ...any) {
 	p.send(action.InvokeProgressEvent{Message: fmt.Sprintf(format, args...)})
 }
 
-func (p *scanProgress) started(started aether365.StartedScan, tenant string) {
+func (p *scanProgress) started(scan *aether365.Scan, tenant string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	scan := started.Scan
 	p.scanID, p.status = scan.ID, string(scan.Status)
-	if started.Adopted && !started.AfterLostAnswer {
-		p.sendLocked("Tenant %s was already running %s scan %s (started %s; Aether365 runs one scan at a time): "+
-			"following it instead of starting another (status %s).", tenant, scan.ScanType, scan.ID,
-			scan.StartedAt.UTC().Format(time.RFC3339), scan.Status)
-		return
-	}
 	p.sendLocked("Aether365 %s scan %s started for tenant %s (status %s).", scan.ScanType, scan.ID, tenant, scan.Status)
+}
+
+// adopted says that the start met a running scan, which the action follows
+// instead of starting another; account is adoptedScanAccount's.
+func (p *scanProgress) adopted(account string, scan *aether365.Scan) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.scanID, p.status = scan.ID, string(scan.Status)
+	p.sendLocked("%s Following it instead of starting another (status %s).", account, scan.Status)
 }
 
 // polled sends a line for a poll that found the status changed since the

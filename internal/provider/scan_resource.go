@@ -288,8 +288,8 @@ func (r *scanResource) Create(ctx context.Context, req resource.CreateRequest, r
 	tflog.Info(ctx, "Aether365 scan started", map[string]any{
 		"status": string(scan.Status), "adopted": started.Adopted, "after_lost_answer": started.AfterLostAnswer,
 		"waited_for": started.WaitedFor})
-	if started.Adopted {
-		addAdoptedWarning(&resp.Diagnostics, started)
+	if started.Adopted && !started.AfterLostAnswer {
+		addAdoptedWarning(&resp.Diagnostics, scan, r.data.scheduleThatStarted(ctx, scan), r.data.client.Now())
 	}
 
 	// Record the scan before waiting: if the wait fails, times out or is

@@ -109,3 +109,32 @@ func (pd *providerData) startOrAdopt(ctx context.Context, req aether365.StartSca
 	}
 	return started, err
 }
+
+// scheduleFiredWithin is how far apart a schedule's lastTriggeredAt and the
+// started_at of the scan it started may be for the one to be taken as the
+// cause of the other. Assumption: the reference does not say how the two
+// times relate; a scheduler that starts the scan within a minute of firing
+// is allowed for.
+const scheduleFiredWithin = time.Minute
+
+// scheduleThatStarted returns the account's schedule that fired when scan
+// started, or nil when none did or the schedules cannot be read (a key
+// without that scope, say): it only sharpens a warning, so it never fails.
+func (pd *providerData) scheduleThatStarted(ctx context.Context, scan *aether365.Scan) *aether365.ScheduledScan {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	schedules, err := pd.client.ListScheduledScans(ctx)
+	if err != nil {
+		tflog.Debug(ctx, "Could not read the scheduled scans to say which one started the adopted scan",
+			map[string]any{"error": err.Error()})
+		return nil
+	}
+	for i, schedule := range schedules {
+		fired := schedule.LastTriggeredAt
+		if schedule.ScanType == scan.ScanType && fired != nil &&
+			fired.Sub(scan.StartedAt).Abs() <= scheduleFiredWithin {
+			return &schedules[i]
+		}
+	}
+	return nil
+}
