@@ -102,6 +102,7 @@ func (r *notificationSettingsResource) Schema(_ context.Context, _ resource.Sche
 				Validators: []validator.String{httpsURLValidator{}},
 			},
 			"teams_webhook_url_wo_version": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: "Change it (for example increment it) to send `teams_webhook_url_wo` again: " +
 					"Terraform cannot see a change of a write-only value by itself.",
 				Optional: true,

@@ -104,6 +104,7 @@ func (d *scanResultsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				Validators: []validator.String{enumValidator(aether365.Frameworks...)},
 			},
 			"max_results": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: "Return at most this many results (in the API's order); only the pages " +
 					"needed are fetched. `total` still counts every match. No cap when omitted.",
 				Optional:   true,

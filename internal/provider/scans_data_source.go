@@ -74,6 +74,7 @@ func (d *scansDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 				Validators:          []validator.String{idValidator()},
 			},
 			"limit": schema.Int64Attribute{
+				CustomType:          wholeNumber,
 				MarkdownDescription: fmt.Sprintf("Most scans to return, newest first: 1 to %d, default %d.", maxScansLimit, defaultScansLimit),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, maxScansLimit)},

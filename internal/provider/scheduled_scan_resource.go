@@ -114,12 +114,14 @@ func (r *scheduledScanResource) Schema(_ context.Context, _ resource.SchemaReque
 				Validators:          []validator.String{enumValidator(frequencies...)},
 			},
 			"day_of_week": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: "Day of a weekly schedule, as Aether365 numbers them: `0` = Monday ... `6` = Sunday. " +
 					"Required with `frequency = \"weekly\"`, not allowed otherwise.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 6)},
 			},
 			"day_of_month": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: "Day of a monthly schedule, `1` to `31`. Required with `frequency = \"monthly\"`, " +
 					"not allowed otherwise. Past `28`, some months have no such day; Aether365 does not say what it " +
 					"does then, so the plan warns.",
@@ -127,11 +129,13 @@ func (r *scheduledScanResource) Schema(_ context.Context, _ resource.SchemaReque
 				Validators: []validator.Int64{int64validator.Between(1, 31)},
 			},
 			"hour": schema.Int64Attribute{
+				CustomType:          wholeNumber,
 				MarkdownDescription: "Hour of the day the scan starts, `0` to `23`, in `timezone`.",
 				Required:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 23)},
 			},
 			"minute": schema.Int64Attribute{
+				CustomType:          wholeNumber,
 				MarkdownDescription: "Minute of the hour the scan starts, `0` to `59` (default `0`).",
 				Optional:            true,
 				Computed:            true,
