@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -117,7 +116,7 @@ func (a *runScanAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 				MarkdownDescription: "Lowest acceptable score, from 0 to 100. When set, the action fails if the " +
 					"completed scan scores below it. Needs `wait_for_completion`.",
 				Optional:   true,
-				Validators: []validator.Float64{float64validator.Between(0, 100)},
+				Validators: []validator.Float64{float64Between(0, 100)},
 			},
 			"fail_on_scan_failure": schema.BoolAttribute{
 				MarkdownDescription: "Fail the action when the scan ends `failed` (default `true`). With `false` a " +

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -176,3 +177,39 @@ func (positiveDurationValidator) ValidateString(_ context.Context, req validator
 			fmt.Sprintf("%s = %s: it bounds how long Terraform waits for the scan.", req.Path, err))
 	}
 }
+
+// float64Between and float64AtLeast are float64validator's Between and
+// AtLeast with numbers written as a user writes them: the library's
+// messages print "0.000000" and "100.000000".
+func float64Between(lowest, highest float64) validator.Float64 {
+	return float64RangeValidator{lowest: lowest, highest: highest}
+}
+
+func float64AtLeast(lowest float64) validator.Float64 {
+	return float64RangeValidator{lowest: lowest, highest: math.Inf(1)}
+}
+
+type float64RangeValidator struct{ lowest, highest float64 }
+
+func (v float64RangeValidator) Description(context.Context) string {
+	if math.IsInf(v.highest, 1) {
+		return "must be at least " + formatNumber(v.lowest)
+	}
+	return fmt.Sprintf("must be between %s and %s", formatNumber(v.lowest), formatNumber(v.highest))
+}
+
+func (v float64RangeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v float64RangeValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if got := req.ConfigValue.ValueFloat64(); got < v.lowest || got > v.highest {
+		resp.Diagnostics.AddAttributeError(req.Path, "Value Out of Range",
+			fmt.Sprintf("%s %s, not %s.", req.Path, v.Description(ctx), formatNumber(got)))
+	}
+}
+
+// formatNumber writes f in the fewest digits that read back as f: 0, 100,
+// 72.5.
+func formatNumber(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -72,5 +75,36 @@ func TestClosestValue(t *testing.T) {
 		if guess := closestValue(got, values); guess != want {
 			t.Errorf("closestValue(%q) = %q, want %q", got, guess, want)
 		}
+	}
+}
+
+// Range errors write numbers as a user writes them: the library's said
+// "between 0.000000 and 100.000000".
+func TestActionMinScoreRangeErrorWritesPlainNumbers(t *testing.T) {
+	var resp action.SchemaResponse
+	NewRunScanAction().Schema(context.Background(), action.SchemaRequest{}, &resp)
+	minScore, ok := resp.Schema.Attributes["min_score"].(actionschema.Float64Attribute)
+	if !ok {
+		t.Fatal("min_score is not a float64 attribute")
+	}
+	validate := func(value float64) diag.Diagnostics {
+		out := &validator.Float64Response{}
+		for _, v := range minScore.Validators {
+			v.ValidateFloat64(context.Background(), validator.Float64Request{
+				Path: path.Root("min_score"), ConfigValue: types.Float64Value(value)}, out)
+		}
+		return out.Diagnostics
+	}
+	for _, accepted := range []float64{0, 72.5, 100} {
+		if d := validate(accepted); d.HasError() {
+			t.Errorf("%v: %v", accepted, d)
+		}
+	}
+	d := validate(100.5)
+	if !d.HasError() {
+		t.Fatal("100.5 is accepted")
+	}
+	if got, want := d.Errors()[0].Detail(), "min_score must be between 0 and 100, not 100.5."; got != want {
+		t.Errorf("the error says %q, want %q", got, want)
 	}
 }
