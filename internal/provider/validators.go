@@ -198,7 +198,9 @@ func (v float64RangeValidator) Description(context.Context) string {
 	return fmt.Sprintf("must be between %s and %s", formatNumber(v.lowest), formatNumber(v.highest))
 }
 
-func (v float64RangeValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v float64RangeValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v float64RangeValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
