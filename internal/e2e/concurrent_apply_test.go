@@ -15,7 +15,7 @@ import (
 // even on a loaded machine.
 const concurrentScanDuration = 8 * time.Second
 
-const concurrentScanConfig = `
+const oneScanConfig = `
 resource "aether365_scan" "this" {
   scan_type = "compliance"
 }
@@ -31,9 +31,9 @@ resource "aether365_scan" "this" {
 func TestConcurrentAppliesOnOneTenantEachGetATrueAccount(t *testing.T) {
 	t.Parallel()
 	first := newWorkspace(t, simulator.Config{ScanDuration: concurrentScanDuration})
-	first.writeConfig(concurrentScanConfig)
+	first.writeConfig(oneScanConfig)
 	second := first.sibling(t)
-	second.writeConfig(concurrentScanConfig)
+	second.writeConfig(oneScanConfig)
 
 	firstDone := make(chan result, 1)
 	go func() { firstDone <- first.run(nil, "apply", "-auto-approve", "-input=false", "-no-color") }()
@@ -76,7 +76,7 @@ func TestConcurrentAppliesOnOneTenantEachGetATrueAccount(t *testing.T) {
 func TestApplyThatAdoptsAScheduledScanNamesTheSchedule(t *testing.T) {
 	t.Parallel()
 	w := newWorkspace(t, simulator.Config{ScanDuration: concurrentScanDuration})
-	w.writeConfig(concurrentScanConfig)
+	w.writeConfig(oneScanConfig)
 	scanID, err := w.sim.StartScheduledScan(w.tenant, "", api.ScanTypeCompliance)
 	if err != nil {
 		t.Fatal(err)

@@ -327,7 +327,16 @@ func (r *scanResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	scan, err := r.data.client.GetScan(ctx, state.ID.ValueString())
 	if errors.Is(err, aether365.ErrNotFound) {
-		tflog.Warn(ctx, "Aether365 scan no longer exists; removing it from state", map[string]any{"scan_id": state.ID.ValueString()})
+		// Aether365 answers 404 alike for a deleted scan and for another
+		// account's (published): a key changed in the provider block is
+		// the likelier cause, and the user must hear of it before the plan
+		// that starts a new scan is applied.
+		resp.Diagnostics.AddWarning("Aether365 Scan No Longer Found",
+			fmt.Sprintf("Aether365 answered that scan %s does not exist (404) for this API key, so it is removed "+
+				"from state and the plan starts a new scan. Either the scan was deleted in Aether365, or the key "+
+				"cannot see it: a key of another account, or, against aether365-sim, a simulator restarted since "+
+				"the scan was recorded (it keeps scans in memory). If the key changed by mistake, restore it "+
+				"before you apply.", state.ID.ValueString()))
 		resp.State.RemoveResource(ctx)
 		return
 	}

@@ -351,6 +351,21 @@ func (r *scheduledScanResource) ImportState(ctx context.Context, req resource.Im
 				"aether365_scheduled_scan.weekly sched_abc123; the ID %s.", problem))
 		return
 	}
+	// Checked here so that a wrong ID gets an error that says so, not
+	// Terraform's general "non-existent remote object" after Read.
+	if !r.data.configured(&resp.Diagnostics) {
+		return
+	}
+	if _, err := r.data.client.GetScheduledScan(ctx, id); errors.Is(err, aether365.ErrNotFound) {
+		resp.Diagnostics.AddError("Aether365 Scheduled Scan Not Found",
+			fmt.Sprintf("Aether365 has no scheduled scan %q that this API key may see (404). Check the ID: the "+
+				"aether365_scheduled_scans data source, or terraform query with the aether365_scheduled_scan list "+
+				"resource, lists the account's schedules and their IDs.", id))
+		return
+	} else if err != nil {
+		addAPIError(&resp.Diagnostics, "Reading Aether365 Scheduled Scan "+id, err)
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(setScheduledScanIdentity(ctx, resp.Identity, types.StringValue(id))...)
 }

@@ -189,6 +189,14 @@ func TestAccScheduledScan_lifecycle(t *testing.T) {
 				ImportStateId: aether365.PlanScheduleID,
 				ExpectError:   regexp.MustCompile(`(?s)The Plan Schedule Cannot Be Managed.*aether365_scheduled_scans`),
 			},
+			{
+				// Before, Terraform's general "Cannot import non-existent
+				// remote object" text, which speaks of regions.
+				ResourceName:  weeklyScheduleAddress,
+				ImportState:   true,
+				ImportStateId: "sched_missing",
+				ExpectError:   regexp.MustCompile(`(?s)Aether365 Scheduled Scan Not Found.*"sched_missing".*Check the ID`),
+			},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			schedules, err := client.ListScheduledScans(context.Background())
