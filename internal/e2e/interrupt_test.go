@@ -48,7 +48,9 @@ func TestInterruptedApplyKeepsTheScanAndTheNextApplyReplacesIt(t *testing.T) {
 		apply.fail(t, "interrupted apply: err = %v, want a non-zero exit", err)
 	}
 	output := apply.output()
-	for _, want := range []string{"Interrupt received", "Interrupted While Waiting for Aether365 Scan", interruptedID} {
+	// The scan ID is in the diagnostic's summary, the line a CI log shows
+	// first (before, only in its detail).
+	for _, want := range []string{"Interrupt received", "Interrupted While Waiting for Aether365 Scan " + interruptedID} {
 		if !strings.Contains(output, want) {
 			t.Errorf("the interrupted apply's output lacks %q:\n%s", want, output)
 		}

@@ -310,6 +310,9 @@ type waitFailure struct {
 
 // addWaitError explains why waiting stopped, naming the scan, its last known
 // status and what the next apply does.
+//
+// Each summary names the scan: it is the line a CI log shows first, and a
+// job cancelled at this point is often killed before the detail is read.
 func addWaitError(diags *diag.Diagnostics, f waitFailure, err error) {
 	status := "unknown"
 	if f.lastStatus != "" {
@@ -325,16 +328,16 @@ func addWaitError(diags *diag.Diagnostics, f waitFailure, err error) {
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Timed Out Waiting for Aether365 Scan",
+		diags.AddError("Timed Out Waiting for Aether365 Scan "+f.scanID,
 			fmt.Sprintf("Scan %s did not finish within the %s timeout of %s (timeouts.%s); its last known status "+
 				"is %s.\n\n%s If scans of this tenant take longer, raise it: timeouts { %s = \"%s\" }.\n\nOriginal error: %s",
 				f.scanID, f.timeoutName, f.timeout, f.timeoutName, status, recovery, f.timeoutName, f.timeout*2, err))
 	case errors.Is(err, context.Canceled):
-		diags.AddError("Interrupted While Waiting for Aether365 Scan",
+		diags.AddError("Interrupted While Waiting for Aether365 Scan "+f.scanID,
 			fmt.Sprintf("Terraform was interrupted while scan %s was %s. The scan goes on in Aether365.\n\n%s\n\n"+
 				"Original error: %s", f.scanID, status, recovery, err))
 	default:
-		diags.AddError("Error Waiting for Aether365 Scan",
+		diags.AddError("Error Waiting for Aether365 Scan "+f.scanID,
 			fmt.Sprintf("Could not follow scan %s (last known status %s). %s\n\n%s\n\nOriginal error: %s",
 				f.scanID, status, apiErrorAdvice(err), recovery, err))
 	}

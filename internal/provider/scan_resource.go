@@ -424,6 +424,9 @@ func (r *scanResource) ImportState(ctx context.Context, req resource.ImportState
 	r.importScan(ctx, req, resp)
 }
 
+// waitLogInterval is how often a wait logs that it is still waiting.
+const waitLogInterval = 30 * time.Second
+
 // waitForScan follows scan id of tenant until it finishes; every answer
 // must be about that scan of that tenant. Its first poll is at once: the
 // status the caller holds (from state) may be stale.
@@ -433,11 +436,26 @@ func (r *scanResource) waitForScan(ctx context.Context, tenant, id string) (*aet
 
 // waitForScanSeenAt is waitForScan for a scan seen unfinished at seenAt
 // (the client's clock): the polls follow the schedule from then.
+//
+// Terraform shows only "Still creating..." during the wait, so the wait logs
+// the scan ID and status at INFO (TF_LOG_PROVIDER=INFO shows them) at its
+// first poll and then every waitLogInterval, besides every status change.
 func (r *scanResource) waitForScanSeenAt(ctx context.Context, tenant, id string, seenAt time.Time) (*aether365.Scan, error) {
+	started := r.data.client.Now()
+	var lastLogged time.Time
 	return r.data.client.WaitForScan(ctx, id, aether365.WaitOptions{
 		Tenant:      checkedTenant(tenant),
 		SeenAt:      seenAt,
 		OnPollError: warnPollError(id),
+		OnPoll: func(ctx context.Context, scan *aether365.Scan) {
+			now := r.data.client.Now()
+			if aether365.IsTerminal(scan) || (!lastLogged.IsZero() && now.Sub(lastLogged) < waitLogInterval) {
+				return
+			}
+			lastLogged = now
+			tflog.Info(ctx, "Waiting for Aether365 scan", map[string]any{"scan_id": scan.ID,
+				"status": string(scan.Status), "waited": now.Sub(started).Round(time.Second).String()})
+		},
 		OnStatusChange: func(ctx context.Context, previous string, scan *aether365.Scan) {
 			fields := map[string]any{"scan_id": scan.ID, "status": string(scan.Status), "previous_status": previous}
 			if scan.Score != nil {

@@ -1,0 +1,28 @@
+package e2e
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/aether365/terraform-provider-aether365/internal/simulator"
+)
+
+// Terraform shows only "Still creating..." while the resource waits; with
+// provider logs at INFO, a CI log shows which scan is awaited and its status
+// (before, nothing until the status changed).
+func TestLongWaitLogsTheScanIDAndStatusAtInfo(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t, simulator.Config{ScanDuration: 3 * time.Second})
+	w.writeConfig(oneScanConfig)
+	apply := w.mustRun([]string{"TF_LOG_PROVIDER=INFO"}, "apply", "-auto-approve", "-input=false", "-no-color")
+	ids := w.sim.ScanIDs(w.tenant)
+	if len(ids) != 1 {
+		t.Fatalf("the server holds %v, want one scan", ids)
+	}
+	waiting := regexp.MustCompile(`\[INFO\] +provider\.terraform-provider-aether365: Waiting for Aether365 scan: .*scan_id=` +
+		regexp.QuoteMeta(ids[0]) + `.*status=in_progress`)
+	if !waiting.MatchString(apply.stderr) {
+		t.Errorf("the provider's INFO log does not name scan %s and its status while waiting:\n%s", ids[0], apply.stderr)
+	}
+}
