@@ -100,6 +100,7 @@ func (l *scanListResource) List(ctx context.Context, req list.ListRequest, strea
 	if startedAfter.IsZero() && req.Limit > 0 {
 		maxItems = int(req.Limit)
 	}
+	listCall := l.data.claims.newList()
 	stream.Results = func(push func(list.ListResult) bool) {
 		scans, err := l.data.client.ListScans(ctx, tenant, aether365.ListScansOptions{
 			Status:       normalizedEnum(config.Status),
@@ -121,7 +122,17 @@ func (l *scanListResource) List(ctx context.Context, req list.ListRequest, strea
 			if !startedAfter.IsZero() && !scan.StartedAt.After(startedAfter) {
 				continue
 			}
-			if !push(scanListResult(ctx, req, scan, tenant)) {
+			result := scanListResult(ctx, req, scan, tenant)
+			if l.data.claims.alsoListed(scan.ID, listCall) {
+				// Terraform does not notice: -generate-config-out writes one
+				// resource and import block per block that found the scan.
+				result.Diagnostics.AddWarning("Aether365 Scan Found by More Than One List Block",
+					fmt.Sprintf("Scan %s is also found by another aether365_scan list block of this query, so "+
+						"-generate-config-out writes a resource and an import block for it in each, and Terraform then "+
+						"manages one scan under two addresses. Make the blocks' filters exclusive, for example by scan_type or status.",
+						scan.ID))
+			}
+			if !push(result) {
 				return
 			}
 		}

@@ -50,6 +50,34 @@ type scanClaims struct {
 	// scan is claimed by the Create that started it before another Create's
 	// 409 can find it running and adopt it.
 	starts map[string]*sync.Mutex
+	// listed are the scans the list calls of this process returned, by
+	// call: terraform query runs one process for all the list blocks of a
+	// query, and calls List once for each.
+	listed map[string]int
+	lists  int
+}
+
+// newList numbers a List call.
+func (c *scanClaims) newList() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lists++
+	return c.lists
+}
+
+// alsoListed records that List call list returned scan id, and reports
+// whether an earlier call returned it too.
+func (c *scanClaims) alsoListed(id string, list int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.listed == nil {
+		c.listed = map[string]int{}
+	}
+	if earlier, ok := c.listed[id]; ok && earlier != list {
+		return true
+	}
+	c.listed[id] = list
+	return false
 }
 
 // lockStart takes the start lock of one tenant and connection.
