@@ -63,8 +63,10 @@ const (
 // Config configures a Client. The zero value of every optional field picks
 // a sensible default.
 type Config struct {
-	// BaseURL defaults to DefaultBaseURL; it must be an absolute http(s) URL
-	// without query or fragment. A path prefix is kept.
+	// BaseURL defaults to DefaultBaseURL. It must be scheme://host[:port]
+	// alone (a trailing "/" is allowed): the API's paths start at the root
+	// of its host, so a path such as /api/v1 only leads to 404s (see
+	// CheckBaseURL).
 	BaseURL string
 	// APIKey is sent as a bearer token. Required.
 	APIKey string
@@ -246,7 +248,28 @@ func (c *Client) setTransport(httpClient *http.Client) {
 	}
 }
 
+// CheckBaseURL reports what is wrong with raw as Config.BaseURL, as New
+// would, but for the plain-http check, which depends on AllowInsecureHTTP:
+// nil, or a *ConfigError for field BaseURL. An empty raw means
+// DefaultBaseURL. The provider runs it when base_url is known at plan time.
+func CheckBaseURL(raw string) error {
+	_, err := baseURLFrom(raw)
+	return err
+}
+
 func parseBaseURL(raw string, allowInsecureHTTP bool) (*url.URL, error) {
+	u, err := baseURLFrom(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme == "http" && !allowInsecureHTTP && !isLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("%w: BaseURL %q", ErrInsecureHTTP, u.Redacted())
+	}
+	return u, nil
+}
+
+// baseURLFrom parses raw and checks that it is scheme://host[:port] alone.
+func baseURLFrom(raw string) (*url.URL, error) {
 	if strings.TrimSpace(raw) == "" {
 		raw = DefaultBaseURL
 	}
@@ -277,12 +300,14 @@ func parseBaseURL(raw string, allowInsecureHTTP bool) (*url.URL, error) {
 		return nil, bad("must not contain a fragment")
 	case u.Opaque != "":
 		return nil, bad("must be an absolute http:// or https:// URL")
+	case strings.Trim(u.Path, "/") != "":
+		// Requests would go to <path>/tenants/..., which no Aether365 API
+		// serves: every call would be a 404 that reads like a wrong ID.
+		root := url.URL{Scheme: u.Scheme, Host: u.Host}
+		return nil, bad(fmt.Sprintf("must not have a path (%q): the API's paths, such as /tenants/me/scans, "+
+			"start at the root of its host; use %q", u.EscapedPath(), root.String()))
 	}
-	if u.Scheme == "http" && !allowInsecureHTTP && !isLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("%w: BaseURL %q", ErrInsecureHTTP, u.Redacted())
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
+	u.Path, u.RawPath = "", ""
 	return u, nil
 }
 
@@ -426,6 +451,7 @@ func (c *Client) readCapped(resp *http.Response, info responseInfo, budget *read
 		Method:      info.method,
 		Path:        info.path,
 		RequestID:   info.requestID,
+		BaseURL:     info.baseURL,
 		Err:         fmt.Errorf("body is larger than the %d-byte limit for one response", c.maxBodyBytes),
 	}
 }

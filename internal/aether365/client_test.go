@@ -64,7 +64,7 @@ func TestNewAcceptsLoopbackAndOptIn(t *testing.T) {
 		{APIKey: testAPIKey, BaseURL: "https://api.aether365.io/"},
 		{APIKey: testAPIKey, BaseURL: "http://127.0.0.1:8080"},
 		{APIKey: testAPIKey, BaseURL: "http://127.8.9.10"},
-		{APIKey: testAPIKey, BaseURL: "http://[::1]:8080/api"},
+		{APIKey: testAPIKey, BaseURL: "http://[::1]:8080/"},
 		{APIKey: testAPIKey, BaseURL: "http://localhost:8080"},
 		{APIKey: testAPIKey, BaseURL: "HTTP://LOCALHOST"},
 		{APIKey: testAPIKey, BaseURL: "http://api.aether365.io", AllowInsecureHTTP: true},
@@ -107,21 +107,20 @@ func TestRequestHeaders(t *testing.T) {
 	}
 }
 
-func TestBaseURLPathPrefixAndEscaping(t *testing.T) {
+func TestBaseURLTrailingSlashAndEscaping(t *testing.T) {
 	var gotPath string
-	c, srv := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+	_, srv := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		gotPath = r.URL.EscapedPath()
 		writeData(w, http.StatusOK, testScan("a/b c", ScanStatusInProgress))
 	})
-	c2, err := New(Config{APIKey: testAPIKey, BaseURL: srv.URL + "/prefix/"})
+	c, err := New(Config{APIKey: testAPIKey, BaseURL: srv.URL + "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = c
-	if _, err := c2.GetScan(context.Background(), "a/b c"); err != nil {
+	if _, err := c.GetScan(context.Background(), "a/b c"); err != nil {
 		t.Fatal(err)
 	}
-	if gotPath != "/prefix/scans/a%2Fb%20c" {
+	if gotPath != "/scans/a%2Fb%20c" {
 		t.Errorf("path = %q", gotPath)
 	}
 }

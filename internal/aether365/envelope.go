@@ -39,6 +39,8 @@ type responseInfo struct {
 	status      int
 	contentType string
 	requestID   string
+	// baseURL is the client's base URL, without credentials.
+	baseURL string
 }
 
 // dataTarget is implemented by every decoding target: it can tell whether
@@ -88,12 +90,22 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 			Method:      info.method,
 			Path:        info.path,
 			RequestID:   info.requestID,
+			BaseURL:     info.baseURL,
 			Field:       field,
 			Err:         fmt.Errorf(format, args...),
 			transient:   transient,
 		}
 	}
 	malformed := func(problem string) error { return newMalformed(false, "", "%s", problem) }
+	// notEnvelope is a body that is no envelope at all, as opposed to the
+	// API's envelope with something wrong in it.
+	notEnvelope := func(err error) error {
+		var m *MalformedResponseError
+		if errors.As(err, &m) {
+			m.notEnvelope = true
+		}
+		return err
+	}
 	ok2xx := info.status >= 200 && info.status <= 299
 	// lostInTransit: a body that cannot be the API's own answer, with a
 	// status a proxy or a cut connection would produce.
@@ -101,10 +113,10 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, newMalformed(lostInTransit, "", "empty body where a JSON envelope was expected")
+		return nil, notEnvelope(newMalformed(lostInTransit, "", "empty body where a JSON envelope was expected"))
 	}
 	if trimmed[0] != '{' {
-		return nil, newMalformed(lostInTransit, "", "not a JSON envelope")
+		return nil, notEnvelope(newMalformed(lostInTransit, "", "not a JSON envelope"))
 	}
 	env := envelope{Data: out}
 	if w, ok := out.(wrappedTarget); ok {
@@ -117,10 +129,10 @@ func decodeEnvelope(info responseInfo, body []byte, out dataTarget, list bool, m
 	)
 	isFieldErr := errors.As(decodeErr, &typeErr) || errors.As(decodeErr, &timeErr)
 	if decodeErr != nil && !isFieldErr {
-		return nil, newMalformed(lostInTransit && isCutOrGarbledJSON(decodeErr), "", "invalid JSON envelope: %s", mask.apply(decodeErr.Error()))
+		return nil, notEnvelope(newMalformed(lostInTransit && isCutOrGarbledJSON(decodeErr), "", "invalid JSON envelope: %s", mask.apply(decodeErr.Error())))
 	}
 	if env.Success == nil {
-		return nil, malformed(`envelope has no boolean "success" field`)
+		return nil, notEnvelope(malformed(`envelope has no boolean "success" field`))
 	}
 
 	if !*env.Success {

@@ -62,9 +62,12 @@ var (
 	// ErrMalformedResponse matches a *MalformedResponseError.
 	ErrMalformedResponse = errors.New("malformed response")
 	// ErrUnreachable is wrapped by the error of a request that nothing
-	// answered: the connection was refused, the host name does not resolve,
-	// or there is no route to it. The message names the base URL; the fix is
-	// almost always base_url, so it is retried only once.
+	// answered as the API at the base URL: the connection was refused, the
+	// host name does not resolve, there is no route to it, no connection
+	// opened within the per-attempt timeout, or an https:// base URL met a
+	// server that does not speak TLS there (plain HTTP). The message names
+	// the base URL and what to check; the fix is almost always base_url, so
+	// it is retried at most once (the plain-HTTP case never).
 	ErrUnreachable = errors.New("the API could not be reached")
 	// ErrReadLimit matches a *ReadLimitError.
 	ErrReadLimit = errors.New("read limit exceeded")
@@ -162,6 +165,9 @@ type MalformedResponseError struct {
 	Path    string
 	// RequestID is the X-Request-Id response header, when there was one.
 	RequestID string
+	// BaseURL is the base URL the request went to (without credentials),
+	// named by the message when the answer was not the API's at all.
+	BaseURL string
 	// Field names the envelope field that was wrong ("data.score",
 	// "meta.totalPages"), when one field was; "" otherwise.
 	Field string
@@ -172,6 +178,10 @@ type MalformedResponseError struct {
 	// (a proxy's page, an empty or cut body) rather than that the API gave a
 	// wrong one; the retry policy retries only these. See decodeEnvelope.
 	transient bool
+	// notEnvelope marks a body that is no JSON envelope at all (empty, not
+	// JSON, or JSON without "success"): with a 404, the sign of a base URL
+	// that points at something other than the API.
+	notEnvelope bool
 }
 
 // Error names the status, content type and start of the body.
@@ -184,6 +194,14 @@ func (e *MalformedResponseError) Error() string {
 	body := "; body is empty"
 	if e.Snippet != "" {
 		body = "; body starts with: " + e.Snippet
+	}
+	if e.notEnvelope && e.BaseURL != "" && e.StatusCode == http.StatusNotFound {
+		// The API answers every 404 with its error envelope; anything else
+		// (a web server's "404 page not found") is another endpoint, not a
+		// missing object.
+		return fmt.Sprintf("aether365: %s %s: the endpoint at %s did not answer as the Aether365 API (HTTP %d with "+
+			"no API error body, content type %q%s): check base_url%s",
+			e.Method, e.Path, e.BaseURL, e.StatusCode, e.ContentType, unlessEmpty(", request %s", e.RequestID), body)
 	}
 	return fmt.Sprintf("aether365: %s %s: malformed response (HTTP %d, content type %q%s)%s%s",
 		e.Method, e.Path, e.StatusCode, e.ContentType, unlessEmpty(", request %s", e.RequestID), cause, body)
@@ -224,12 +242,20 @@ type AttemptTimeoutError struct {
 	Method  string
 	Path    string
 	Timeout time.Duration
+	// BaseURL is the base URL the request went to (without credentials);
+	// "" leaves it out of the message.
+	BaseURL string
 }
 
-// Error names the bound that was hit.
+// Error names the bound that was hit and the server that did not meet it.
 func (e *AttemptTimeoutError) Error() string {
-	return fmt.Sprintf("aether365: %s %s: no complete answer within the per-request timeout of %s "+
-		"(the server accepted the request but did not finish answering)", e.Method, e.Path, e.Timeout)
+	msg := fmt.Sprintf("aether365: %s %s: no complete answer%s within the per-request timeout of %s "+
+		"(the server accepted the request but did not finish answering)", e.Method, e.Path,
+		unlessEmpty(" from %s", e.BaseURL), e.Timeout)
+	if e.BaseURL != "" {
+		msg += "; check the API at base_url and any proxy in between"
+	}
+	return msg
 }
 
 // Is reports whether target is ErrAttemptTimeout.

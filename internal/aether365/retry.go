@@ -12,9 +12,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -293,6 +295,12 @@ func answerMayBeLost(err error) bool {
 func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out dataTarget) attempt {
 	attemptCtx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
+	// connected tells a timeout while connecting (nothing answered) from
+	// one while waiting for the answer.
+	var connected atomic.Bool
+	attemptCtx = httptrace.WithClientTrace(attemptCtx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -316,11 +324,11 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 
 	resp, err := c.httpClient.Do(httpReq)
 	if err != nil {
-		return attempt{err: c.transportError(ctx, attemptCtx, req, err)}
+		return attempt{err: c.transportError(ctx, attemptCtx, req, err, connected.Load())}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if err := unfollowedRedirect(httpReq, resp); err != nil {
-		return attempt{err: c.transportError(ctx, attemptCtx, req, err)}
+		return attempt{err: c.transportError(ctx, attemptCtx, req, err, connected.Load())}
 	}
 	a := attempt{
 		status:     resp.StatusCode,
@@ -334,13 +342,14 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 		status:      resp.StatusCode,
 		contentType: resp.Header.Get("Content-Type"),
 		requestID:   a.requestID,
+		baseURL:     c.baseURL.Redacted(),
 	}
 	raw, err := c.readCapped(resp, info, req.budget)
 	if err != nil {
 		var malformed *MalformedResponseError
 		var tooLarge *ReadLimitError
 		if !errors.As(err, &malformed) && !errors.As(err, &tooLarge) {
-			err = c.transportError(ctx, attemptCtx, req, fmt.Errorf("reading response body: %w", err))
+			err = c.transportError(ctx, attemptCtx, req, fmt.Errorf("reading response body: %w", err), true)
 		}
 		a.err = err
 		return a
@@ -351,11 +360,19 @@ func (c *Client) send(ctx context.Context, req apiRequest, payload []byte, out d
 
 // transportError turns an error from sending a request or reading its body
 // into the error callers see: with the API key masked in every form, a
-// per-attempt timeout as an *AttemptTimeoutError, and nothing answering at
-// all as ErrUnreachable naming the base URL.
-func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest, err error) error {
-	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		return &AttemptTimeoutError{Method: req.method, Path: req.path, Timeout: c.attemptTimeout}
+// per-attempt timeout once connected as an *AttemptTimeoutError, and nothing
+// answering as the API at all as ErrUnreachable naming the base URL and what
+// to check. No answer came, so none of these has a request ID to report.
+func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest, err error, connected bool) error {
+	base := c.baseURL.Redacted()
+	timedOut := ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded)
+	switch {
+	case timedOut && !connected:
+		return fmt.Errorf("aether365: %s %s: %w: nothing answered at %s: no connection within the per-request "+
+			"timeout of %s; check base_url, and any firewall or proxy in between",
+			req.method, req.path, ErrUnreachable, base, c.attemptTimeout)
+	case timedOut:
+		return &AttemptTimeoutError{Method: req.method, Path: req.path, Timeout: c.attemptTimeout, BaseURL: base}
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -363,11 +380,40 @@ func (c *Client) transportError(ctx, attemptCtx context.Context, req apiRequest,
 		urlErr.URL = c.mask.apply(urlErr.URL)
 	}
 	masked := &maskedError{text: c.mask.apply(err.Error()), err: err}
+	if advice := c.notTLSAdvice(err); advice != "" {
+		// masked is wrapped, not only shown, so that classify still sees a
+		// TLS failure, which no retry heals.
+		return fmt.Errorf("aether365: %s %s: %w: base_url %s: %s (%w)",
+			req.method, req.path, ErrUnreachable, base, advice, masked)
+	}
 	if classify(err) == failureUnlikelyToHeal {
 		return fmt.Errorf("aether365: %s %s: %w: nothing answered at %s (%v); check base_url",
-			req.method, req.path, ErrUnreachable, c.baseURL.Redacted(), masked)
+			req.method, req.path, ErrUnreachable, base, masked)
 	}
 	return fmt.Errorf("aether365: %s %s: %w", req.method, req.path, masked)
+}
+
+// notTLSAdvice says what to do when an https:// base URL met a server that
+// does not speak TLS, or "" for any other error. net/http reports a server
+// that answered the TLS handshake in plain HTTP as ErrSchemeMismatch, and any
+// other answer that is not TLS as a tls.RecordHeaderError.
+func (c *Client) notTLSAdvice(err error) string {
+	var recordErr tls.RecordHeaderError
+	if c.baseURL.Scheme != "https" {
+		return ""
+	}
+	plain := url.URL{Scheme: "http", Host: c.baseURL.Host}
+	switch {
+	case errors.Is(err, http.ErrSchemeMismatch) && isLoopbackHost(c.baseURL.Hostname()):
+		return fmt.Sprintf("the server answered in plain HTTP; use %s (aether365-sim serves plain HTTP only)", plain.String())
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return fmt.Sprintf("the server answered in plain HTTP; check the port, or use %s if the API really is "+
+			"served there without TLS (plain http to a host that is not loopback also needs allow_insecure_http, "+
+			"and sends the API key unencrypted)", plain.String())
+	case errors.As(err, &recordErr):
+		return "the server there does not speak TLS; check the scheme and the port"
+	}
+	return ""
 }
 
 // unfollowedRedirect applies the redirect policy to a redirect net/http did

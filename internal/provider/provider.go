@@ -120,7 +120,8 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				MarkdownDescription: "Base URL of the Aether365 API. Falls back to `" + envBaseURL + "`, then `" +
 					aether365.DefaultBaseURL + "`. Point it at `aether365-sim` (for example `http://127.0.0.1:8365`) " +
 					"to test offline. Plain `http://` is accepted only for loopback hosts unless `allow_insecure_http` is set.",
-				Optional: true,
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator{}},
 			},
 			"tenant_id": schema.StringAttribute{
 				MarkdownDescription: "Aether365 account that resources and data sources use when they do not name one. " +
@@ -274,6 +275,28 @@ func settingsFrom(config providerModel, diags *diag.Diagnostics) (providerSettin
 				"tenant ID exactly as Aether365 shows it.", envTenantID, problem))
 	}
 	return s, !diags.HasError()
+}
+
+// baseURLValidator refuses at plan time, when base_url is known then, what
+// the client would refuse when Configure builds it (aether365.CheckBaseURL),
+// with the same diagnostic. An empty base_url is left to settingsFrom, and
+// plain http to a remote host to the client: both depend on more than
+// base_url.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "must be scheme://host[:port] alone: no path, query, fragment or credentials"
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || strings.TrimSpace(req.ConfigValue.ValueString()) == "" {
+		return
+	}
+	if err := aether365.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
+		addClientConfigError(&resp.Diagnostics, err)
+	}
 }
 
 func (p *aether365Provider) Resources(_ context.Context) []func() resource.Resource {
