@@ -58,9 +58,11 @@ func apiErrorAdvice(err error) string {
 	case errors.Is(err, aether365.ErrUnreachable):
 		// The client's message names the URL it tried; no request reached
 		// Aether365, so there is no request ID to report.
-		return "Nothing answered at the base URL named in the error below: the connection was refused, the host " +
-			"name does not resolve, or there is no route to it. Check base_url in the provider block (or " +
-			envBaseURL + "), and that the API or aether365-sim is running there."
+		return "Nothing answered at the base URL named in the error below as the Aether365 API does: the " +
+			"connection was refused or not made in time, the host name does not resolve, there is no route to " +
+			"it, or the server there speaks plain HTTP to an https:// base_url (the error says which). Check " +
+			"base_url in the provider block (or " + envBaseURL + "), and that the API or aether365-sim is " +
+			"running there."
 	case errors.As(err, &attemptTimeout):
 		// This bound is per request, fixed by the client; telling the user to
 		// raise a Terraform timeout would change nothing.
@@ -127,8 +129,28 @@ func apiErrorAdvice(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "Terraform was interrupted before the operation finished."
 	}
-	return "The request to Aether365 failed. If the problem persists, run with TF_LOG=debug and report the " +
-		"request ID shown below to Aether365 support."
+	// Only an answer carries a request ID: ask for one only when there is one.
+	if id := requestIDOf(err); id != "" {
+		return "The request to Aether365 failed. If the problem persists, run with TF_LOG=debug and report it " +
+			"to Aether365 support with request ID " + id + "."
+	}
+	return "The request to Aether365 failed, for the reason in the error below. If the problem persists, run " +
+		"with TF_LOG=debug to see each request, and check base_url and any proxy between Terraform and the API."
+}
+
+// requestIDOf is the X-Request-Id of the answer err reports, or "".
+func requestIDOf(err error) string {
+	var (
+		apiErr    *aether365.APIError
+		malformed *aether365.MalformedResponseError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.RequestID
+	case errors.As(err, &malformed):
+		return malformed.RequestID
+	}
+	return ""
 }
 
 // fieldProblem is what the client found wrong with a field, which names the

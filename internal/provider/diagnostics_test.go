@@ -143,3 +143,16 @@ func TestDeadlineAdviceNamesNoTimeoutToRaise(t *testing.T) {
 		t.Errorf("advice does not say what to check: %s", advice)
 	}
 }
+
+// An error that carries no answer (a TLS failure, a redirect loop) asks for
+// no request ID: before, every such error was told to "report the request
+// ID shown below", and none was shown.
+func TestAPIErrorDiagnostic_noAnswerAsksForNoRequestID(t *testing.T) {
+	_, detail := apiDiagnostic(t, errors.New("aether365: GET /scans/scan_x: x509: certificate signed by unknown authority"))
+	assertLacks(t, "detail", detail, "request ID")
+	assertContains(t, "detail", detail, "check base_url")
+
+	_, detail = apiDiagnostic(t, &aether365.APIError{StatusCode: 418, Code: "SOMETHING_NEW", RequestID: "req_123",
+		Method: "GET", Path: "/scans/scan_x"})
+	assertContains(t, "detail", detail, "request ID req_123")
+}

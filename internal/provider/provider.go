@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -132,6 +131,7 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Validators: []validator.String{idValidator()},
 			},
 			"max_retries": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: fmt.Sprintf("How many times a failed request is retried (on HTTP 502, 503, 504, a "+
 					"429 other than the scan quota, and connection errors, with capped exponential backoff that honours "+
 					"`Retry-After` when a server sends it). Default %d; `0` turns retries off. Falls back to `%s`. The "+
@@ -154,9 +154,10 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"limit). Falls back to `" +
 					envRequestsPerSecond + "`.",
 				Optional:   true,
-				Validators: []validator.Float64{float64validator.AtLeast(0)},
+				Validators: []validator.Float64{float64AtLeast(0)},
 			},
 			"max_read_mib": schema.Int64Attribute{
+				CustomType: wholeNumber,
 				MarkdownDescription: fmt.Sprintf("Most response data, in MiB, that one read may take: one request, or "+
 					"all pages of one listing together (such as every result read by `aether365_scan_results`). "+
 					"Default %d. A read that needs more fails and says so; narrow it with filters or `max_results`, "+

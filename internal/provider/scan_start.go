@@ -59,6 +59,9 @@ type scanClaims struct {
 
 // newList numbers a List call.
 func (c *scanClaims) newList() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.lists++
@@ -68,6 +71,9 @@ func (c *scanClaims) newList() int {
 // alsoListed records that List call list returned scan id, and reports
 // whether an earlier call returned it too.
 func (c *scanClaims) alsoListed(id string, list int) bool {
+	if c == nil {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.listed == nil {

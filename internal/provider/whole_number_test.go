@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -15,6 +17,15 @@ import (
 func TestAccWholeNumberArgumentsRejectFractionsAtPlan(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	for name, c := range map[string]struct{ config, want string }{
+		"provider max_retries": {
+			config: fmt.Sprintf(`provider "aether365" {
+  base_url    = %q
+  api_key     = %q
+  max_retries = 2.5
+}
+data "aether365_scans" "test" {}`, sim.URL, testAPIKey),
+			want: `max_retries must be a whole number, not 2\.5: write 2 or 3\.`,
+		},
 		"scans limit": {
 			config: `data "aether365_scans" "test" { limit = 1.5 }`,
 			want:   `limit must be a whole number, not 1\.5: write 1 or 2\.`,
@@ -45,11 +56,19 @@ func TestAccWholeNumberArgumentsRejectFractionsAtPlan(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			parallelAccTest(t, resource.TestCase{
 				Steps: []resource.TestStep{{
-					Config:      sim.providerConfig() + c.config,
+					Config:      withProviderBlock(sim, c.config),
 					PlanOnly:    true,
 					ExpectError: regexp.MustCompile(c.want),
 				}},
 			})
 		})
 	}
+}
+
+// withProviderBlock adds sim's provider block to config unless it has one.
+func withProviderBlock(sim *testSimulator, config string) string {
+	if strings.Contains(config, `provider "aether365"`) {
+		return config
+	}
+	return sim.providerConfig() + config
 }
