@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +21,15 @@ func TestLongWaitLogsTheScanIDAndStatusAtInfo(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("the server holds %v, want one scan", ids)
 	}
-	waiting := regexp.MustCompile(`\[INFO\] +provider\.terraform-provider-aether365: Waiting for Aether365 scan: .*scan_id=` +
-		regexp.QuoteMeta(ids[0]) + `.*status=in_progress`)
-	if !waiting.MatchString(apply.stderr) {
+	// tflog writes the fields in no fixed order: look for each on the line.
+	message := regexp.MustCompile(`\[INFO\] +provider\.terraform-provider-aether365: Waiting for Aether365 scan: `)
+	waiting := false
+	for _, line := range strings.Split(apply.stderr, "\n") {
+		if message.MatchString(line) && strings.Contains(line, " scan_id="+ids[0]) && strings.Contains(line, " status=in_progress") {
+			waiting = true
+		}
+	}
+	if !waiting {
 		t.Errorf("the provider's INFO log does not name scan %s and its status while waiting:\n%s", ids[0], apply.stderr)
 	}
 }
