@@ -1,7 +1,8 @@
 // Command aether365-report writes what a pipeline needs after an Aether365
 // gate, passed or failed: each scan's score, status, ID and failed counts by
-// severity, its top failures, and the outcome of every check, as JSON and as
-// Markdown (for a GitHub Actions job summary). It reads what Terraform keeps
+// severity, its top failures, and the outcome of every check, as JSON, as
+// Markdown (for a GitHub Actions job summary), as SARIF (for GitHub code
+// scanning) and as JUnit XML (for the test tabs of Azure DevOps and GitLab). It reads what Terraform keeps
 // even when the gate fails: the state or plan (`terraform show -json`) and
 // the diagnostics of a `terraform plan -json` / `apply -json` log.
 package main
@@ -37,6 +38,8 @@ func main() {
 type options struct {
 	show, log        string
 	jsonOut, mdOut   string
+	sarifOut, junit  string
+	configDir        string
 	top              int
 	fromAPI          bool
 	failOnGate       bool
@@ -59,8 +62,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.log, "log", "", "read `FILE`, the output of `terraform plan -json` or `terraform apply -json`, for its errors and warnings")
 	fs.StringVar(&o.jsonOut, "json", "-", "write the JSON report to `FILE` (- for stdout, empty for none)")
 	fs.StringVar(&o.mdOut, "markdown", "", "append the Markdown report to `FILE`, e.g. \"$GITHUB_STEP_SUMMARY\" (- for stdout)")
+	fs.StringVar(&o.sarifOut, "sarif", "", "write SARIF 2.1.0 for GitHub code scanning to `FILE`: every failed check, at the line of the configuration that gates its scan")
+	fs.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`: a test case per Terraform check and per Aether365 check")
+	fs.StringVar(&o.configDir, "config", ".", "with -sarif, read the Terraform configuration's .tf files from `DIR`")
 	fs.IntVar(&o.top, "top", 10, "list at most `N` failures per scan, most severe first")
-	fs.BoolVar(&o.fromAPI, "from-api", false, "read each scan's failures from the Aether365 API (AETHER365_API_KEY, AETHER365_BASE_URL) when the state holds none")
+	fs.BoolVar(&o.fromAPI, "from-api", false, "read each scan's results from the Aether365 API (AETHER365_API_KEY, AETHER365_BASE_URL) when the state holds none, and the account of a scan recorded under tenant \"me\"")
 	fs.BoolVar(&o.allowInsecureAPI, "allow-insecure-http", false, "with -from-api, allow http:// to a host that is not loopback")
 	fs.BoolVar(&o.failOnGate, "fail-on-gate", false, "exit 3 when the gate did not pass (a failed or errored check, a failed check block, an error in the log)")
 	if err := fs.Parse(args); err != nil {
@@ -110,16 +116,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if opts.fromAPI {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		if err := addFailuresFromAPI(ctx, report, apiSettings{
+		if err := addFromAPI(ctx, report, apiSettings{
 			baseURL: getenv("AETHER365_BASE_URL"), apiKey: getenv("AETHER365_API_KEY"), allowInsecureHTTP: opts.allowInsecureAPI,
 		}); err != nil {
 			// The report is still worth writing: the scores come from state.
-			fmt.Fprintf(stderr, "aether365-report: reading failures from the API: %v\n", err)
+			fmt.Fprintf(stderr, "aether365-report: reading from the API: %v\n", err)
 		}
 	}
 	for i := range report.Scans {
-		countBySeverity(&report.Scans[i])
-		report.Scans[i].TopFailures = sortFailures(report.Scans[i].TopFailures, opts.top)
+		summarizeFailures(&report.Scans[i], opts.top)
 	}
 
 	if opts.jsonOut != "" {
@@ -138,11 +143,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return exitFailure
 		}
 	}
+	if opts.sarifOut != "" {
+		if err := writeSARIF(opts, report, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "aether365-report: writing SARIF: %v\n", err)
+			return exitFailure
+		}
+	}
+	if opts.junit != "" {
+		if err := writeTo(opts.junit, stdout, false, func(w io.Writer) error { return writeJUnit(w, report) }); err != nil {
+			fmt.Fprintf(stderr, "aether365-report: writing JUnit XML: %v\n", err)
+			return exitFailure
+		}
+	}
 	if opts.failOnGate && report.Gate != gatePassed {
 		fmt.Fprintf(stderr, "aether365-report: the gate %s\n", map[string]string{gateFailed: "failed", gateUnknown: "has no check results"}[report.Gate])
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// writeSARIF writes the SARIF log, and on stderr what it leaves out.
+func writeSARIF(opts options, report *Report, stdout, stderr io.Writer) error {
+	// Without .tf files, buildSARIF fails only if a failed check needs a location.
+	config, err := readConfiguration(opts.configDir)
+	if err != nil && !errors.Is(err, errNoConfiguration) {
+		return fmt.Errorf("reading the configuration: %w", err)
+	}
+	out, err := buildSARIF(report, config)
+	if err != nil {
+		return err
+	}
+	for _, note := range out.Notes {
+		fmt.Fprintf(stderr, "aether365-report: SARIF: %s\n", note)
+	}
+	return writeTo(opts.sarifOut, stdout, false, func(w io.Writer) error {
+		_, err := w.Write(out.JSON)
+		return err
+	})
 }
 
 // writeTo writes to stdout for "-", else to the file, appending when asked

@@ -17,10 +17,14 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	if len(r.Scans) == 0 {
 		b.WriteString("No Aether365 scan is in the Terraform state or plan.\n\n")
 	} else {
-		b.WriteString("| Scan | Status | Score | Failed checks | Critical | High | Medium | Low | Completed |\n")
-		b.WriteString("|------|--------|------:|--------------:|---------:|-----:|-------:|----:|-----------|\n")
+		b.WriteString("| Scan | Tenant | Status | Score | Failed checks | Critical | High | Medium | Low | Completed |\n")
+		b.WriteString("|------|--------|--------|------:|--------------:|---------:|-----:|-------:|----:|-----------|\n")
 		for _, s := range r.Scans {
-			fmt.Fprintf(&b, "| `%s` (`%s`) | %s | %s | %s |", cell(s.ID), cell(s.Address), cell(s.Status), scoreText(s.Score), countText(s.FailCount))
+			tenant := "–"
+			if s.TenantID != nil {
+				tenant = "`" + cell(*s.TenantID) + "`"
+			}
+			fmt.Fprintf(&b, "| `%s` (`%s`) | %s | %s | %s | %s |", cell(s.ID), cell(s.Address), tenant, cell(s.Status), scoreText(s.Score), countText(s.FailCount))
 			for _, severity := range severityOrder {
 				if n, ok := s.FailedBySeverity[severity]; ok {
 					fmt.Fprintf(&b, " %d |", n)

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 )
 
 // Report is what a pipeline needs after a gate: every Aether365 scan that
@@ -30,9 +32,13 @@ type Report struct {
 
 // ScanReport is one aether365_scan resource or data source instance.
 type ScanReport struct {
-	Address     string   `json:"address"`
-	ID          string   `json:"id"`
-	TenantID    string   `json:"tenant_id"`
+	Address string `json:"address"`
+	ID      string `json:"id"`
+	// TenantID is the account (t_...) the scan belongs to, null when the
+	// configuration said "me" and neither the state nor the API (-from-api)
+	// told which account that is: "me" means whichever account the key is
+	// of, which is not a record of where the scan ran.
+	TenantID    *string  `json:"tenant_id"`
 	ScanType    string   `json:"scan_type"`
 	Status      string   `json:"status"`
 	Score       *float64 `json:"score"`
@@ -47,7 +53,21 @@ type ScanReport struct {
 	// TopFailuresSource says where TopFailures came from: "state" (an
 	// aether365_scan_results read of this scan), "api", or why there are none.
 	TopFailuresSource string `json:"top_failures_source"`
+
+	// results are every check result the report read, from the same source
+	// as TopFailures: what SARIF and JUnit list in full, and what the
+	// counts by severity count.
+	results []checkResult
 }
+
+// checkResult is one Aether365 check of a scan with its outcome, as the
+// API spells it in lower case: passed, failed or skipped.
+type checkResult struct {
+	Failure
+	outcome string
+}
+
+func (r checkResult) failed() bool { return r.outcome == "failed" }
 
 // Failure is one failed check.
 type Failure struct {
@@ -68,19 +88,24 @@ func failureFrom(field func(name string) string) Failure {
 	}
 }
 
-// countBySeverity fills scan.FailedBySeverity from its failures, all of
-// them: call it before sortFailures keeps the top ones.
-func countBySeverity(scan *ScanReport) {
+// summarizeFailures fills scan.FailedBySeverity from every failure the
+// report read, and TopFailures with the top most severe of them.
+func summarizeFailures(scan *ScanReport, top int) {
 	scan.FailedBySeverity = map[string]int{}
+	scan.TopFailures = []Failure{}
 	if !scan.failuresKnown() {
 		return
 	}
 	for _, severity := range severityOrder {
 		scan.FailedBySeverity[severity] = 0
 	}
-	for _, f := range scan.TopFailures {
-		scan.FailedBySeverity[strings.ToLower(f.Severity)]++
+	for _, r := range scan.results {
+		if r.failed() {
+			scan.FailedBySeverity[strings.ToLower(r.Severity)]++
+			scan.TopFailures = append(scan.TopFailures, r.Failure)
+		}
 	}
+	scan.TopFailures = sortFailures(scan.TopFailures, top)
 }
 
 func (s *ScanReport) failuresKnown() bool {
@@ -111,6 +136,17 @@ const (
 
 // severityOrder ranks severities for "top" failures, most severe first.
 var severityOrder = []string{"critical", "high", "medium", "low"}
+
+// severityRank is severity's place in severityOrder, any case; an unknown
+// severity comes last.
+func severityRank(severity string) int {
+	for i, s := range severityOrder {
+		if strings.EqualFold(s, severity) {
+			return i
+		}
+	}
+	return len(severityOrder)
+}
 
 // terraformJSON is what `terraform show -json` prints: a state, or a plan
 // when given a plan file. The fields tell them apart.
@@ -207,6 +243,11 @@ func buildReport(show, log []byte) (*Report, error) {
 				report.Scans = append(report.Scans, scanReport(r, resources))
 			}
 		}
+		for i := range report.Scans {
+			if report.Scans[i].TenantID == nil {
+				report.Scans[i].TenantID = tenantFromState(report.Scans[i].ID, resources)
+			}
+		}
 		for _, c := range decoded.checks() {
 			report.Checks = append(report.Checks, checkReports(c)...)
 		}
@@ -273,7 +314,7 @@ func scanReport(r *tfjson.StateResource, all []*tfjson.StateResource) ScanReport
 	scan := ScanReport{
 		Address:          r.Address,
 		ID:               stringAttr(v, "id"),
-		TenantID:         stringAttr(v, "tenant_id"),
+		TenantID:         knownTenant(stringAttr(v, "tenant_id")),
 		ScanType:         stringAttr(v, "scan_type"),
 		Status:           stringAttr(v, "status"),
 		CompletedAt:      stringAttr(v, "completed_at"),
@@ -286,14 +327,53 @@ func scanReport(r *tfjson.StateResource, all []*tfjson.StateResource) ScanReport
 	if score, ok := v["score"].(float64); ok {
 		scan.Score = &score
 	}
-	scan.TopFailures, scan.TopFailuresSource = failuresFromState(scan.ID, all)
+	scan.results, scan.TopFailuresSource = resultsFromState(scan.ID, all)
 	return scan
 }
 
-// failuresFromState collects the failures that aether365_scan_results data
-// sources of this scan hold.
-func failuresFromState(scanID string, all []*tfjson.StateResource) ([]Failure, string) {
-	failures := []Failure{}
+// knownTenant is tenant as a record of the scan's account: nil for "me"
+// (or nothing), which names the key's account rather than recording it.
+func knownTenant(tenant string) *string {
+	if tenant == "" || tenant == aether365.DefaultTenant {
+		return nil
+	}
+	return &tenant
+}
+
+// tenantFromState finds the account of scan scanID in the data sources that
+// read it (aether365_scan, aether365_scans), which record the scan's own
+// tenant_id where the resource keeps the "me" it was configured with.
+func tenantFromState(scanID string, all []*tfjson.StateResource) *string {
+	for _, r := range all {
+		if r.Mode != tfjson.DataResourceMode {
+			continue
+		}
+		switch r.Type {
+		case "aether365_scan":
+			if stringAttr(r.AttributeValues, "id") == scanID {
+				if tenant := knownTenant(stringAttr(r.AttributeValues, "tenant_id")); tenant != nil {
+					return tenant
+				}
+			}
+		case "aether365_scans":
+			scans, _ := r.AttributeValues["scans"].([]any)
+			for _, item := range scans {
+				scan, _ := item.(map[string]any)
+				if stringAttr(scan, "id") == scanID {
+					if tenant := knownTenant(stringAttr(scan, "tenant_id")); tenant != nil {
+						return tenant
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resultsFromState collects the results that aether365_scan_results data
+// sources of this scan hold, each once.
+func resultsFromState(scanID string, all []*tfjson.StateResource) ([]checkResult, string) {
+	var out []checkResult
 	seen := map[string]bool{}
 	found := false
 	for _, r := range all {
@@ -304,17 +384,20 @@ func failuresFromState(scanID string, all []*tfjson.StateResource) ([]Failure, s
 		results, _ := r.AttributeValues["results"].([]any)
 		for _, item := range results {
 			result, _ := item.(map[string]any)
-			if !strings.EqualFold(stringAttr(result, "result"), "failed") || seen[stringAttr(result, "id")] {
+			if seen[stringAttr(result, "id")] {
 				continue
 			}
 			seen[stringAttr(result, "id")] = true
-			failures = append(failures, failureFrom(func(name string) string { return stringAttr(result, name) }))
+			out = append(out, checkResult{
+				Failure: failureFrom(func(name string) string { return stringAttr(result, name) }),
+				outcome: strings.ToLower(stringAttr(result, "result")),
+			})
 		}
 	}
 	if !found {
-		return failures, "none: no aether365_scan_results of this scan in state"
+		return out, "none: no aether365_scan_results of this scan in state"
 	}
-	return failures, "state"
+	return out, "state"
 }
 
 func stringAttr(values map[string]any, name string) string {
@@ -334,15 +417,7 @@ func intAttr(values map[string]any, name string) *int {
 // sortFailures puts the most severe first, keeping the API's order within a
 // severity, and keeps at most top.
 func sortFailures(failures []Failure, top int) []Failure {
-	rank := func(severity string) int {
-		for i, s := range severityOrder {
-			if strings.EqualFold(s, severity) {
-				return i
-			}
-		}
-		return len(severityOrder)
-	}
-	sort.SliceStable(failures, func(i, j int) bool { return rank(failures[i].Severity) < rank(failures[j].Severity) })
+	sort.SliceStable(failures, func(i, j int) bool { return severityRank(failures[i].Severity) < severityRank(failures[j].Severity) })
 	if top >= 0 && len(failures) > top {
 		failures = failures[:top]
 	}

@@ -141,8 +141,8 @@ func TestScanCountsAndFailuresFromState(t *testing.T) {
 		t.Errorf("second top failure %s, want the high one", s.TopFailures[1].TestID)
 	}
 	for _, want := range []string{
-		"| Scan | Status | Score | Failed checks | Critical | High | Medium | Low | Completed |",
-		"| `scan_abc123` (`aether365_scan.gate`) | completed | 95.6% | 4 | 1 | 1 | 1 | 1 |",
+		"| Scan | Tenant | Status | Score | Failed checks | Critical | High | Medium | Low | Completed |",
+		"| `scan_abc123` (`aether365_scan.gate`) | – | completed | 95.6% | 4 | 1 | 1 | 1 | 1 |",
 		"| Severity | Check | Title | Remediation |",
 		"| Critical | `CIS.M365.5.1.2.3` | Check CIS.M365.5.1.2.3 | 1. Fix CIS.M365.5.1.2.3 2. Rescan |",
 	} {
@@ -172,7 +172,7 @@ func TestNoFailuresReadMeansNoCountsBySeverity(t *testing.T) {
 	if !strings.HasPrefix(s.TopFailuresSource, "none") {
 		t.Errorf("top_failures_source %q, want why there are none", s.TopFailuresSource)
 	}
-	if !strings.Contains(md, "| `scan_running` (`aether365_scan.gate`) | in_progress | – | – |") {
+	if !strings.Contains(md, "| `scan_running` (`aether365_scan.gate`) | – | in_progress | – | – |") {
 		t.Errorf("the Markdown row does not show unknown values as dashes:\n%s", md)
 	}
 }
@@ -220,7 +220,42 @@ func TestFailuresFromTheAPI(t *testing.T) {
 			t.Errorf("severity %q is not as the API spells it", f.Severity)
 		}
 	}
+	if s.TenantID == nil || *s.TenantID != "t_report" {
+		t.Errorf("tenant_id %v; want t_report, the account the API says the scan belongs to", s.TenantID)
+	}
+	if !strings.Contains(md, "| `t_report` |") {
+		t.Errorf("the Markdown does not show the scan's account:\n%s", md)
+	}
 	if strings.Contains(md, key) {
 		t.Error("the Markdown holds the API key")
+	}
+}
+
+// A scan configured with tenant_id "me" is recorded under its account when
+// a data source in state has read it, and otherwise as unknown (null):
+// "me" is whichever account a key is of, not a record of where it ran.
+func TestTenantMeIsNotRecordedAsMe(t *testing.T) {
+	scan := completedScan("scan_me", 1, 1, 0, 50)
+	for _, tc := range []struct {
+		name  string
+		state []map[string]any
+		want  string
+	}{
+		{name: "the resource alone", state: []map[string]any{scan}},
+		{name: "read by the scan data source", want: "t_abc", state: []map[string]any{scan,
+			{"address": "data.aether365_scan.latest", "values": map[string]any{"id": "scan_me", "tenant_id": "t_abc"}}}},
+		{name: "listed by the scans data source", want: "t_abc", state: []map[string]any{scan,
+			{"address": "data.aether365_scans.recent", "values": map[string]any{"scans": []any{
+				map[string]any{"id": "scan_other", "tenant_id": "t_other"},
+				map[string]any{"id": "scan_me", "tenant_id": "t_abc"},
+			}}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _, _ := runReport(t, os.Getenv, "-show", writeFile(t, stateJSON(t, tc.state...)))
+			got := r.Scans[0].TenantID
+			if tc.want == "" && got != nil || tc.want != "" && (got == nil || *got != tc.want) {
+				t.Errorf("tenant_id %v, want %q (empty: null)", got, tc.want)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ type report struct {
 	Scans []struct {
 		Address          string         `json:"address"`
 		ID               string         `json:"id"`
+		TenantID         *string        `json:"tenant_id"`
 		Status           string         `json:"status"`
 		Score            *float64       `json:"score"`
 		PassCount        *int           `json:"pass_count"`
@@ -93,6 +94,10 @@ func TestReportAfterFailedGate(t *testing.T) {
 	}
 	if scan.Score == nil || *scan.Score != 60 || scan.Status != "completed" {
 		t.Errorf("score %v, status %q; want 60, completed", scan.Score, scan.Status)
+	}
+	// The configuration says tenant_id "me"; the report names the account.
+	if scan.TenantID == nil || *scan.TenantID != w.tenant {
+		t.Errorf("tenant_id %v; want %s, the key's account", scan.TenantID, w.tenant)
 	}
 	for _, state := range w.state() {
 		if state.Type != "aether365_scan" {
