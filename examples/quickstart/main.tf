@@ -1,4 +1,4 @@
-# Quickstart: the seed's "trigger a scan, wait, gate on the score, report the
+# Quickstart: the REST API Automation page's "trigger a scan, wait, gate on the score, report the
 # critical failures, export to CSV" scripts as one Terraform configuration.
 # `make demo` runs it against aether365-sim; against Aether365 itself, export
 # AETHER365_API_KEY and run `terraform init && terraform apply`.
@@ -34,7 +34,7 @@ variable "scan_run" {
   default     = "1"
 }
 
-# 1. Trigger a compliance scan and wait for its score (the seed's polling loop).
+# 1. Trigger a compliance scan and wait for its score (the automation page's polling loop).
 resource "aether365_scan" "compliance" {
   scan_type = "compliance"
 

@@ -34,6 +34,14 @@ type guideRun struct {
 	wantError *regexp.Regexp
 	// check inspects the last command's output.
 	check func(t *testing.T, r result)
+	// scanTypes, when set, are the scans the guide has the reader start
+	// instead of scans compliance ones, in order.
+	scanTypes []string
+	// newTerraform runs the guide with the Terraform 1.14.1 or later that
+	// AETHER365_TF_NEW names (actions, terraform query), skipping without it.
+	newTerraform bool
+	// after, when set, runs once the commands have, with the workspace.
+	after func(t *testing.T, w *workspace)
 }
 
 func TestGuidesRunAsWritten(t *testing.T) {
@@ -108,6 +116,51 @@ func guideRuns() []guideRun {
 		},
 		{name: "posture-regression", simFlags: "--scan-duration 0s --score-sequence 60,100", scans: 2, args: [][]string{{"plan"}}},
 		{name: "scheduled-scans", simFlags: "--score 88", scans: 1, args: [][]string{{"apply", "-auto-approve"}}},
+		{
+			// Two list blocks that never find the same scan: three scans, three imports.
+			name: "query-scans", simFlags: "--scan-duration 0s", newTerraform: true,
+			scanTypes: []string{"compliance", "compliance", "exposure"},
+			args: [][]string{
+				{"init"}, {"query"}, {"query", "-generate-config-out=scans.tf"},
+				{"plan"}, {"apply", "-auto-approve"}, {"plan", "-detailed-exitcode"},
+			},
+			after: checkQueryScansImportedOnce,
+		},
+	}
+}
+
+// checkQueryScansImportedOnce checks the query-scans walk: one generated
+// resource per scan (overlapping list blocks would generate some twice),
+// nothing left to change, and the guide's import by identity, by hand.
+func checkQueryScansImportedOnce(t *testing.T, w *workspace) {
+	generated := w.read("scans.tf")
+	// The guide's simulator is a process of its own: ask it through the API.
+	scans, err := w.client().ListScans(context.Background(), "me", aether365.ListScansOptions{})
+	if err != nil {
+		t.Fatalf("listing the scans: %v", err)
+	}
+	var ids []string
+	for _, scan := range scans {
+		ids = append(ids, scan.ID)
+	}
+	if n := strings.Count(generated, `resource "aether365_scan"`); n != len(ids) {
+		t.Errorf("scans.tf has %d resources for %d scans; list blocks that overlap generate a scan twice:\n%s", n, len(ids), generated)
+	}
+	for _, id := range ids {
+		if n := strings.Count(generated, `"`+id+`"`); n != 1 {
+			t.Errorf("scan %s is in scans.tf %d times, want once", id, n)
+		}
+	}
+	byHand := subWorkspace(t, w, "query-scans/import-by-identity")
+	compliance, err := w.client().ListScans(context.Background(), "me", aether365.ListScansOptions{ScanType: "compliance", MaxItems: 1})
+	// The by-hand import adopts the newest compliance scan again, so this
+	// runs in a directory of its own, with no state.
+	if err != nil || len(compliance) == 0 {
+		t.Fatalf("listing the compliance scans: %v", err)
+	}
+	plan := byHand.mustRun(nil, "plan", "-input=false", "-no-color", "-var", "scan_id="+compliance[0].ID)
+	if !strings.Contains(plan.stdout, "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("the import by identity should plan one import:\n%s", plan.stdout)
 	}
 }
 
@@ -119,7 +172,9 @@ func checkEveryGuideWalked(t *testing.T, guides []guideRun) {
 		// Walked by install_test.go, both routes it documents.
 		"install": true,
 		// Guides of other parts of the project, with tests of their own.
-		"simulator": true, "run-scan-action": true, "query-scans": true,
+		"simulator": true, "run-scan-action": true,
+		// Walked by terraform_test_guide_test.go: terraform test, no simulator.
+		"terraform-test": true,
 	}
 	for _, g := range guides {
 		walked[g.name] = true
@@ -142,19 +197,39 @@ func walkGuide(t *testing.T, simBin string, g guideRun) {
 	if !strings.Contains(guide, "aether365-sim "+g.simFlags) {
 		t.Fatalf("the %s guide does not say to start `aether365-sim %s`", g.name, g.simFlags)
 	}
+	var terraform string
+	if g.newTerraform {
+		terraform = binaryFromEnv(t, envNewTerraform, "Terraform 1.14.1 or later for the "+g.name+" guide")
+	}
 	url := startSimulatorProcess(t, simBin, g.simFlags)
 	apiKey := g.apiKey
 	if apiKey == "" {
 		apiKey = simulator.DemoAPIKey
 	}
 	w := newExampleWorkspace(t, g.name)
+	// Queries live beside the configuration, in *.tfquery.hcl files.
+	queries, _ := filepath.Glob(filepath.Join(repoRoot(t), "examples", "guides", g.name, "*.tfquery.hcl"))
+	for _, q := range queries {
+		content, err := os.ReadFile(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.write(filepath.Base(q), string(content))
+	}
+	if terraform != "" {
+		w.Terraform = terraform
+	}
 	// The guide's simulator, not the workspace's in-process one.
 	w.Env = append(w.Env, "AETHER365_BASE_URL="+url, "AETHER365_API_KEY="+apiKey)
 	w.url, w.apiKey = url, apiKey
 	client := w.client()
+	scanTypes := g.scanTypes
 	for range g.scans {
+		scanTypes = append(scanTypes, "compliance")
+	}
+	for _, scanType := range scanTypes {
 		// One scan at a time: each ends before the next starts.
-		scan := startScan(t, client, "compliance")
+		scan := startScan(t, client, scanType)
 		if _, err := client.WaitForScan(context.Background(), scan.ID, aether365.WaitOptions{}); err != nil {
 			t.Fatalf("waiting for scan %s: %v", scan.ID, err)
 		}
@@ -178,6 +253,9 @@ func walkGuide(t *testing.T, simBin string, g guideRun) {
 	}
 	if g.check != nil {
 		g.check(t, last)
+	}
+	if g.after != nil {
+		g.after(t, w)
 	}
 }
 

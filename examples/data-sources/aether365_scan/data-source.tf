@@ -1,4 +1,4 @@
-# The newest completed compliance scan of the provider's tenant: the seed's
+# The newest completed compliance scan of the provider's tenant: the REST API Automation page's
 # GET /tenants/me/scans?status=completed&limit=1, read at plan time.
 data "aether365_scan" "latest" {
   scan_type = "compliance"

@@ -16,13 +16,13 @@ variable "min_score" {
   default     = 75
 }
 
-# The seed's three workflow steps (trigger, poll 30 x 30 s, compare with 75)
+# The automation page's three workflow steps (trigger, poll 30 x 30 s, compare with 75)
 # as one action: terraform apply -invoke=action.aether365_run_scan.weekly
 action "aether365_run_scan" "weekly" {
   config {
     scan_type = "compliance"
     min_score = var.min_score
-    # The seed's job gave up after 30 polls 30 seconds apart (15 minutes);
+    # The automation page's job gave up after 30 polls 30 seconds apart (15 minutes);
     # Aether365 fails a scan only after 30 minutes, so wait longer.
     timeout = "45m"
   }

@@ -26,13 +26,15 @@ resource "terraform_data" "deployment" {
   depends_on = [aether365_scan.compliance]
 }
 
-# Start an exposure scan of another connected Microsoft 365 tenant without
-# waiting for it: apply returns once Aether365 accepts the scan, and a later
-# refresh records its score. connection_id is sent as the connectionId query
-# parameter, an assumption (the API reference does not show how a scan
-# names a connection).
-resource "aether365_scan" "fabrikam_exposure" {
-  connection_id       = "conn_fabrikam"
+# Start an exposure scan of a connected Microsoft 365 tenant without waiting
+# for it: apply returns once Aether365 accepts the scan, and a later refresh
+# records its score. connection_id names one of the account's connections
+# (here the active one, as listed by the aether365_connections data source);
+# without it, the scan runs on the active connection.
+data "aether365_connections" "all" {}
+
+resource "aether365_scan" "exposure" {
+  connection_id       = data.aether365_connections.all.active_connection_id
   scan_type           = "exposure"
   wait_for_completion = false
 }

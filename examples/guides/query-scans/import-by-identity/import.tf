@@ -3,7 +3,7 @@
 import {
   to = aether365_scan.last_audit
   identity = {
-    id        = "scan_abc123"
+    id        = var.scan_id
     tenant_id = "me"
   }
 }
