@@ -102,7 +102,7 @@ var (
 	htmlAnchor       = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
 	headingLinkText  = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
 	slugDroppedRunes = func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || r == '-' || r == '_')
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && r != '-' && r != '_'
 	}
 )
 
