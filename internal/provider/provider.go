@@ -60,6 +60,7 @@ var (
 	_ datasource.DataSourceWithConfigure = (*scanResultsDataSource)(nil)
 	_ action.ActionWithConfigure         = (*runScanAction)(nil)
 	_ action.ActionWithValidateConfig    = (*runScanAction)(nil)
+	_ action.ActionWithModifyPlan        = (*runScanAction)(nil)
 	_ list.ListResourceWithConfigure     = (*scanListResource)(nil)
 )
 

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -135,14 +136,68 @@ func (a *runScanAction) ValidateConfig(ctx context.Context, req action.ValidateC
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !config.MinScore.IsNull() && !config.WaitForCompletion.IsUnknown() && !config.waits() {
-		resp.Diagnostics.AddAttributeError(path.Root("min_score"), "min_score Needs wait_for_completion",
+	config.checkCombination(&resp.Diagnostics)
+}
+
+// checkCombination is ValidateConfig's check of attributes together.
+func (m runScanActionModel) checkCombination(diags *diag.Diagnostics) {
+	if !m.MinScore.IsNull() && !m.MinScore.IsUnknown() && !m.WaitForCompletion.IsUnknown() && !m.waits() {
+		diags.AddAttributeError(path.Root("min_score"), "min_score Needs wait_for_completion",
 			"min_score can only be checked on a finished scan, but wait_for_completion = false ends the action as "+
 				"soon as Aether365 accepts the scan. Remove min_score, or set wait_for_completion = true.")
 	}
 }
 
+// ModifyPlan checks the configuration again once its values are known.
+// Terraform validates an action's configuration before variables have
+// values, and the validators skip what is unknown, so min_score =
+// var.min with var.min = 101 used to pass and start a scan that could
+// only fail; it is now an error at plan.
+func (a *runScanAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	resp.Diagnostics.Append(a.checkKnownConfig(ctx, req.Config)...)
+}
+
+// checkKnownConfig runs the schema's attribute validators and
+// checkCombination on config's known values.
+func (a *runScanAction) checkKnownConfig(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var s action.SchemaResponse
+	a.Schema(ctx, action.SchemaRequest{}, &s)
+	for name, attribute := range s.Schema.Attributes {
+		at := path.Root(name)
+		switch attribute := attribute.(type) {
+		case schema.StringAttribute:
+			var value types.String
+			diags.Append(config.GetAttribute(ctx, at, &value)...)
+			for _, v := range attribute.Validators {
+				out := &validator.StringResponse{}
+				v.ValidateString(ctx, validator.StringRequest{Path: at, ConfigValue: value, Config: config}, out)
+				diags.Append(out.Diagnostics...)
+			}
+		case schema.Float64Attribute:
+			var value types.Float64
+			diags.Append(config.GetAttribute(ctx, at, &value)...)
+			for _, v := range attribute.Validators {
+				out := &validator.Float64Response{}
+				v.ValidateFloat64(ctx, validator.Float64Request{Path: at, ConfigValue: value, Config: config}, out)
+				diags.Append(out.Diagnostics...)
+			}
+		}
+	}
+	var model runScanActionModel
+	diags.Append(config.Get(ctx, &model)...)
+	if !diags.HasError() {
+		model.checkCombination(&diags)
+	}
+	return diags
+}
+
 func (a *runScanAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	// Checked again here: a scan started on a configuration that cannot pass
+	// costs quota and minutes, whatever skipped the plan's check.
+	if resp.Diagnostics.Append(a.checkKnownConfig(ctx, req.Config)...); resp.Diagnostics.HasError() {
+		return
+	}
 	config, ok := configuredModel[runScanActionModel](ctx, a.data, req.Config, &resp.Diagnostics)
 	if !ok {
 		return

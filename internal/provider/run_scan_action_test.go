@@ -390,7 +390,7 @@ func TestAccRunScanAction_invalidConfig(t *testing.T) {
       wait_for_completion = false
       min_score = 80`, `min_score Needs wait_for_completion`},
 		"min_score above 100": {`scan_type = "compliance"
-      min_score = 101`, `min_score value must be between 0\.000000 and 100\.000000`},
+      min_score = 101`, `min_score must be between 0 and 100, not 101\.`},
 		"bad timeout":  {`scan_type = "compliance"` + "\n" + `timeout = "30"`, `"30" is not a duration`},
 		"zero timeout": {`scan_type = "compliance"` + "\n" + `timeout = "0s"`, `must be a positive duration`},
 	} {
@@ -484,4 +484,58 @@ func runScanActionConfig(t *testing.T, a *runScanAction, set map[string]tftypes.
 		t.Fatal(err)
 	}
 	return tfsdk.Config{Schema: resp.Schema, Raw: raw}
+}
+
+// Values Terraform did not check at validate (they came from variables)
+// are checked before a scan starts: before, min_score = 101 started a scan
+// that could only fail, and a scan_type typo reached the API.
+func TestRunScanAction_valuesCheckedBeforeAScanStarts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		config map[string]tftypes.Value
+		want   string
+	}{
+		"min_score above 100": {map[string]tftypes.Value{
+			"scan_type": tftypes.NewValue(tftypes.String, "compliance"),
+			"min_score": tftypes.NewValue(tftypes.Number, 101),
+		}, `Value Out of Range: min_score must be between 0 and 100, not 101.`},
+		"scan_type typo": {map[string]tftypes.Value{
+			"scan_type": tftypes.NewValue(tftypes.String, "complaince"),
+		}, `Did you mean "compliance"?`},
+		"min_score without wait": {map[string]tftypes.Value{
+			"scan_type":           tftypes.NewValue(tftypes.String, "compliance"),
+			"min_score":           tftypes.NewValue(tftypes.Number, 80),
+			"wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+		}, `min_score Needs wait_for_completion`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sim, clk := newFakeClockSimulator(t, time.Minute, 90)
+			result := invokeRunScan(t, sim, clk, tc.config)
+			if errs := result.errors(); len(errs) != 1 || !strings.Contains(errs[0], tc.want) {
+				t.Errorf("errors %q, want one with %q", errs, tc.want)
+			}
+			if n := sim.ScanCount(testTenant); n != 0 {
+				t.Errorf("%d scans started by a configuration that cannot pass", n)
+			}
+		})
+	}
+}
+
+// The same through Terraform, with the values in variables: the plan fails
+// and no scan starts.
+func TestAccRunScanAction_variableValuesCheckedAtPlan(t *testing.T) {
+	sim := newTestSimulator(t, simulator.Config{})
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: skipBelowActions,
+		Steps: []resource.TestStep{{
+			Config: `variable "min" {
+  default = 101
+}
+` + runScanActionConfigHCL(sim, "gate", `scan_type = "compliance"
+      min_score = var.min`),
+			ExpectError: regexp.MustCompile(`min_score must be between 0 and 100, not 101\.`),
+		}},
+	})
+	if n := sim.ScanCount(testTenant); n != 0 {
+		t.Errorf("%d scans started by a configuration that cannot pass", n)
+	}
 }
