@@ -49,7 +49,7 @@ var errNoConfiguration = errors.New("no .tf file")
 // .tf.json, nor child modules: see gateFor), naming each file relative to
 // the repository that holds dir, or to dir outside a repository.
 func readConfiguration(dir string) (*configuration, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	files, err := regularFiles(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +78,27 @@ func readConfiguration(dir string) (*configuration, error) {
 		c.addFile(body, relativeName(root, path))
 	}
 	return c, nil
+}
+
+// regularFiles are the regular files (or links to one) that match pattern.
+// Anything else is skipped before it is opened: Terraform skips a directory
+// named x.tf, and opening a FIFO would block until something writes to it.
+func regularFiles(pattern string) ([]string, error) {
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, path := range matches {
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		if info.Mode().IsRegular() {
+			files = append(files, path)
+		}
+	}
+	return files, nil
 }
 
 func (c *configuration) addFile(body *hclsyntax.Body, name string) {
@@ -186,28 +207,44 @@ var notResources = map[string]bool{
 //  2. the first condition that reads anything else of the scan;
 //  3. the block that declares the scan;
 //  4. for a scan in a child module, the module block that calls it.
-func (c *configuration) gateFor(address string) (gateLocation, error) {
+//
+// others are more instances that hold the same scan (a data source that
+// reads the scan the resource at address runs): a condition on any of them
+// gates the scan, and the block of the first that has one places it.
+func (c *configuration) gateFor(address string, others ...string) (gateLocation, error) {
 	if c == nil {
 		return gateLocation{}, fmt.Errorf("%s has failed checks, but there is no configuration to place them in: "+
 			"give -config, the directory of its .tf files", address)
 	}
-	object := withoutInstanceKey(address)
-	if strings.HasPrefix(address, "module.") {
-		object = withoutInstanceKey("module." + strings.SplitN(address, ".", 3)[1])
-	} else {
-		for _, wantScore := range []bool{true, false} {
-			for _, cond := range c.conditions {
+	var objects []string
+	for _, a := range append([]string{address}, others...) {
+		if strings.HasPrefix(a, "module.") {
+			objects = append(objects, withoutInstanceKey("module."+strings.SplitN(a, ".", 3)[1]))
+		} else {
+			objects = append(objects, withoutInstanceKey(a))
+		}
+	}
+	for _, wantScore := range []bool{true, false} {
+		for _, cond := range c.conditions {
+			for _, object := range objects {
+				// A condition in the root module cannot read a child module's
+				// resources: a module's object is placed at its call.
+				if strings.HasPrefix(object, "module.") {
+					continue
+				}
 				if readsScore, ok := cond.refs[object]; ok && (readsScore || !wantScore) {
 					return cond.location, nil
 				}
 			}
 		}
 	}
-	if location, ok := c.blocks[object]; ok {
-		return location, nil
+	for _, object := range objects {
+		if location, ok := c.blocks[object]; ok {
+			return location, nil
+		}
 	}
 	return gateLocation{}, fmt.Errorf("no block of the configuration declares %s (%s), so its failed checks "+
-		"would have no location, which GitHub code scanning rejects", object, address)
+		"would have no location, which GitHub code scanning rejects", objects[0], address)
 }
 
 // withoutInstanceKey turns aether365_scan.tenant["contoso"] into

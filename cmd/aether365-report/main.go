@@ -16,12 +16,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
-// Exit codes: 2 for a bad command line (as the flag package does), 3 when
-// -fail-on-gate is given and the gate did not pass.
+// Exit codes: 1 when the report is incomplete (an input could not be read,
+// a -from-api read failed, an output could not be written), 2 for a bad
+// command line (as the flag package does), 3 when -fail-on-gate is given
+// and the gate did not pass. 1 wins over 3: a pipeline must not take an
+// incomplete report for a verdict.
 const (
 	exitOK         = 0
 	exitFailure    = 1
@@ -57,6 +63,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			"  terraform show -json tfplan > show.json          # or a saved plan\n"+
 			"  aether365-report -show show.json -log apply.log -markdown \"$GITHUB_STEP_SUMMARY\"\n\nFlags:\n")
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nExit status:\n"+
+			"  0  the report is written (and with -fail-on-gate, the gate passed)\n"+
+			"  1  the report is incomplete: an input is missing, empty or not what it should be, a -from-api read failed\n"+
+			"     (then no SARIF is written: code scanning would close the scan's alerts), or an output could not be\n"+
+			"     written (the others still are); this wins over 3\n"+
+			"  2  a bad command line\n"+
+			"  3  with -fail-on-gate, the gate did not pass\n")
 	}
 	fs.StringVar(&o.show, "show", "", "read `FILE`, the output of `terraform show -json` (state) or `terraform show -json PLANFILE`")
 	fs.StringVar(&o.log, "log", "", "read `FILE`, the output of `terraform plan -json` or `terraform apply -json`, for its errors and warnings")
@@ -66,22 +79,22 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`: a test case per Terraform check and per Aether365 check")
 	fs.StringVar(&o.configDir, "config", ".", "with -sarif, read the Terraform configuration's .tf files from `DIR`")
 	fs.IntVar(&o.top, "top", 10, "list at most `N` failures per scan, most severe first")
-	fs.BoolVar(&o.fromAPI, "from-api", false, "read each scan's results from the Aether365 API (AETHER365_API_KEY, AETHER365_BASE_URL) when the state holds none, and the account of a scan recorded under tenant \"me\"")
+	fs.BoolVar(&o.fromAPI, "from-api", false, "read each scan's results from the Aether365 API (AETHER365_API_KEY, AETHER365_BASE_URL, AETHER365_MAX_RETRIES) when the state holds none, and the account of a scan recorded under tenant \"me\"; a failed read is an error (exit 1, no SARIF)")
 	fs.BoolVar(&o.allowInsecureAPI, "allow-insecure-http", false, "with -from-api, allow http:// to a host that is not loopback")
 	fs.BoolVar(&o.failOnGate, "fail-on-gate", false, "exit 3 when the gate did not pass (a failed or errored check, a failed check block, an error in the log)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "aether365-report: unexpected argument %q\n", fs.Arg(0))
+		logf(stderr, "unexpected argument %q", fs.Arg(0))
 		return o, errors.New("unexpected argument")
 	}
 	if o.show == "" && o.log == "" {
-		fmt.Fprintf(stderr, "aether365-report: %v\n", errNoInput)
+		logf(stderr, "%v", errNoInput)
 		return o, errNoInput
 	}
 	if o.top < 0 {
-		fmt.Fprintf(stderr, "aether365-report: -top must not be negative, got %d\n", o.top)
+		logf(stderr, "-top must not be negative, got %d", o.top)
 		return o, errors.New("bad -top")
 	}
 	return o, nil
@@ -98,68 +111,126 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var show, log []byte
 	if opts.show != "" {
 		if show, err = os.ReadFile(opts.show); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: %v\n", err)
+			logf(stderr, "-show: %v", err)
 			return exitFailure
 		}
 	}
 	if opts.log != "" {
 		if log, err = os.ReadFile(opts.log); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: %v\n", err)
+			logf(stderr, "-log: %v", err)
 			return exitFailure
 		}
 	}
 	report, err := buildReport(show, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "aether365-report: %s: %v\n", opts.show, err)
+		logf(stderr, "%v", err)
 		return exitFailure
 	}
+	incomplete := false
 	if opts.fromAPI {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		if err := addFromAPI(ctx, report, apiSettings{
-			baseURL: getenv("AETHER365_BASE_URL"), apiKey: getenv("AETHER365_API_KEY"), allowInsecureHTTP: opts.allowInsecureAPI,
-		}); err != nil {
-			// The report is still worth writing: the scores come from state.
-			fmt.Fprintf(stderr, "aether365-report: reading from the API: %v\n", err)
+		apiErrs := addFromAPI(ctx, report, apiSettings{
+			baseURL: getenv("AETHER365_BASE_URL"), apiKey: getenv("AETHER365_API_KEY"), maxRetries: getenv("AETHER365_MAX_RETRIES"),
+			allowInsecureHTTP: opts.allowInsecureAPI,
+		})
+		// The report is still worth writing (the scores come from state), but
+		// it lacks what -from-api was to add: its errors say so, and no
+		// output may pass for complete.
+		for _, err := range apiErrs {
+			logf(stderr, "-from-api: %v", err)
+			report.Errors = append(report.Errors, Diagnostic{Summary: apiErrorSummary, Detail: err.Error()})
 		}
+		incomplete = len(apiErrs) > 0
 	}
 	for i := range report.Scans {
 		summarizeFailures(&report.Scans[i], opts.top)
 	}
 
-	if opts.jsonOut != "" {
-		if err := writeTo(opts.jsonOut, stdout, false, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(report)
-		}); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: writing the JSON report: %v\n", err)
-			return exitFailure
+	// Each output is written whatever became of the others.
+	failed := incomplete
+	output := func(what string, write func() error) {
+		if err := write(); err != nil {
+			logf(stderr, "writing %s: %v", what, err)
+			failed = true
 		}
+	}
+	if opts.jsonOut != "" {
+		output("the JSON report", func() error {
+			return writeTo(opts.jsonOut, stdout, false, func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(report)
+			})
+		})
 	}
 	if opts.mdOut != "" {
-		if err := writeTo(opts.mdOut, stdout, true, func(w io.Writer) error { return writeMarkdown(w, report) }); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: writing the Markdown report: %v\n", err)
-			return exitFailure
-		}
+		output("the Markdown report", func() error {
+			return writeTo(opts.mdOut, stdout, true, func(w io.Writer) error { return writeMarkdown(w, report) })
+		})
 	}
 	if opts.sarifOut != "" {
-		if err := writeSARIF(opts, report, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: writing SARIF: %v\n", err)
-			return exitFailure
+		if incomplete {
+			// A log without a scan's failures closes every open alert of it.
+			logf(stderr, "not writing SARIF to %s: -from-api could not read every scan's failures, and code scanning "+
+				"would take their absence for fixed alerts", opts.sarifOut)
+		} else {
+			output("SARIF", func() error { return writeSARIF(opts, report, stdout, stderr) })
 		}
 	}
 	if opts.junit != "" {
-		if err := writeTo(opts.junit, stdout, false, func(w io.Writer) error { return writeJUnit(w, report) }); err != nil {
-			fmt.Fprintf(stderr, "aether365-report: writing JUnit XML: %v\n", err)
-			return exitFailure
-		}
+		output("JUnit XML", func() error {
+			return writeTo(opts.junit, stdout, false, func(w io.Writer) error { return writeJUnit(w, report) })
+		})
 	}
-	if opts.failOnGate && report.Gate != gatePassed {
-		fmt.Fprintf(stderr, "aether365-report: the gate %s\n", map[string]string{gateFailed: "failed", gateUnknown: "has no check results"}[report.Gate])
+	gateFailedToPass := opts.failOnGate && report.Gate != gatePassed
+	if gateFailedToPass {
+		logf(stderr, "the gate %s", map[string]string{gateFailed: "failed", gateUnknown: "has no check results"}[report.Gate])
+	}
+	switch {
+	case failed:
+		logf(stderr, "the report is incomplete: see the errors above")
+		return exitFailure
+	case gateFailedToPass:
 		return exitGateFailed
 	}
 	return exitOK
+}
+
+// logf prints one line on stderr, named after the command. What it
+// interpolates (scan IDs, addresses, the API's messages) cannot break the
+// line, so nothing from the input starts one: a line starting with "::" is
+// a GitHub Actions workflow command.
+func logf(stderr io.Writer, format string, args ...any) {
+	fmt.Fprintf(stderr, "aether365-report: %s\n", oneLine(fmt.Sprintf(format, args...)))
+}
+
+// oneLine escapes what would end a line or act on a terminal: control
+// characters, Unicode line and paragraph separators, and the bidirectional
+// overrides that reorder what a reader sees.
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) || isBidiControl(r) || r == utf8.RuneError:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isBidiControl reports the invisible characters that change the order in
+// which text is shown (Trojan Source).
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' || r == '\u061C'
 }
 
 // writeSARIF writes the SARIF log, and on stderr what it leaves out.
@@ -174,7 +245,7 @@ func writeSARIF(opts options, report *Report, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, note := range out.Notes {
-		fmt.Fprintf(stderr, "aether365-report: SARIF: %s\n", note)
+		logf(stderr, "SARIF: %s", note)
 	}
 	return writeTo(opts.sarifOut, stdout, false, func(w io.Writer) error {
 		_, err := w.Write(out.JSON)

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // writeMarkdown renders the report for a GitHub Actions job summary (or any
 // Markdown viewer): the gate, one table row per scan, the top failures, the
-// checks that did not pass and the run's errors.
+// checks that did not pass and the run's errors. Every value it
+// interpolates goes through text or code: titles, remediation steps and
+// messages are the API's, and carry the names of a tenant's objects.
 func writeMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
 	icon := map[string]string{gatePassed: "✅", gateFailed: "❌", gateUnknown: "❔"}[r.Gate]
@@ -22,9 +25,14 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		for _, s := range r.Scans {
 			tenant := "–"
 			if s.TenantID != nil {
-				tenant = "`" + cell(*s.TenantID) + "`"
+				tenant = "`" + codeCell(*s.TenantID) + "`"
 			}
-			fmt.Fprintf(&b, "| `%s` (`%s`) | %s | %s | %s | %s |", cell(s.ID), cell(s.Address), tenant, cell(s.Status), scoreText(s.Score), countText(s.FailCount))
+			addresses := make([]string, 0, 1+len(s.OtherAddresses))
+			for _, address := range append([]string{s.Address}, s.OtherAddresses...) {
+				addresses = append(addresses, "`"+codeCell(address)+"`")
+			}
+			fmt.Fprintf(&b, "| `%s` (%s) | %s | %s | %s | %s |", codeCell(s.ID), strings.Join(addresses, ", "), tenant, text(s.Status),
+				scoreText(s.Score), countText(s.FailCount))
 			for _, severity := range severityOrder {
 				if n, ok := s.FailedBySeverity[severity]; ok {
 					fmt.Fprintf(&b, " %d |", n)
@@ -32,17 +40,17 @@ func writeMarkdown(w io.Writer, r *Report) error {
 					b.WriteString(" – |")
 				}
 			}
-			fmt.Fprintf(&b, " %s |\n", cell(s.CompletedAt))
+			fmt.Fprintf(&b, " %s |\n", text(s.CompletedAt))
 		}
 		b.WriteString("\n")
 		for _, s := range r.Scans {
 			if len(s.TopFailures) == 0 {
 				continue
 			}
-			fmt.Fprintf(&b, "### Top failures of scan `%s`\n\n", cell(s.ID))
+			fmt.Fprintf(&b, "### Top failures of scan `%s`\n\n", code(s.ID))
 			b.WriteString("| Severity | Check | Title | Remediation |\n|----------|-------|-------|-------------|\n")
 			for _, f := range s.TopFailures {
-				fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", cell(f.Severity), cell(f.TestID), cell(f.Title), cell(f.RemediationSteps))
+				fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", text(f.Severity), codeCell(f.TestID), text(f.Title), text(f.RemediationSteps))
 			}
 			b.WriteString("\n")
 		}
@@ -57,9 +65,9 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	if len(r.Checks) > 0 {
 		fmt.Fprintf(&b, "### Checks: %d of %d passed\n\n", len(r.Checks)-len(notPassing), len(r.Checks))
 		for _, c := range notPassing {
-			fmt.Fprintf(&b, "- **%s** `%s`", c.Status, cell(c.Address))
+			fmt.Fprintf(&b, "- **%s** `%s`", text(c.Status), code(c.Address))
 			if len(c.Problems) > 0 {
-				fmt.Fprintf(&b, ": %s", cell(strings.Join(c.Problems, "; ")))
+				fmt.Fprintf(&b, ": %s", text(strings.Join(c.Problems, "; ")))
 			}
 			b.WriteString("\n")
 		}
@@ -79,12 +87,12 @@ func writeDiagnostics(b *strings.Builder, title string, diagnostics []Diagnostic
 	}
 	fmt.Fprintf(b, "### %s\n\n", title)
 	for _, d := range diagnostics {
-		fmt.Fprintf(b, "- **%s**", cell(d.Summary))
+		fmt.Fprintf(b, "- **%s**", text(d.Summary))
 		if d.Address != "" {
-			fmt.Fprintf(b, " (`%s`)", cell(d.Address))
+			fmt.Fprintf(b, " (`%s`)", code(d.Address))
 		}
 		if d.Detail != "" {
-			fmt.Fprintf(b, ": %s", cell(d.Detail))
+			fmt.Fprintf(b, ": %s", text(d.Detail))
 		}
 		b.WriteString("\n")
 	}
@@ -98,12 +106,76 @@ func scoreText(score *float64) string {
 	return fmt.Sprintf("%g%%", *score)
 }
 
-// cell keeps a value on one table row: no line breaks, no column breaks,
-// no backticks ending a code span early.
-func cell(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return strings.ReplaceAll(s, "`", "'")
+// text makes s inert text on one line of Markdown (GitHub's flavour), in a
+// table cell or a list item: line breaks become spaces (no new row, heading
+// or list), control and bidirectional characters U+FFFD, HTML's < > &
+// entities (no tag, comment or entity of its own), and the characters that
+// open links, images, emphasis, strikethrough, code spans and cells are
+// escaped with a backslash. An underscore inside a word stays: it opens no
+// emphasis there.
+func text(s string) string {
+	runes := []rune(strings.Join(strings.Fields(visible(s)), " "))
+	var b strings.Builder
+	for i, r := range runes {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\\', '`', '*', '[', ']', '~', '|':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '_':
+			if i == 0 || i == len(runes)-1 || !isWordRune(runes[i-1]) || !isWordRune(runes[i+1]) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// textLines is text line by line, for a value whose lines matter (numbered
+// remediation steps), each line its own paragraph line.
+func textLines(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		lines[i] = text(line)
+	}
+	return strings.Join(lines, "  \n")
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// code is s for the inside of a code span, which Markdown shows as it is:
+// on one line, with no backtick to end the span early, no control
+// characters.
+func code(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(visible(s)), " "), "`", "'")
+}
+
+// codeCell is code for a code span in a table cell, where a | would end
+// the cell even inside the span.
+func codeCell(s string) string {
+	return strings.ReplaceAll(code(s), "|", "\\|")
+}
+
+// visible replaces control characters other than whitespace, and the
+// invisible characters that reorder text, with U+FFFD.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return r
+		}
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
 }
 
 // countText is a count, or a dash when it is unknown.

@@ -24,16 +24,25 @@ type Report struct {
 	Gate   string        `json:"gate"`
 	Scans  []ScanReport  `json:"scans"`
 	Checks []CheckReport `json:"checks"`
-	Errors []Diagnostic  `json:"errors"`
+	// Errors are the run's errors, and the report's own when -from-api
+	// could not read what it was to add (summary apiErrorSummary). Those
+	// make the command exit 1 but leave Gate as Terraform recorded it.
+	Errors []Diagnostic `json:"errors"`
 	// Warnings are the run's warnings, among them every failed check block
 	// assertion of `terraform plan -json`.
 	Warnings []Diagnostic `json:"warnings"`
 }
 
-// ScanReport is one aether365_scan resource or data source instance.
+// ScanReport is one Aether365 scan: an aether365_scan resource or data
+// source instance, or several that hold the same scan ID (a resource that
+// runs the scan and a data source that reads it for a condition), once.
 type ScanReport struct {
+	// Address is the instance the report takes the scan's values from: the
+	// first resource that holds the scan, else the first data source.
 	Address string `json:"address"`
-	ID      string `json:"id"`
+	// OtherAddresses are the other instances that hold the same scan.
+	OtherAddresses []string `json:"other_addresses,omitempty"`
+	ID             string   `json:"id"`
 	// TenantID is the account (t_...) the scan belongs to, null when the
 	// configuration said "me" and neither the state nor the API (-from-api)
 	// told which account that is: "me" means whichever account the key is
@@ -51,8 +60,12 @@ type ScanReport struct {
 	FailedBySeverity map[string]int `json:"failed_by_severity"`
 	TopFailures      []Failure      `json:"top_failures"`
 	// TopFailuresSource says where TopFailures came from: "state" (an
-	// aether365_scan_results read of this scan), "api", or why there are none.
+	// aether365_scan_results read of this scan), "api", or why there are
+	// none, starting "none: ".
 	TopFailuresSource string `json:"top_failures_source"`
+
+	// managed is whether Address is a resource's rather than a data source's.
+	managed bool
 
 	// results are every check result the report read, from the same source
 	// as TopFailures: what SARIF and JUnit list in full, and what the
@@ -108,8 +121,16 @@ func summarizeFailures(scan *ScanReport, top int) {
 	scan.TopFailures = sortFailures(scan.TopFailures, top)
 }
 
+// Where a scan's failures came from (TopFailuresSource).
+const (
+	sourceState = "state"
+	sourceAPI   = "api"
+	// sourceNotInState is why a scan has none when nothing else was tried.
+	sourceNotInState = "none: no aether365_scan_results of this scan in state"
+)
+
 func (s *ScanReport) failuresKnown() bool {
-	return s.TopFailuresSource == "state" || s.TopFailuresSource == "api"
+	return s.TopFailuresSource == sourceState || s.TopFailuresSource == sourceAPI
 }
 
 // CheckReport is one checkable object (a resource with conditions, a check
@@ -156,9 +177,16 @@ type terraformJSON struct {
 }
 
 func decodeShow(raw []byte) (terraformJSON, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return terraformJSON{}, errors.New("the file is empty, not the output of `terraform show -json` " +
+			"(did the command that wrote it, such as `terraform show -json > show.json`, fail?)")
+	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return terraformJSON{}, fmt.Errorf("not the JSON of `terraform show -json`: %w", err)
+	}
+	if _, ok := probe["format_version"]; !ok {
+		return terraformJSON{}, errors.New("not the JSON of `terraform show -json`: it has no format_version")
 	}
 	_, hasPlanned := probe["planned_values"]
 	_, hasChanges := probe["resource_changes"]
@@ -228,19 +256,20 @@ func (t terraformJSON) checks() []tfjson.CheckResultStatic {
 	return nil
 }
 
-// buildReport assembles the report from `terraform show -json` output (may
-// be nil) and a `terraform plan|apply -json` log (may be nil).
+// buildReport assembles the report from `terraform show -json` output and
+// a `terraform plan|apply -json` log; nil is an input not given, and an
+// empty one is an error.
 func buildReport(show, log []byte) (*Report, error) {
 	report := &Report{Scans: []ScanReport{}, Checks: []CheckReport{}, Errors: []Diagnostic{}, Warnings: []Diagnostic{}}
-	if show != nil && len(bytes.TrimSpace(show)) > 0 {
+	if show != nil {
 		decoded, err := decodeShow(show)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("-show: %w", err)
 		}
 		resources := decoded.resources()
 		for _, r := range resources {
 			if r.Type == "aether365_scan" {
-				report.Scans = append(report.Scans, scanReport(r, resources))
+				report.Scans = addScan(report.Scans, scanReport(r, resources))
 			}
 		}
 		for i := range report.Scans {
@@ -255,7 +284,7 @@ func buildReport(show, log []byte) (*Report, error) {
 	if log != nil {
 		errs, warnings, err := decodeLog(bytes.NewReader(log))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("-log: %w", err)
 		}
 		report.Errors = append(report.Errors, errs...)
 		report.Warnings = append(report.Warnings, warnings...)
@@ -309,10 +338,35 @@ func checkReports(c tfjson.CheckResultStatic) []CheckReport {
 	return out
 }
 
+// addScan adds scan to scans, or, when an instance already there holds the
+// same scan ID, adds scan's address to it: a resource's values replace a
+// data source's, since the resource is the scan that configuration runs
+// and gates.
+func addScan(scans []ScanReport, scan ScanReport) []ScanReport {
+	if scan.ID == "" {
+		return append(scans, scan)
+	}
+	for i := range scans {
+		held := &scans[i]
+		if held.ID != scan.ID {
+			continue
+		}
+		if scan.managed && !held.managed {
+			scan.OtherAddresses = append([]string{held.Address}, held.OtherAddresses...)
+			*held = scan
+		} else {
+			held.OtherAddresses = append(held.OtherAddresses, scan.Address)
+		}
+		return scans
+	}
+	return append(scans, scan)
+}
+
 func scanReport(r *tfjson.StateResource, all []*tfjson.StateResource) ScanReport {
 	v := r.AttributeValues
 	scan := ScanReport{
 		Address:          r.Address,
+		managed:          r.Mode == tfjson.ManagedResourceMode,
 		ID:               stringAttr(v, "id"),
 		TenantID:         knownTenant(stringAttr(v, "tenant_id")),
 		ScanType:         stringAttr(v, "scan_type"),
@@ -395,9 +449,9 @@ func resultsFromState(scanID string, all []*tfjson.StateResource) ([]checkResult
 		}
 	}
 	if !found {
-		return out, "none: no aether365_scan_results of this scan in state"
+		return out, sourceNotInState
 	}
-	return out, "state"
+	return out, sourceState
 }
 
 func stringAttr(values map[string]any, name string) string {
@@ -438,12 +492,20 @@ type logLine struct {
 // decodeLog reads the diagnostics of a `terraform plan -json` or
 // `terraform apply -json` log; lines that are not JSON (a wrapper's
 // output) are skipped.
+//
+// A log without a single line of terraform's (each has a "type"; the first
+// is "version") is an error: terraform did not write it.
 func decodeLog(r io.Reader) (errs, warnings []Diagnostic, err error) {
 	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	terraformLines := 0
 	for scanner.Scan() {
 		var line logLine
-		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Type != "diagnostic" || line.Diagnostic == nil {
+		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Type == "" {
+			continue
+		}
+		terraformLines++
+		if line.Type != "diagnostic" || line.Diagnostic == nil {
 			continue
 		}
 		d := Diagnostic{Summary: line.Diagnostic.Summary, Detail: line.Diagnostic.Detail, Address: line.Diagnostic.Address}
@@ -456,6 +518,10 @@ func decodeLog(r io.Reader) (errs, warnings []Diagnostic, err error) {
 	}
 	if err := scanner.Err(); err != nil {
 		return nil, nil, fmt.Errorf("reading the terraform -json log: %w", err)
+	}
+	if terraformLines == 0 {
+		return nil, nil, errors.New("no line of the file is from a `terraform plan -json` or `terraform apply -json` log " +
+			"(is it empty, or the output of terraform without -json?)")
 	}
 	return errs, warnings, nil
 }

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/joshdk/go-junit"
 
 	"github.com/aether365/terraform-provider-aether365/internal/aether365"
 	"github.com/aether365/terraform-provider-aether365/internal/simulator"
@@ -67,6 +71,14 @@ func result(id, testID, outcome, severity string) map[string]any {
 // (written to a file), the Markdown and the exit code.
 func runReport(t *testing.T, getenv func(string) string, args ...string) (Report, string, int) {
 	t.Helper()
+	r, md, code, _ := runReportWithStderr(t, getenv, args...)
+	return r, md, code
+}
+
+// runReportWithStderr is runReport that also returns what the command
+// printed on stderr.
+func runReportWithStderr(t *testing.T, getenv func(string) string, args ...string) (Report, string, int, string) {
+	t.Helper()
 	dir := t.TempDir()
 	jsonPath, mdPath := filepath.Join(dir, "report.json"), filepath.Join(dir, "summary.md")
 	var stderr bytes.Buffer
@@ -83,7 +95,7 @@ func runReport(t *testing.T, getenv func(string) string, args ...string) (Report
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r, string(md), code
+	return r, string(md), code, stderr.String()
 }
 
 func writeFile(t *testing.T, content []byte) string {
@@ -257,5 +269,138 @@ func TestTenantMeIsNotRecordedAsMe(t *testing.T) {
 				t.Errorf("tenant_id %v, want %q (empty: null)", got, tc.want)
 			}
 		})
+	}
+}
+
+// A -from-api read that fails is an error, not a report without failures:
+// it is in the JSON's errors, the command exits 1, and it writes no SARIF,
+// which code scanning would read as every alert of the scan fixed. The
+// other outputs are still written.
+func TestFailedAPIReadIsAnError(t *testing.T) {
+	const key = "ae_live_report_0123456789abcdef"
+	sim := simtest.Start(t, simulator.Config{APIKeys: map[string]string{key: "t_report"}})
+	closed := httptest.NewServer(http.NotFoundHandler())
+	unreachable := closed.URL
+	closed.Close()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{name: "unreachable", env: map[string]string{"AETHER365_BASE_URL": unreachable, "AETHER365_API_KEY": key, "AETHER365_MAX_RETRIES": "0"}},
+		{name: "wrong key", env: map[string]string{"AETHER365_BASE_URL": sim.URL, "AETHER365_API_KEY": "ae_live_wrong_0123456789abcdef"}},
+		{name: "no key", env: map[string]string{"AETHER365_BASE_URL": sim.URL}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sarifPath, junitPath := filepath.Join(dir, "report.sarif"), filepath.Join(dir, "junit.xml")
+			show := stateJSON(t, completedScan("scan_unread", 10, 4, 1, 71.4))
+			r, md, code, stderr := runReportWithStderr(t, func(name string) string { return tc.env[name] },
+				"-show", writeFile(t, show), "-from-api", "-sarif", sarifPath, "-junit", junitPath, "-config", writeConfigDir(t, gateConfig))
+			if code != exitFailure {
+				t.Errorf("exit %d, want %d", code, exitFailure)
+			}
+			if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Summary+r.Errors[0].Detail, "API") {
+				t.Errorf("errors %+v; want the failed API read", r.Errors)
+			}
+			if source := r.Scans[0].TopFailuresSource; !strings.Contains(source, "API") {
+				t.Errorf("top_failures_source %q; want it to say the API read failed", source)
+			}
+			if _, err := os.Stat(sarifPath); !os.IsNotExist(err) {
+				t.Errorf("a SARIF file was written (%v): uploaded, it would close the scan's alerts", err)
+			}
+			if _, err := os.Stat(junitPath); err != nil {
+				t.Errorf("no JUnit file: %v", err)
+			}
+			if !strings.Contains(md, "API") {
+				t.Errorf("the Markdown does not show the failed API read:\n%s", md)
+			}
+			if strings.Contains(stderr, "give -from-api") || !strings.Contains(stderr, "SARIF") {
+				t.Errorf("stderr does not say why there is no SARIF, or asks for -from-api:\n%s", stderr)
+			}
+			if strings.Contains(stderr, key) || strings.Contains(md, key) {
+				t.Error("the API key was printed")
+			}
+		})
+	}
+}
+
+// A scan that a resource and a data source both hold (the resource runs it,
+// the data source reads it for a condition) is one scan: one entry under the
+// resource's address, listing the data source's, one set of SARIF results
+// at the condition that gates its score, one JUnit suite.
+func TestScanHeldByResourceAndDataSourceIsReportedOnce(t *testing.T) {
+	const config = `resource "aether365_scan" "gate" {
+  scan_type = "compliance"
+}
+
+data "aether365_scan" "latest" {
+  scan_type = "compliance"
+  depends_on = [aether365_scan.gate]
+}
+
+resource "terraform_data" "deployment" {
+  lifecycle {
+    precondition {
+      condition     = data.aether365_scan.latest.score >= 80
+      error_message = "below 80"
+    }
+  }
+}
+`
+	show := stateJSON(t,
+		map[string]any{"address": "data.aether365_scan.latest", "values": map[string]any{
+			"id": "scan_both", "tenant_id": "t_abc", "scan_type": "compliance", "status": "completed", "score": 50.0,
+			"pass_count": 1, "fail_count": 2, "skip_count": 0,
+		}},
+		completedScan("scan_both", 1, 2, 0, 50),
+		map[string]any{"address": "data.aether365_scan_results.all", "values": map[string]any{
+			"scan_id": "scan_both", "result": "all",
+			"results": []any{
+				result("result_1", "CIS.M365.1.1.1", "failed", "high"),
+				result("result_2", "AE.1102", "failed", "low"),
+				result("result_3", "AE.1001", "passed", "low"),
+			},
+		}},
+	)
+	dir := t.TempDir()
+	sarifPath, junitPath := filepath.Join(dir, "report.sarif"), filepath.Join(dir, "junit.xml")
+	r, md, code, stderr := runReportWithStderr(t, os.Getenv, "-show", writeFile(t, show),
+		"-sarif", sarifPath, "-junit", junitPath, "-config", writeConfigDir(t, config))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(r.Scans) != 1 {
+		t.Fatalf("%d scans %+v; want scan_both once", len(r.Scans), r.Scans)
+	}
+	s := r.Scans[0]
+	if s.Address != "aether365_scan.gate" || fmt.Sprint(s.OtherAddresses) != "[data.aether365_scan.latest]" {
+		t.Errorf("address %s, other addresses %v; want the resource's, then the data source's", s.Address, s.OtherAddresses)
+	}
+	if s.TenantID == nil || *s.TenantID != "t_abc" || s.FailedBySeverity["high"] != 1 || s.FailedBySeverity["low"] != 1 {
+		t.Errorf("scan %+v; want the data source's account and both failures, counted once", s)
+	}
+	if n := strings.Count(md, "`scan_both`"); n != 2 { // its row and its top failures' heading
+		t.Errorf("the Markdown names scan_both %d times, want 2:\n%s", n, md)
+	}
+
+	raw, err := os.ReadFile(sarifPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(raw, &log); err != nil {
+		t.Fatal(err)
+	}
+	if results := log.Runs[0].Results; len(results) != 2 {
+		t.Errorf("%d SARIF results, want 2", len(results))
+	} else if at := results[0].Locations[0].PhysicalLocation.Region; at.StartLine != 12 {
+		t.Errorf("the first result is at line %d; want 12, the precondition that reads the data source's score", at.StartLine)
+	}
+	suites, err := junit.IngestFile(junitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(suites) != 2 {
+		t.Errorf("%d JUnit suites; want Terraform's and the one scan's", len(suites))
 	}
 }

@@ -30,7 +30,7 @@ const (
 	sarifVersion = "2.1.0"
 	// fingerprintKey versions the fingerprint: a new way of computing it
 	// must use a new key, or GitHub would match unrelated alerts.
-	fingerprintKey = "aether365Check/v1"
+	fingerprintKey = "aether365Check/v2"
 	toolURI        = "https://github.com/aether365/terraform-provider-aether365/tree/main/cmd/aether365-report"
 )
 
@@ -155,16 +155,19 @@ func buildSARIF(r *Report, config *configuration) (sarifOutput, error) {
 	for i := range r.Scans {
 		scan := &r.Scans[i]
 		if !scan.failuresKnown() {
-			notes = append(notes, fmt.Sprintf("scan %s (%s): its failures are not in this log (%s); "+
-				"code scanning closes alerts that a log does not repeat, so give -from-api or read aether365_scan_results",
-				scan.ID, scan.Address, scan.TopFailuresSource))
+			note := fmt.Sprintf("scan %s (%s): its failures are not in this log (%s); "+
+				"code scanning closes alerts that a log does not repeat", scan.ID, scan.Address, scan.TopFailuresSource)
+			if scan.TopFailuresSource == sourceNotInState {
+				note += ", so give -from-api or read aether365_scan_results"
+			}
+			notes = append(notes, note)
 			continue
 		}
 		for _, result := range scan.results {
 			if !result.failed() {
 				continue
 			}
-			gate, err := config.gateFor(scan.Address)
+			gate, err := config.gateFor(scan.Address, scan.OtherAddresses...)
 			if err != nil {
 				return sarifOutput{}, err
 			}
@@ -179,7 +182,10 @@ func buildSARIF(r *Report, config *configuration) (sarifOutput, error) {
 		if a.scan.Address != b.scan.Address {
 			return a.scan.Address < b.scan.Address
 		}
-		return a.result.TestID < b.result.TestID
+		if a.result.TestID != b.result.TestID {
+			return a.result.TestID < b.result.TestID
+		}
+		return a.result.Title < b.result.Title
 	})
 
 	encode := func(kept int) ([]byte, error) {
@@ -311,7 +317,9 @@ func sarifRuleOf(f Failure, severity string) sarifRule {
 		rule.Properties["security-severity"] = s
 	}
 	if f.RemediationSteps != "" {
-		rule.Help = &sarifHelp{Text: f.RemediationSteps, Markdown: "**Remediation**\n\n" + f.RemediationSteps}
+		// The steps are the API's text: GitHub renders the Markdown, so it
+		// is kept to text, a line of it per line.
+		rule.Help = &sarifHelp{Text: f.RemediationSteps, Markdown: "**Remediation**\n\n" + textLines(f.RemediationSteps)}
 	}
 	return rule
 }
@@ -346,10 +354,13 @@ func resultProperties(f sarifFinding) map[string]any {
 }
 
 // fingerprint identifies a finding across runs, so GitHub keeps one alert
-// for it: the check and the scan's address in the configuration, not the
-// scan ID, which is new on every run.
+// for it: the scan's address in the configuration (not the scan ID, which
+// is new on every run), the check, and the result's title, which tells
+// apart the results of one check about different objects (CIS.M365.1.1.6
+// (user-0001) and (user-0002)); GitHub merges results that share a
+// fingerprint. Not the result's id, which is the scan's own.
 func fingerprint(f sarifFinding) string {
-	sum := sha256.Sum256([]byte(f.scan.Address + "\x00" + f.result.TestID))
+	sum := sha256.Sum256([]byte(f.scan.Address + "\x00" + f.result.TestID + "\x00" + f.result.Title))
 	return hex.EncodeToString(sum[:16])
 }
 

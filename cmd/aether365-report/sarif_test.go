@@ -270,3 +270,49 @@ func TestSARIFWithoutConfigurationFails(t *testing.T) {
 		t.Errorf("err = %v; want one naming -config", err)
 	}
 }
+
+// Results of one check about different objects (one per user, say) have
+// titles that tell them apart, and so do their fingerprints, which stay
+// the same from one scan to the next: GitHub merges results that share one.
+func TestSARIFFingerprintsTellObjectsApart(t *testing.T) {
+	config, err := readConfiguration(writeConfigDir(t, gateConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fingerprints := func(scanID string) map[string]string {
+		report := &Report{Scans: []ScanReport{{Address: "aether365_scan.gate", ID: scanID, Status: "completed", TopFailuresSource: "api",
+			results: []checkResult{
+				{outcome: "failed", Failure: Failure{TestID: "CIS.M365.1.1.6", Title: "CIS.M365.1.1.6 (user-0002)", Severity: "high"}},
+				{outcome: "failed", Failure: Failure{TestID: "CIS.M365.1.1.6", Title: "CIS.M365.1.1.6 (user-0001)", Severity: "high"}},
+			}}}}
+		out, err := buildSARIF(report, config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log sarifLog
+		if err := json.Unmarshal(out.JSON, &log); err != nil {
+			t.Fatal(err)
+		}
+		byTitle := map[string]string{}
+		for _, r := range log.Runs[0].Results {
+			byTitle[r.Message.Text[strings.LastIndex(r.Message.Text, "(user"):]] = r.PartialFingerprints[fingerprintKey]
+		}
+		return byTitle
+	}
+	first := fingerprints("scan_1")
+	if len(first) != 2 || first["(user-0001)"] == "" || first["(user-0001)"] == first["(user-0002)"] {
+		t.Errorf("fingerprints %v; want one of its own for each user", first)
+	}
+	if next := fingerprints("scan_2"); fmt.Sprint(next) != fmt.Sprint(first) {
+		t.Errorf("fingerprints %v, then %v; want them to stay", first, next)
+	}
+}
+
+// GitHub renders a rule's help Markdown: the remediation steps, the API's
+// text, stay text there, one step per line.
+func TestSARIFHelpMarkdownIsText(t *testing.T) {
+	rule := sarifRuleOf(Failure{TestID: "AE.1", RemediationSteps: "1. Open <img src=x> [Click](https://phish.example)\n2. Rescan"}, "high")
+	if want := "**Remediation**\n\n1. Open &lt;img src=x&gt; \\[Click\\](https://phish.example)  \n2. Rescan"; rule.Help == nil || rule.Help.Markdown != want {
+		t.Errorf("help %+v; want the Markdown %q", rule.Help, want)
+	}
+}
