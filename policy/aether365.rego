@@ -2,14 +2,18 @@
 # title: Aether365 posture gate
 # description: |
 #   Denies a Terraform plan unless the Aether365 scan it read (by default
-#   data.aether365_scan.latest) is completed, recent and scores at least the
-#   threshold. Fails closed: a scan that is missing from the plan, whose read
-#   was deferred to apply, or whose values are unknown is denied.
+#   data.aether365_scan.latest) is the newest compliance scan of the expected
+#   tenant, completed, recent and scoring at least the threshold. Fails
+#   closed: a scan that is missing from the plan, whose read was deferred to
+#   apply, or whose values are unknown is denied, and so is a configuration
+#   that pins a scan by id or reads another kind of scan.
 #   Input: `terraform show -json tfplan`. Settings: data.aether365_policy.
 package aether365
 
 # Settings come from data (policy/data.json or any -d/--data file), so the
-# same policy serves every environment; these are the fallbacks.
+# same policy serves every environment; these are the fallbacks. tenant_id
+# has none: when a data file names the Aether365 account (t_...) the scan
+# must belong to it, and without one any account the key reads is accepted.
 default_settings := {
 	"min_score": 80,
 	"max_scan_age_days": 8,
@@ -62,11 +66,73 @@ deny contains msg if {
 	)
 }
 
+# The score is only comparable with the threshold for a compliance scan,
+# the kind the gate is written for; an exposure scan scores something else.
+gated_scan_type := "compliance"
+
+always_required := ["id", "status", "score", "completed_at", "scan_type"]
+
+required_values := array.concat(always_required, ["tenant_id"]) if {
+	settings.tenant_id
+} else := always_required
+
 deny contains msg if {
 	not read_deferred
-	some name in ["id", "status", "score", "completed_at"]
+	some name in required_values
 	object.get(scan, name, null) == null
 	msg := sprintf("%s has no %s in the plan; the gate does not pass on a missing value.", [scan_address, name])
+}
+
+deny contains msg if {
+	is_string(scan.scan_type)
+	lower(scan.scan_type) != gated_scan_type
+	msg := sprintf(
+		"Scan %s has scan_type %s, not %s: the gate's threshold is for compliance scores, so %s must read scan_type = \"%s\".",
+		[scan.id, scan.scan_type, gated_scan_type, scan_address, gated_scan_type],
+	)
+}
+
+# The data source's arguments as written, from the plan's configuration.
+scan_config := resource.expressions if {
+	some resource in plan.configuration.root_module.resources
+	resource.address == scan_address
+}
+
+# A scan pinned by id is whatever scan that was, however many newer (and
+# lower) scores followed it; the plan holds only the scan read, so it cannot
+# show whether a newer one exists. The gate therefore reads the newest scan,
+# and any id argument, constant or not, is denied.
+deny contains msg if {
+	scan_config.id
+	msg := sprintf(
+		"%s pins a scan by id%s: the gate must judge the newest compliance scan, which a pinned scan may not be. Remove id and filter with scan_type = \"%s\".",
+		[scan_address, pinned_id_text, gated_scan_type],
+	)
+}
+
+pinned_id_text := sprintf(" (%s)", [scan_config.id.constant_value]) if {
+	is_string(scan_config.id.constant_value)
+} else := sprintf(" (from %s)", [concat(", ", scan_config.id.references)]) if {
+	scan_config.id.references
+} else := ""
+
+deny contains msg if {
+	scan
+	not scan_config
+	msg := sprintf(
+		"%s is read but its configuration is not in the plan, so the gate cannot check which scan it asks for; use the plan of `terraform show -json` as it is.",
+		[scan_address],
+	)
+}
+
+deny contains msg if {
+	expected := settings.tenant_id
+	is_string(scan.tenant_id)
+	scan.tenant_id != expected
+	msg := sprintf(
+		"Scan %s is of tenant %s, not %s, the tenant this policy gates (aether365_policy.tenant_id).",
+		[scan.id, scan.tenant_id, expected],
+	)
 }
 
 deny contains msg if {

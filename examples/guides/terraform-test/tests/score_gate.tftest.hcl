@@ -37,6 +37,25 @@ run "a_good_score_passes_the_gate" {
   }
 }
 
+# The boundary: a score equal to min_score is good enough. This run fails
+# when the gate is written with > instead of >=.
+run "a_score_equal_to_the_threshold_passes" {
+  command = plan
+
+  override_data {
+    target = data.aether365_scan.latest
+    values = {
+      id    = "scan_edge"
+      score = 80
+    }
+  }
+
+  assert {
+    condition     = output.gate == "scan scan_edge: 80% (at least 80% needed)"
+    error_message = "Unexpected gate output: ${output.gate}"
+  }
+}
+
 run "a_low_score_stops_the_plan" {
   command = plan
 
