@@ -140,7 +140,12 @@ func New(cfg Config) (*Client, error) {
 		return nil, ErrMissingAPIKey
 	}
 	if !isHeaderSafe(cfg.APIKey) {
-		return nil, &ConfigError{Field: "APIKey", Message: "contains whitespace or control characters"}
+		// The key itself is never quoted: only what to change.
+		message := "contains whitespace or control characters"
+		if prefix, _, found := strings.Cut(strings.TrimSpace(cfg.APIKey), " "); found && strings.EqualFold(prefix, "Bearer") {
+			message = `starts with "Bearer ": give the key alone (ae_live_...), the client sends it as a Bearer token`
+		}
+		return nil, &ConfigError{Field: "APIKey", Message: message}
 	}
 	if !isHeaderSafe(strings.ReplaceAll(cfg.UserAgent, " ", "")) {
 		return nil, &ConfigError{Field: "UserAgent", Message: "contains control characters"}

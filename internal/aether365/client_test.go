@@ -247,3 +247,16 @@ func TestPooledTransportKeepsAConnectionPerPageInFlight(t *testing.T) {
 		}
 	}
 }
+
+// A key pasted with its "Bearer " prefix, as the header shows it, gets an
+// error that says to drop it; it said only "contains whitespace".
+func TestNewSaysToDropTheBearerPrefix(t *testing.T) {
+	_, err := New(Config{APIKey: "Bearer " + testAPIKey})
+	var cfgErr *ConfigError
+	if !errors.As(err, &cfgErr) || cfgErr.Field != "APIKey" || !strings.Contains(err.Error(), `starts with "Bearer "`) {
+		t.Fatalf("err = %v, want an APIKey error saying to drop the Bearer prefix", err)
+	}
+	if strings.Contains(err.Error(), testAPIKey) {
+		t.Errorf("error %q contains the API key", err)
+	}
+}
