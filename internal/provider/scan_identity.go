@@ -72,8 +72,8 @@ func (r *scanResource) importScan(ctx context.Context, req resource.ImportStateR
 		// remote object" in general terms.
 		resp.Diagnostics.AddError("Aether365 Scan Not Found",
 			fmt.Sprintf("Aether365 has no scan %q that this API key may see (404). Check the ID; a scan of another "+
-				"account is not visible either: import it with that account's API key, in a provider block of its own.\n\n"+
-				"Original error: %s", scanID, err))
+				"account is not visible either: import it with that account's API key, in a provider block of its own.%s\n\n"+
+				"Original error: %s", scanID, otherKindHint(scanID, "sched_", "a scheduled scan's", "aether365_scheduled_scan"), err))
 		return
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Reading Aether365 Scan "+scanID, err)
@@ -163,4 +163,13 @@ func (r *scanResource) scanBelongsTo(ctx context.Context, scan *aether365.Scan, 
 			"terraform import ADDRESS %s/%s, or an import block with identity = { tenant_id = %q, id = %q }.",
 			scan.ID, scan.TenantID, tenant, scan.TenantID, scan.ID, scan.TenantID, scan.ID))
 	return false
+}
+
+// otherKindHint says, for an import ID of another kind of object (by its
+// prefix), which resource imports it; "" otherwise.
+func otherKindHint(id, prefix, kind, resourceType string) string {
+	if !strings.HasPrefix(id, prefix) {
+		return ""
+	}
+	return fmt.Sprintf(" %q looks like %s ID: import it into an %s resource.", id, kind, resourceType)
 }

@@ -130,6 +130,9 @@ func TestAccScanResource_importUnderWrongTenantFails(t *testing.T) {
 	invisible := regexp.MustCompile(`(?s)Aether365 Scan Not Found.*` + other.ID + `.*another\s+account`)
 	steps := []resource.TestStep{
 		{Config: importConfig(sim, "", "", fmt.Sprintf("id = %q", other.ID)), ExpectError: invisible},
+		// A schedule's ID says which resource imports it.
+		{Config: importConfig(sim, "", "", `id = "sched_abc123"`),
+			ExpectError: regexp.MustCompile(`(?s)"sched_abc123"\s+looks\s+like\s+a\s+scheduled\s+scan's\s+ID:\s+import\s+it\s+into\s+an\s+aether365_scheduled_scan\s+resource`)},
 		{Config: importConfig(sim, "", "me", fmt.Sprintf("id = %q", "me/"+other.ID)), ExpectError: invisible},
 		{Config: importConfig(sim, "", testTenant, fmt.Sprintf("id = %q", testTenant+"/"+other.ID)), ExpectError: invisible},
 		{Config: importConfig(sim, otherAccount, "", fmt.Sprintf("id = %q", own.ID)),

@@ -360,7 +360,7 @@ func (r *scheduledScanResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Aether365 Scheduled Scan Not Found",
 			fmt.Sprintf("Aether365 has no scheduled scan %q that this API key may see (404). Check the ID: the "+
 				"aether365_scheduled_scans data source, or terraform query with the aether365_scheduled_scan list "+
-				"resource, lists the account's schedules and their IDs.", id))
+				"resource, lists the account's schedules and their IDs.%s", id, otherKindHint(id, "scan_", "a scan's", "aether365_scan")))
 		return
 	} else if err != nil {
 		addAPIError(&resp.Diagnostics, "Reading Aether365 Scheduled Scan "+id, err)

@@ -197,6 +197,12 @@ func TestAccScheduledScan_lifecycle(t *testing.T) {
 				ImportStateId: "sched_missing",
 				ExpectError:   regexp.MustCompile(`(?s)Aether365 Scheduled Scan Not Found.*"sched_missing".*Check the ID`),
 			},
+			{
+				ResourceName:  weeklyScheduleAddress,
+				ImportState:   true,
+				ImportStateId: "scan_abc123",
+				ExpectError:   regexp.MustCompile(`(?s)"scan_abc123"\s+looks\s+like\s+a\s+scan's\s+ID:\s+import\s+it\s+into\s+an\s+aether365_scan\s+resource`),
+			},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			schedules, err := client.ListScheduledScans(context.Background())
