@@ -499,8 +499,8 @@ func TestRunScanAction_valuesCheckedBeforeAScanStarts(t *testing.T) {
 			"min_score": tftypes.NewValue(tftypes.Number, 101),
 		}, `Value Out of Range: min_score must be between 0 and 100, not 101.`},
 		"scan_type typo": {map[string]tftypes.Value{
-			"scan_type": tftypes.NewValue(tftypes.String, "complaince"),
-		}, `Did you mean "compliance"?`},
+			"scan_type": tftypes.NewValue(tftypes.String, "exposur"),
+		}, `Did you mean "exposure"?`},
 		"min_score without wait": {map[string]tftypes.Value{
 			"scan_type":           tftypes.NewValue(tftypes.String, "compliance"),
 			"min_score":           tftypes.NewValue(tftypes.Number, 80),
