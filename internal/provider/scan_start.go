@@ -146,9 +146,8 @@ func (pd *providerData) startOrAdopt(ctx context.Context, req aether365.StartSca
 
 // scheduleFiredWithin is how far apart a schedule's lastTriggeredAt and the
 // started_at of the scan it started may be for the one to be taken as the
-// cause of the other. Assumption: the reference does not say how the two
-// times relate; a scheduler that starts the scan within a minute of firing
-// is allowed for.
+// cause of the other: an assumption, marked on lastTriggeredAt in
+// api/aether365.openapi.yaml (the reference does not relate the two times).
 const scheduleFiredWithin = time.Minute
 
 // scheduleThatStarted returns the account's schedule that fired when scan
