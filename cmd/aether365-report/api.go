@@ -13,7 +13,8 @@ import (
 type apiSettings struct {
 	baseURL, apiKey string
 	// maxRetries is AETHER365_MAX_RETRIES as the provider reads it: a
-	// whole number from 0 to 20, empty for the client's default.
+	// whole number from 0 to aether365.MaxRetriesLimit, empty for the
+	// client's default.
 	maxRetries        string
 	allowInsecureHTTP bool
 }
@@ -100,8 +101,9 @@ func newAPIClient(settings apiSettings) (*aether365.Client, error) {
 	}
 	if s := strings.TrimSpace(settings.maxRetries); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > 20 {
-			return nil, fmt.Errorf("AETHER365_MAX_RETRIES is %q: want a whole number between 0 and 20, for example 4", s)
+		if err != nil || n < 0 || n > aether365.MaxRetriesLimit {
+			return nil, fmt.Errorf("AETHER365_MAX_RETRIES is %q: want a whole number between 0 and %d, for example %d",
+				s, aether365.MaxRetriesLimit, aether365.DefaultMaxRetries)
 		}
 		config.MaxRetries = &n
 	}

@@ -31,6 +31,11 @@ const DefaultTenant = "me"
 // Config.MaxRetries is nil.
 const DefaultMaxRetries = 4
 
+// MaxRetriesLimit is the most retries the provider's max_retries and the
+// tools' AETHER365_MAX_RETRIES accept: past it, a failing API only makes a
+// run wait longer.
+const MaxRetriesLimit = 20
+
 // DefaultAttemptTimeout bounds one HTTP attempt (sending, headers and the
 // whole body) so that a hung or dripping connection cannot hold a caller
 // whose context has no deadline. Config.HTTPClient.Timeout replaces it.

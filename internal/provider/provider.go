@@ -140,7 +140,7 @@ func (p *aether365Provider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"answer was lost meets 409 `SCAN_ALREADY_RUNNING` and takes that scan, so it does not start a second "+
 					"one while the first runs.", aether365.DefaultMaxRetries, envMaxRetries),
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(0, 20)},
+				Validators: []validator.Int64{int64validator.Between(0, aether365.MaxRetriesLimit)},
 			},
 			"allow_insecure_http": schema.BoolAttribute{
 				MarkdownDescription: "Allow `base_url` to use plain `http://` with a host that is not loopback. Off by " +
@@ -262,8 +262,9 @@ func settingsFrom(config providerModel, diags *diag.Diagnostics) (providerSettin
 		}
 	}
 	var ok bool
-	s.maxRetries, ok = orEnv(config.MaxRetries.IsNull(), config.MaxRetries.ValueInt64(), envMaxRetries, aether365.DefaultMaxRetries, wholeNumberFrom(0, 20))
-	invalid(ok, "max_retries", envMaxRetries, "a whole number between 0 and 20, for example 4.")
+	s.maxRetries, ok = orEnv(config.MaxRetries.IsNull(), config.MaxRetries.ValueInt64(), envMaxRetries, aether365.DefaultMaxRetries, wholeNumberFrom(0, aether365.MaxRetriesLimit))
+	invalid(ok, "max_retries", envMaxRetries, fmt.Sprintf("a whole number between 0 and %d, for example %d.",
+		aether365.MaxRetriesLimit, aether365.DefaultMaxRetries))
 	s.allowInsecureHTTP, ok = orEnv(config.AllowInsecureHTTP.IsNull(), config.AllowInsecureHTTP.ValueBool(), envAllowInsecureHTTP, false, parseBool)
 	invalid(ok, "allow_insecure_http", envAllowInsecureHTTP, "true or false.")
 	s.requestsPerSecond, ok = orEnv(config.RequestsPerSecond.IsNull(), config.RequestsPerSecond.ValueFloat64(), envRequestsPerSecond, 0, nonNegativeNumber)
