@@ -155,8 +155,9 @@ const (
 	gateUnknown = "unknown"
 )
 
-// severityOrder ranks severities for "top" failures, most severe first.
-var severityOrder = []string{"critical", "high", "medium", "low"}
+// severityOrder ranks severities for "top" failures, most severe first: the
+// API's severities, which it lists in that order.
+var severityOrder = aether365.SeverityValues
 
 // severityRank is severity's place in severityOrder, any case; an unknown
 // severity comes last.
