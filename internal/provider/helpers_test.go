@@ -43,13 +43,17 @@ func newTestSimulatorBehind(t *testing.T, cfg simulator.Config, front simtest.Fr
 }
 
 // providerConfig is the provider block a user would write for aether365-sim.
-func (s *testSimulator) providerConfig() string {
+func (s *testSimulator) providerConfig() string { return providerConfigAt(s.URL) }
+
+// providerConfigAt is the provider block with the test key and baseURL,
+// for endpoints that are not the simulator as it is.
+func providerConfigAt(baseURL string) string {
 	return fmt.Sprintf(`
 provider "aether365" {
   base_url = %q
   api_key  = %q
 }
-`, s.URL, testAPIKey)
+`, baseURL, testAPIKey)
 }
 
 // client talks to the simulator directly, to arrange scans before a test

@@ -26,14 +26,7 @@ func TestAccProvider_baseURLWithAPath(t *testing.T) {
 	sim := newTestSimulator(t, simulator.Config{})
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
-data "aether365_scans" "all" {}
-`, sim.URL+"/api/v1", testAPIKey),
+			Config:   providerConfigAt(sim.URL+"/api/v1") + `data "aether365_scans" "all" {}`,
 			PlanOnly: true,
 			ExpectError: diagnosticPattern("Invalid Aether365 Base URL", regexp.QuoteMeta(`must not have a path ("/api/v1")`),
 				regexp.QuoteMeta(fmt.Sprintf("use %q", sim.URL))),
@@ -48,14 +41,7 @@ func TestAccProvider_httpsToPlainHTTPEndpoint(t *testing.T) {
 	https := strings.Replace(sim.URL, "http://", "https://", 1)
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
-data "aether365_scans" "all" {}
-`, https, testAPIKey),
+			Config: providerConfigAt(https) + `data "aether365_scans" "all" {}`,
 			ExpectError: diagnosticPattern("Aether365 API Not Reachable", "Check base_url",
 				regexp.QuoteMeta("base_url "+https+": the server answered in plain HTTP; use "+sim.URL)),
 		}},
@@ -69,14 +55,7 @@ func TestAccProvider_endpointThatIsNotTheAPI(t *testing.T) {
 	t.Cleanup(other.Close)
 	parallelAccTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "aether365" {
-  base_url = %q
-  api_key  = %q
-}
-
-data "aether365_scans" "all" {}
-`, other.URL, testAPIKey),
+			Config: providerConfigAt(other.URL) + `data "aether365_scans" "all" {}`,
 			ExpectError: diagnosticPattern("Check that base_url points at the API",
 				regexp.QuoteMeta("GET /tenants/me/scans: the endpoint at "+other.URL+" did not answer as the Aether365 API (HTTP 404 with no API error body"),
 				"check base_url"),
