@@ -17,16 +17,7 @@ import (
 // file parses, with the gate and every failed check as failures.
 func TestReportCIFormatsAfterFailedGate(t *testing.T) {
 	bin := buildCommand(t, "aether365-report")
-	w := newExampleWorkspace(t, "ci-cd-pipeline")
-	w.sim.SetScore(60)
-	w.sim.SetScanDuration(0)
-
-	applyLog := w.run(nil, "apply", "-input=false", "-auto-approve", "-json", "-var", "run_id=42")
-	if applyLog.err == nil {
-		t.Fatalf("the apply passed a 60%% scan; want the postcondition to fail it:\n%s", applyLog.stdout)
-	}
-	w.write(filepath.Join(w.dir, "apply.json"), applyLog.stdout)
-	w.write(filepath.Join(w.dir, "show.json"), w.mustRun(nil, "show", "-json").stdout)
+	w := failedGateWorkspace(t)
 
 	r, md, code := w.runReport(t, bin, "-show", "show.json", "-log", "apply.json", "-from-api",
 		"-sarif", "aether365.sarif", "-junit", "aether365-junit.xml", "-fail-on-gate")

@@ -63,22 +63,29 @@ func (w *workspace) runReport(t *testing.T, bin string, args ...string) (report,
 	return r, string(md), code
 }
 
-// TestReportAfterFailedGate fails the CI guide's postcondition and runs the
-// guide's report step: the score, status, scan ID, failed counts and top
-// failures must all be there although the apply failed.
-func TestReportAfterFailedGate(t *testing.T) {
-	bin := buildCommand(t, "aether365-report")
+// failedGateWorkspace is the CI guide's example after its postcondition
+// failed a 60% scan: apply.json holds the apply's -json log and show.json
+// the state as `terraform show -json` prints it.
+func failedGateWorkspace(t *testing.T) *workspace {
+	t.Helper()
 	w := newExampleWorkspace(t, "ci-cd-pipeline")
 	w.sim.SetScore(60)
 	w.sim.SetScanDuration(0)
-
 	applyLog := w.run(nil, "apply", "-input=false", "-auto-approve", "-json", "-var", "run_id=42")
 	if applyLog.err == nil {
 		t.Fatalf("the apply passed a 60%% scan; want the postcondition to fail it:\n%s", applyLog.stdout)
 	}
 	w.write(filepath.Join(w.dir, "apply.json"), applyLog.stdout)
-	shown := w.mustRun(nil, "show", "-json")
-	w.write(filepath.Join(w.dir, "show.json"), shown.stdout)
+	w.write(filepath.Join(w.dir, "show.json"), w.mustRun(nil, "show", "-json").stdout)
+	return w
+}
+
+// TestReportAfterFailedGate fails the CI guide's postcondition and runs the
+// guide's report step: the score, status, scan ID, failed counts and top
+// failures must all be there although the apply failed.
+func TestReportAfterFailedGate(t *testing.T) {
+	bin := buildCommand(t, "aether365-report")
+	w := failedGateWorkspace(t)
 
 	r, md, code := w.runReport(t, bin, "-show", "show.json", "-log", "apply.json", "-from-api", "-top", "5", "-fail-on-gate")
 	if code != 3 {
